@@ -1,0 +1,330 @@
+"""The command line: the same services as the API, no HTTP in between.
+
+Every command acts as an account (`--as`, or MISSIONDESK_USER, default the bootstrap user);
+a refused or failed command prints the reason to stderr and exits non-zero.
+"""
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from ..config import Settings
+from ..domain.access import Caller
+from ..domain.errors import DomainError
+from ..domain.medical import RestrictionKind
+from ..domain.missions import Casualty, CasualtyStatus, Outcome
+from ..domain.ranks import Classification, MissionRank, Role, ShinobiRank
+from ..runtime import Runtime, start
+from ..services import assignments, auth, fitness, medical, missions, reports, roster
+
+app = typer.Typer(help="missiondesk: the mission office of a hidden village.", no_args_is_help=True,
+                  add_completion=False, pretty_exceptions_enable=False)
+shinobi_app = typer.Typer(help="The roster.", no_args_is_help=True)
+mission_app = typer.Typer(help="The mission board.", no_args_is_help=True)
+sleep_app = typer.Typer(help="Sleep logs.", no_args_is_help=True)
+app.add_typer(shinobi_app, name="shinobi")
+app.add_typer(mission_app, name="mission")
+app.add_typer(sleep_app, name="sleep")
+
+out = Console()
+err = Console(stderr=True)
+
+DatabaseOpt = Annotated[str | None, typer.Option("--database", help="Database URL (else MISSIONDESK_DATABASE_URL).")]
+AsOpt = Annotated[str | None, typer.Option("--as", help="Act as this account (else MISSIONDESK_USER).")]
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Session:
+    """One command's runtime and caller."""
+
+    def __init__(self, database: str | None, as_user: str | None):
+        self.rt: Runtime = start(Settings.from_env(database))
+        username = as_user or os.environ.get("MISSIONDESK_USER") or self.rt.settings.bootstrap_user
+        self.caller: Caller = auth.caller_for_username(self.rt.uow, username)
+
+    @property
+    def uow(self):
+        return self.rt.uow
+
+
+def fails_cleanly(fn: F) -> F:
+    """Domain errors become a message on stderr and exit status 1."""
+
+    @functools.wraps(fn)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except DomainError as e:
+            err.print(f"[bold red]error[/] {e.code}: {e.message}")
+            if e.details and e.code == "ASSIGNMENT_REFUSED":
+                err.print(reasons_table(e.details))
+            elif e.details:
+                for d in e.details:
+                    err.print(f"  {d}")
+            raise typer.Exit(1) from None
+
+    return run  # type: ignore[return-value]
+
+
+def parse_time(value: str | None, name: str) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        t = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise DomainError(f"{name}: not an ISO 8601 time: {value!r}", code="VALIDATION_ERROR") from None
+    if t.tzinfo is None:
+        raise DomainError(f"{name}: a time needs an offset, e.g. 2026-03-14T06:30:00Z", code="VALIDATION_ERROR")
+    return t
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def reasons_table(details: list[dict[str, Any]], title: str = "Refused") -> Table:
+    t = Table(title=title, show_lines=False)
+    t.add_column("shinobi")
+    t.add_column("code", style="bold")
+    t.add_column("why")
+    for d in details:
+        t.add_row(str(d.get("shinobi_id") if d.get("shinobi_id") is not None else "team"), d["code"], d["message"])
+    return t
+
+
+# -- serving -----------------------------------------------------------------------------------------
+@app.command()
+def serve(host: str = "127.0.0.1", port: int = 8000, database: DatabaseOpt = None) -> None:
+    """Migrate the database, then serve the API (and, later, the web page)."""
+    _serve(Settings.from_env(database), host, port)
+
+
+def _serve(settings: Settings, host: str, port: int, banner: Callable[[str], None] | None = None) -> None:
+    import uvicorn
+
+    from .web.app import create_app
+
+    rt = start(settings)
+    application = create_app(rt.uow, rt.settings, rt.policy)
+    address = f"http://{host}:{port}"
+    if banner:
+        banner(address)
+    else:
+        out.print(f"missiondesk serving on {address} (database: {settings.database_url})")
+    uvicorn.run(application, host=host, port=port, log_level="warning")
+
+
+@app.command()
+def demo(host: str = "127.0.0.1", port: int = 8000,
+         database: Annotated[str, typer.Option(help="Demo database (recreated).")] = "sqlite:///missiondesk-demo.db",
+         seed_only: Annotated[bool, typer.Option(help="Seed and exit without serving.")] = False) -> None:
+    """Seed a demo village (the cast and the night of the incident), then serve it."""
+    from ..demo import seed_demo
+
+    settings = Settings.from_env(database)
+    logins = seed_demo(settings)
+
+    def banner(address: str) -> None:
+        out.print(f"[bold]missiondesk demo[/] on [link={address}]{address}[/]  (database {settings.database_url})")
+        t = Table(title="Logins (same password for all)")
+        t.add_column("username")
+        t.add_column("who")
+        for username, who in logins.accounts:
+            t.add_row(username, who)
+        out.print(t)
+        out.print(f"password: [bold]{logins.password}[/]")
+        out.print(f"try: curl -s {address}/api/v1/auth/token -H 'content-type: application/json' "
+                  f"-d '{{\"username\":\"hokage\",\"password\":\"{logins.password}\"}}'")
+
+    if seed_only:
+        banner(f"http://{host}:{port}")
+        return
+    _serve(settings, host, port, banner)
+
+
+@app.command()
+def migrate(database: DatabaseOpt = None) -> None:
+    """Bring the database schema up to date."""
+    rt = start(Settings.from_env(database), bootstrap=False)
+    out.print(f"database at head: {rt.settings.database_url}")
+
+
+# -- the roster ----------------------------------------------------------------------------------------
+@shinobi_app.command("add")
+@fails_cleanly
+def shinobi_add(name: str, rank: ShinobiRank, clearance: Classification = Classification.PUBLIC,
+                division: Annotated[list[str] | None, typer.Option(help="Repeatable.")] = None,
+                specialty: Annotated[list[str] | None, typer.Option(help="Repeatable.")] = None,
+                username: str | None = None,
+                password: Annotated[str | None, typer.Option(envvar="MISSIONDESK_NEW_PASSWORD")] = None,
+                role: Annotated[list[Role] | None, typer.Option(help="Repeatable.")] = None,
+                database: DatabaseOpt = None, as_user: AsOpt = None) -> None:
+    """Add a shinobi, with an account when --username is given."""
+    s = Session(database, as_user)
+    account = None
+    if username:
+        if not password:
+            raise DomainError("--password (or MISSIONDESK_NEW_PASSWORD) is needed with --username",
+                              code="PASSWORD_REQUIRED")
+        account = roster.NewAccount(username=username, password=password, roles=tuple(role or ()))
+    created = roster.add_shinobi(s.uow, s.caller, roster.AddShinobi(
+        name=name, rank=rank, clearance=clearance, divisions=tuple(division or ()),
+        specialties=tuple(specialty or ()), account=account), now())
+    out.print(f"shinobi {created.id}: {created.name} ({created.rank.value}, {created.clearance.value})")
+
+
+@shinobi_app.command("list")
+@fails_cleanly
+def shinobi_list(database: DatabaseOpt = None, as_user: AsOpt = None) -> None:
+    s = Session(database, as_user)
+    t = Table("id", "name", "rank", "clearance", "status", "partners")
+    for x in roster.list_shinobi(s.uow, s.caller):
+        t.add_row(str(x.id), x.name, x.rank.value, x.clearance.value, x.status.value,
+                  ", ".join(map(str, x.partner_ids)))
+    out.print(t)
+
+
+@shinobi_app.command("partner")
+@fails_cleanly
+def shinobi_partner(shinobi_id: int, partner_id: int, database: DatabaseOpt = None, as_user: AsOpt = None) -> None:
+    """Link two shinobi as designated partners."""
+    s = Session(database, as_user)
+    roster.link_partners(s.uow, s.caller, shinobi_id, partner_id, now())
+    out.print(f"partners: {shinobi_id} ↔ {partner_id}")
+
+
+@shinobi_app.command("restrict")
+@fails_cleanly
+def shinobi_restrict(shinobi_id: int, kind: RestrictionKind, reason: str,
+                     starts_at: Annotated[str | None, typer.Option(help="ISO time with offset; default now.")] = None,
+                     ends_at: str | None = None, database: DatabaseOpt = None, as_user: AsOpt = None) -> None:
+    """Record a medic's rest or light-duty order (restricts duty at once)."""
+    s = Session(database, as_user)
+    r = medical.add_restriction(s.uow, s.caller, shinobi_id, medical.AddRestriction(
+        kind=kind, reason=reason, starts_at=parse_time(starts_at, "starts_at") or now(),
+        ends_at=parse_time(ends_at, "ends_at")), now())
+    out.print(f"restriction {r.id}: {r.kind.value} for shinobi {shinobi_id}, {r.status.value}")
+
+
+# -- sleep and fitness ---------------------------------------------------------------------------------
+@sleep_app.command("log")
+@fails_cleanly
+def sleep_log(shinobi_id: int, start: str, end: str, database: DatabaseOpt = None, as_user: AsOpt = None) -> None:
+    """Log a sleep episode: START and END are ISO times with an offset."""
+    s = Session(database, as_user)
+    _, e = medical.log_sleep(s.uow, s.caller, shinobi_id, parse_time(start, "start"), parse_time(end, "end"), now())
+    out.print(f"sleep logged for shinobi {shinobi_id}: {e.start.isoformat()} → {e.end.isoformat()}")
+
+
+@app.command("fitness")
+@fails_cleanly
+def fitness_cmd(shinobi_id: int, mission: Annotated[int | None, typer.Option("--mission")] = None,
+                at: Annotated[str | None, typer.Option(help="ISO time with offset; default now.")] = None,
+                database: DatabaseOpt = None, as_user: AsOpt = None) -> None:
+    """Is this shinobi fit to depart (on this mission, at this time)? Every reason, in a table."""
+    s = Session(database, as_user)
+    when = parse_time(at, "at") or now()
+    v = fitness.check_fitness(s.uow, s.caller, shinobi_id, mission_id=mission, at=when, policy=s.rt.policy)
+    f = v.fatigue
+    verdict = "[bold green]FIT[/]" if v.fit else "[bold red]NOT FIT[/]"
+    out.print(f"shinobi {shinobi_id} at {when.isoformat()}: {verdict}")
+    t = Table("fatigue", "value")
+    t.add_row("level", f.level)
+    for label, value in (("KSS (decision, no inertia)", f.kss), ("KSS with inertia", f.kss_with_inertia),
+                         ("effectiveness % (decision)", f.effectiveness),
+                         ("effectiveness % with inertia", f.effectiveness_with_inertia),
+                         ("hours awake", f.hours_awake)):
+        t.add_row(label, "–" if value is None else f"{value:.2f}")
+    out.print(t)
+    if v.reasons:
+        out.print(reasons_table([{"shinobi_id": r.shinobi_id, "code": r.code.value, "message": r.message}
+                                 for r in v.reasons], title="Reasons"))
+    for w in v.warnings:
+        out.print(f"[yellow]warning[/] {w}")
+    if not v.fit:
+        raise typer.Exit(3)
+
+
+# -- the board -----------------------------------------------------------------------------------------
+@mission_app.command("post")
+@fails_cleanly
+def mission_post(title: str, rank: MissionRank, kind: str, classification: Classification = Classification.PUBLIC,
+                 reward: int | None = None, min_team: int | None = None, description: str | None = None,
+                 database: DatabaseOpt = None, as_user: AsOpt = None) -> None:
+    """Post a mission on the board (A and S wait for authorisation)."""
+    s = Session(database, as_user)
+    v = missions.post_mission(s.uow, s.caller, missions.PostMission(
+        title=title, rank=rank, kind=kind, classification=classification, reward_ryo=reward,
+        min_team_size=min_team, description=description), now())
+    m = v.mission
+    out.print(f"mission {m.id}: {m.title} ({m.rank.value}, {m.status.value}, {m.reward_ryo:,} ryo, "
+              f"team ≥ {m.min_team_size})")
+
+
+@mission_app.command("authorize")
+@fails_cleanly
+def mission_authorize(mission_id: int, database: DatabaseOpt = None, as_user: AsOpt = None) -> None:
+    s = Session(database, as_user)
+    m = missions.authorize_mission(s.uow, s.caller, mission_id, now()).mission
+    out.print(f"mission {m.id} authorised by {', '.join(m.authorized_by)}: {m.status.value}")
+
+
+@mission_app.command("list")
+@fails_cleanly
+def mission_list(database: DatabaseOpt = None, as_user: AsOpt = None) -> None:
+    s = Session(database, as_user)
+    t = Table("id", "rank", "title", "status", "reward", "team ≥", "posted")
+    for m in missions.list_missions(s.uow, s.caller):
+        t.add_row(str(m.id), m.rank.value, m.title, m.status.value, f"{m.reward_ryo:,}", str(m.min_team_size),
+                  m.posted_at.date().isoformat())
+    out.print(t)
+
+
+@app.command()
+@fails_cleanly
+def assign(mission_id: int, shinobi_ids: list[int],
+           departs_at: Annotated[str | None, typer.Option(help="ISO time with offset; default now.")] = None,
+           override: Annotated[str | None, typer.Option(help="The hokage's written justification.")] = None,
+           database: DatabaseOpt = None, as_user: AsOpt = None) -> None:
+    """Send a team on a mission. A refusal lists every reason and exits 1."""
+    s = Session(database, as_user)
+    a = assignments.assign_team(s.uow, s.caller, mission_id, assignments.AssignTeam(
+        shinobi_ids=tuple(shinobi_ids), departs_at=parse_time(departs_at, "departs_at"),
+        override_justification=override), now(), s.rt.policy)
+    out.print(f"assignment {a.id}: mission {a.mission_id}, team {list(a.shinobi_ids)}, departs "
+              f"{a.departs_at.isoformat()}" + (" (override)" if a.override_justification else ""))
+
+
+@app.command()
+@fails_cleanly
+def report(mission_id: int, outcome: Outcome, at: Annotated[str, typer.Option(help="ISO time with offset.")],
+           summary: str | None = None,
+           kia: Annotated[list[int] | None, typer.Option(help="Killed in action (repeatable).")] = None,
+           mia: Annotated[list[int] | None, typer.Option(help="Missing in action (repeatable).")] = None,
+           injured: Annotated[list[int] | None, typer.Option(help="Injured (repeatable).")] = None,
+           specimen: Annotated[list[str] | None, typer.Option(help="Repeatable.")] = None,
+           database: DatabaseOpt = None, as_user: AsOpt = None) -> None:
+    """File a mission report: closes the mission, frees the team, marks the fallen."""
+    s = Session(database, as_user)
+    casualties = tuple(Casualty(i, st) for st, ids in ((CasualtyStatus.KIA, kia), (CasualtyStatus.MIA, mia),
+                                                       (CasualtyStatus.INJURED, injured)) for i in ids or ())
+    r = reports.file_report(s.uow, s.caller, mission_id, reports.FileReport(
+        outcome=outcome, at=parse_time(at, "at"), summary=summary, casualties=casualties,
+        specimens=tuple(specimen or ())), now())
+    out.print(f"mission {mission_id} reported: {r['mission_status']}; "
+              f"{len(r['welfare_hold_ids'])} survivor(s) placed on welfare hold")
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)

@@ -1,0 +1,493 @@
+"""Repositories: rows in, domain objects out. They never commit."""
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import func, select, text, update
+from sqlalchemy.orm import Session
+
+from ...domain.access import Caller
+from ...domain.audit import GENESIS, AuditEntry, canonical, chain_hash
+from ...domain.fatigue import SleepEpisode
+from ...domain.gate import Direction, GateEvent
+from ...domain.medical import Restriction, RestrictionKind, RestrictionStatus, WelfareHold
+from ...domain.missions import Mission
+from ...domain.ranks import Classification, MissionRank, MissionStatus, Role, ShinobiRank, ShinobiStatus
+from ...domain.roster import Account, Alert, Assignment, MemorialEntry, Shinobi
+from .tables import (
+    AccountRow,
+    AlertRow,
+    AssignmentMemberRow,
+    AssignmentRow,
+    AuditRow,
+    AuthorizationRow,
+    GateEventRow,
+    MemorialRow,
+    MissionRow,
+    PartnerRow,
+    ReportRow,
+    RestrictionRow,
+    ShinobiRow,
+    SleepEpisodeRow,
+    TokenRow,
+    WelfareHoldRow,
+)
+
+
+class _Repo:
+    def __init__(self, session: Session):
+        self.session = session
+
+
+class ShinobiRepository(_Repo):
+    def add(self, *, name: str, rank: ShinobiRank, clearance: Classification, divisions: list[str],
+            specialties: list[str], now: datetime) -> int:
+        row = ShinobiRow(name=name, rank=rank.value, clearance=clearance.value, status=ShinobiStatus.ACTIVE.value,
+                         divisions=divisions, specialties=specialties, created_at=now)
+        self.session.add(row)
+        self.session.flush()
+        return row.id
+
+    def get(self, shinobi_id: int) -> Shinobi | None:
+        found = self.get_many([shinobi_id])
+        return found.get(shinobi_id)
+
+    def get_many(self, ids: Iterable[int]) -> dict[int, Shinobi]:
+        ids = list(set(ids))
+        if not ids:
+            return {}
+        rows = self.session.scalars(select(ShinobiRow).where(ShinobiRow.id.in_(ids))).all()
+        return self._convert(rows)
+
+    def list(self, *, status: ShinobiStatus | None = None, rank: ShinobiRank | None = None) -> list[Shinobi]:
+        q = select(ShinobiRow).order_by(ShinobiRow.id)
+        if status is not None:
+            q = q.where(ShinobiRow.status == status.value)
+        if rank is not None:
+            q = q.where(ShinobiRow.rank == rank.value)
+        return list(self._convert(self.session.scalars(q).all()).values())
+
+    def _convert(self, rows: Iterable[ShinobiRow]) -> dict[int, Shinobi]:
+        rows = list(rows)
+        ids = [r.id for r in rows]
+        partners: dict[int, list[int]] = defaultdict(list)
+        usernames: dict[int, str] = {}
+        if ids:
+            for p in self.session.execute(select(PartnerRow.shinobi_id, PartnerRow.partner_id)
+                                          .where(PartnerRow.shinobi_id.in_(ids))
+                                          .order_by(PartnerRow.partner_id)):
+                partners[p.shinobi_id].append(p.partner_id)
+            for a in self.session.execute(select(AccountRow.shinobi_id, AccountRow.username)
+                                          .where(AccountRow.shinobi_id.in_(ids))):
+                usernames[a.shinobi_id] = a.username
+        return {
+            r.id: Shinobi(id=r.id, name=r.name, rank=ShinobiRank(r.rank), clearance=Classification(r.clearance),
+                          status=ShinobiStatus(r.status), divisions=tuple(r.divisions or ()),
+                          specialties=tuple(r.specialties or ()), partner_ids=tuple(partners[r.id]),
+                          username=usernames.get(r.id))
+            for r in rows
+        }
+
+    def set_status(self, ids: Iterable[int], status: ShinobiStatus) -> None:
+        ids = list(ids)
+        if ids:
+            self.session.execute(update(ShinobiRow).where(ShinobiRow.id.in_(ids)).values(status=status.value))
+
+    def link_partners(self, a: int, b: int, now: datetime) -> bool:
+        """Link both ways; False when they were already linked."""
+        if self.session.get(PartnerRow, (a, b)) is not None:
+            return False
+        self.session.add_all([PartnerRow(shinobi_id=a, partner_id=b, linked_at=now),
+                              PartnerRow(shinobi_id=b, partner_id=a, linked_at=now)])
+        self.session.flush()
+        return True
+
+    # -- sleep ---------------------------------------------------------------------------------
+    def sleep(self, shinobi_id: int, *, ending_after: datetime | None = None) -> list[SleepEpisode]:
+        return self.sleep_many([shinobi_id], ending_after=ending_after)[shinobi_id]
+
+    def sleep_many(self, ids: Iterable[int], *, ending_after: datetime | None = None
+                   ) -> dict[int, list[SleepEpisode]]:
+        ids = list(ids)
+        out: dict[int, list[SleepEpisode]] = {i: [] for i in ids}
+        if not ids:
+            return out
+        q = (select(SleepEpisodeRow.shinobi_id, SleepEpisodeRow.start_at, SleepEpisodeRow.end_at)
+             .where(SleepEpisodeRow.shinobi_id.in_(ids)).order_by(SleepEpisodeRow.start_at))
+        if ending_after is not None:
+            q = q.where(SleepEpisodeRow.end_at > ending_after)
+        for r in self.session.execute(q):
+            out[r.shinobi_id].append(SleepEpisode(start=r.start_at, end=r.end_at))
+        return out
+
+    def overlapping_sleep(self, shinobi_id: int, start: datetime, end: datetime) -> SleepEpisode | None:
+        r = self.session.execute(
+            select(SleepEpisodeRow.start_at, SleepEpisodeRow.end_at)
+            .where(SleepEpisodeRow.shinobi_id == shinobi_id, SleepEpisodeRow.start_at < end,
+                   SleepEpisodeRow.end_at > start).limit(1)).first()
+        return SleepEpisode(start=r.start_at, end=r.end_at) if r else None
+
+    def add_sleep(self, shinobi_id: int, start: datetime, end: datetime, by: str | None, now: datetime) -> int:
+        row = SleepEpisodeRow(shinobi_id=shinobi_id, start_at=start, end_at=end, logged_by=by, logged_at=now)
+        self.session.add(row)
+        self.session.flush()
+        return row.id
+
+
+class AccountRepository(_Repo):
+    def count(self) -> int:
+        return self.session.scalar(select(func.count()).select_from(AccountRow)) or 0
+
+    def add(self, *, username: str, password_hash: str, roles: Iterable[Role], shinobi_id: int,
+            now: datetime) -> int:
+        row = AccountRow(username=username, password_hash=password_hash, roles=sorted(r.value for r in roles),
+                         shinobi_id=shinobi_id, created_at=now)
+        self.session.add(row)
+        self.session.flush()
+        return row.id
+
+    def by_username(self, username: str) -> Account | None:
+        row = self.session.scalar(select(AccountRow).where(AccountRow.username == username))
+        return _account(row) if row else None
+
+    def set_password_hash(self, account_id: int, password_hash: str) -> None:
+        self.session.execute(update(AccountRow).where(AccountRow.id == account_id)
+                             .values(password_hash=password_hash))
+
+    def add_token(self, *, digest: str, account_id: int, now: datetime, expires_at: datetime) -> None:
+        self.session.add(TokenRow(digest=digest, account_id=account_id, created_at=now, expires_at=expires_at))
+        self.session.flush()
+
+    def revoke_token(self, digest: str, now: datetime) -> bool:
+        result = self.session.execute(update(TokenRow).where(TokenRow.digest == digest,
+                                                             TokenRow.revoked_at.is_(None))
+                                      .values(revoked_at=now))
+        return bool(result.rowcount)
+
+    def caller_for_token(self, digest: str, now: datetime) -> Caller | None:
+        return self._caller(select(AccountRow, ShinobiRow)
+                            .join(TokenRow, TokenRow.account_id == AccountRow.id)
+                            .join(ShinobiRow, ShinobiRow.id == AccountRow.shinobi_id)
+                            .where(TokenRow.digest == digest, TokenRow.expires_at > now,
+                                   TokenRow.revoked_at.is_(None)))
+
+    def caller_for_account(self, account_id: int) -> Caller | None:
+        return self._caller(select(AccountRow, ShinobiRow).join(ShinobiRow, ShinobiRow.id == AccountRow.shinobi_id)
+                            .where(AccountRow.id == account_id))
+
+    def _caller(self, query: Any) -> Caller | None:
+        row = self.session.execute(query).first()
+        if row is None:
+            return None
+        account, shinobi = row
+        return Caller(account_id=account.id, username=account.username, shinobi_id=shinobi.id,
+                      roles=frozenset(Role(r) for r in account.roles),
+                      clearance=Classification(shinobi.clearance),
+                      divisions=frozenset(shinobi.divisions or ()))
+
+    def roles_of_shinobi(self, ids: Iterable[int]) -> dict[int, frozenset[Role]]:
+        ids = list(ids)
+        out: dict[int, frozenset[Role]] = {i: frozenset() for i in ids}
+        if ids:
+            for r in self.session.execute(select(AccountRow.shinobi_id, AccountRow.roles)
+                                          .where(AccountRow.shinobi_id.in_(ids))):
+                out[r.shinobi_id] = frozenset(Role(x) for x in r.roles)
+        return out
+
+
+def _account(row: AccountRow) -> Account:
+    return Account(id=row.id, username=row.username, password_hash=row.password_hash,
+                   roles=frozenset(Role(r) for r in row.roles), shinobi_id=row.shinobi_id)
+
+
+class MedicalRepository(_Repo):
+    def add_restriction(self, *, shinobi_id: int, kind: RestrictionKind, status: RestrictionStatus,
+                        reason: str, starts_at: datetime, ends_at: datetime | None, by: str | None,
+                        now: datetime) -> Restriction:
+        row = RestrictionRow(shinobi_id=shinobi_id, kind=kind.value, status=status.value, reason=reason,
+                             starts_at=starts_at, ends_at=ends_at, created_by=by, created_at=now,
+                             filed_by=by if status is RestrictionStatus.FILED else None,
+                             filed_at=now if status is RestrictionStatus.FILED else None)
+        self.session.add(row)
+        self.session.flush()
+        return _restriction(row)
+
+    def get_restriction(self, restriction_id: int) -> Restriction | None:
+        row = self.session.get(RestrictionRow, restriction_id)
+        return _restriction(row) if row else None
+
+    def file_restriction(self, restriction_id: int, by: str, now: datetime) -> None:
+        self.session.execute(update(RestrictionRow).where(RestrictionRow.id == restriction_id)
+                             .values(status=RestrictionStatus.FILED.value, filed_by=by, filed_at=now))
+
+    def lift_restriction(self, restriction_id: int, at: datetime, note: str | None) -> None:
+        self.session.execute(update(RestrictionRow).where(RestrictionRow.id == restriction_id)
+                             .values(lifted_at=at, lift_note=note))
+
+    def restrictions_for(self, ids: Iterable[int]) -> dict[int, list[Restriction]]:
+        ids = list(ids)
+        out: dict[int, list[Restriction]] = {i: [] for i in ids}
+        if ids:
+            for row in self.session.scalars(select(RestrictionRow).where(RestrictionRow.shinobi_id.in_(ids))
+                                            .order_by(RestrictionRow.starts_at, RestrictionRow.id)):
+                out[row.shinobi_id].append(_restriction(row))
+        return out
+
+    def add_hold(self, *, shinobi_id: int, reason: str, since: datetime, mission_id: int | None,
+                 by: str | None, now: datetime) -> WelfareHold:
+        row = WelfareHoldRow(shinobi_id=shinobi_id, reason=reason, since=since, mission_id=mission_id,
+                             created_by=by, created_at=now)
+        self.session.add(row)
+        self.session.flush()
+        return _hold(row)
+
+    def get_hold(self, hold_id: int) -> WelfareHold | None:
+        row = self.session.get(WelfareHoldRow, hold_id)
+        return _hold(row) if row else None
+
+    def lift_hold(self, hold_id: int, at: datetime, note: str) -> None:
+        self.session.execute(update(WelfareHoldRow).where(WelfareHoldRow.id == hold_id)
+                             .values(lifted_at=at, note=note))
+
+    def holds_for(self, ids: Iterable[int]) -> dict[int, list[WelfareHold]]:
+        ids = list(ids)
+        out: dict[int, list[WelfareHold]] = {i: [] for i in ids}
+        if ids:
+            for row in self.session.scalars(select(WelfareHoldRow).where(WelfareHoldRow.shinobi_id.in_(ids))
+                                            .order_by(WelfareHoldRow.since, WelfareHoldRow.id)):
+                out[row.shinobi_id].append(_hold(row))
+        return out
+
+
+def _restriction(row: RestrictionRow) -> Restriction:
+    return Restriction(id=row.id, shinobi_id=row.shinobi_id, kind=RestrictionKind(row.kind),
+                       status=RestrictionStatus(row.status), reason=row.reason, starts_at=row.starts_at,
+                       ends_at=row.ends_at, lifted_at=row.lifted_at)
+
+
+def _hold(row: WelfareHoldRow) -> WelfareHold:
+    return WelfareHold(id=row.id, shinobi_id=row.shinobi_id, reason=row.reason, since=row.since,
+                       lifted_at=row.lifted_at, note=row.note)
+
+
+class MissionRepository(_Repo):
+    def add(self, *, title: str, rank: MissionRank, kind: str, classification: Classification, reward_ryo: int,
+            min_team_size: int, status: MissionStatus, posted_at: datetime, description: str | None,
+            by: str | None) -> int:
+        row = MissionRow(title=title, rank=rank.value, kind=kind, classification=classification.value,
+                         reward_ryo=reward_ryo, min_team_size=min_team_size, status=status.value,
+                         posted_at=posted_at, description=description, created_by=by)
+        self.session.add(row)
+        self.session.flush()
+        return row.id
+
+    def get(self, mission_id: int) -> Mission | None:
+        row = self.session.get(MissionRow, mission_id)
+        return self._convert([row])[0] if row else None
+
+    def list(self, *, status: MissionStatus | None = None) -> list[Mission]:
+        q = select(MissionRow).order_by(MissionRow.id)
+        if status is not None:
+            q = q.where(MissionRow.status == status.value)
+        return self._convert(self.session.scalars(q).all())
+
+    def _convert(self, rows: Iterable[MissionRow]) -> list[Mission]:
+        rows = list(rows)
+        signed: dict[int, list[str]] = defaultdict(list)
+        ids = [r.id for r in rows]
+        if ids:
+            for a in self.session.execute(select(AuthorizationRow.mission_id, AuthorizationRow.username)
+                                          .where(AuthorizationRow.mission_id.in_(ids))
+                                          .order_by(AuthorizationRow.id)):
+                signed[a.mission_id].append(a.username)
+        return [Mission(id=r.id, title=r.title, rank=MissionRank(r.rank), kind=r.kind,
+                        classification=Classification(r.classification), reward_ryo=r.reward_ryo,
+                        min_team_size=r.min_team_size, status=MissionStatus(r.status), posted_at=r.posted_at,
+                        description=r.description, authorized_by=tuple(signed[r.id])) for r in rows]
+
+    def set_status(self, mission_id: int, status: MissionStatus, *, closed_at: datetime | None = None) -> None:
+        values: dict[str, Any] = {"status": status.value}
+        if closed_at is not None:
+            values["closed_at"] = closed_at
+        self.session.execute(update(MissionRow).where(MissionRow.id == mission_id).values(**values))
+
+    def add_authorization(self, mission_id: int, account_id: int, username: str, at: datetime) -> None:
+        self.session.add(AuthorizationRow(mission_id=mission_id, account_id=account_id, username=username, at=at))
+        self.session.flush()
+
+
+class AssignmentRepository(_Repo):
+    def add(self, *, mission_id: int, shinobi_ids: list[int], departs_at: datetime, by: str | None,
+            justification: str | None, now: datetime) -> Assignment:
+        row = AssignmentRow(mission_id=mission_id, departs_at=departs_at, created_at=now, created_by=by,
+                            override_justification=justification)
+        self.session.add(row)
+        self.session.flush()
+        self.session.add_all([AssignmentMemberRow(assignment_id=row.id, shinobi_id=s, position=i, active=True)
+                              for i, s in enumerate(shinobi_ids)])
+        self.session.flush()
+        return _assignment(row, shinobi_ids)
+
+    def for_mission(self, mission_id: int) -> Assignment | None:
+        row = self.session.scalar(select(AssignmentRow).where(AssignmentRow.mission_id == mission_id))
+        if row is None:
+            return None
+        members = self.session.scalars(select(AssignmentMemberRow.shinobi_id)
+                                       .where(AssignmentMemberRow.assignment_id == row.id)
+                                       .order_by(AssignmentMemberRow.position)).all()
+        return _assignment(row, list(members))
+
+    def on_active_assignment(self, ids: Iterable[int]) -> set[int]:
+        ids = list(ids)
+        if not ids:
+            return set()
+        return set(self.session.scalars(select(AssignmentMemberRow.shinobi_id)
+                                        .where(AssignmentMemberRow.shinobi_id.in_(ids),
+                                               AssignmentMemberRow.active.is_(True))).all())
+
+    def end(self, assignment_id: int, at: datetime) -> None:
+        self.session.execute(update(AssignmentRow).where(AssignmentRow.id == assignment_id).values(ended_at=at))
+        self.session.execute(update(AssignmentMemberRow).where(AssignmentMemberRow.assignment_id == assignment_id)
+                             .values(active=False))
+
+    def add_report(self, *, mission_id: int, outcome: str, at: datetime, summary: str | None,
+                   casualties: list[dict[str, Any]], specimens: list[dict[str, Any]], by: str | None,
+                   now: datetime) -> int:
+        row = ReportRow(mission_id=mission_id, outcome=outcome, at=at, summary=summary, casualties=casualties,
+                        specimens=specimens, filed_by=by, filed_at=now)
+        self.session.add(row)
+        self.session.flush()
+        return row.id
+
+    def report_for(self, mission_id: int) -> dict[str, Any] | None:
+        row = self.session.scalar(select(ReportRow).where(ReportRow.mission_id == mission_id))
+        if row is None:
+            return None
+        return {"id": row.id, "mission_id": row.mission_id, "outcome": row.outcome, "at": row.at,
+                "summary": row.summary, "casualties": row.casualties, "specimens": row.specimens,
+                "filed_by": row.filed_by, "filed_at": row.filed_at}
+
+    def add_to_memorial(self, shinobi_id: int, rank: str, died_at: datetime, mission_id: int | None) -> None:
+        self.session.add(MemorialRow(shinobi_id=shinobi_id, rank=rank, died_at=died_at, mission_id=mission_id))
+        self.session.flush()
+
+    def memorial(self) -> list[MemorialEntry]:
+        rows = self.session.execute(select(MemorialRow, ShinobiRow.name)
+                                    .join(ShinobiRow, ShinobiRow.id == MemorialRow.shinobi_id)
+                                    .order_by(MemorialRow.died_at, MemorialRow.shinobi_id))
+        return [MemorialEntry(shinobi_id=m.shinobi_id, name=name, rank=m.rank, died_at=m.died_at,
+                              mission_id=m.mission_id) for m, name in rows]
+
+
+def _assignment(row: AssignmentRow, members: list[int]) -> Assignment:
+    return Assignment(id=row.id, mission_id=row.mission_id, shinobi_ids=tuple(members), departs_at=row.departs_at,
+                      created_at=row.created_at, created_by=row.created_by,
+                      override_justification=row.override_justification, ended_at=row.ended_at)
+
+
+class AlertRepository(_Repo):
+    def add(self, *, recipient_id: int, kind: str, subject_shinobi_id: int | None, mission_id: int | None,
+            codes: list[str], message: str, now: datetime) -> int:
+        row = AlertRow(recipient_id=recipient_id, kind=kind, subject_shinobi_id=subject_shinobi_id,
+                       mission_id=mission_id, codes=codes, message=message, created_at=now)
+        self.session.add(row)
+        self.session.flush()
+        return row.id
+
+    def for_recipient(self, shinobi_id: int, *, unread_only: bool = False) -> list[Alert]:
+        q = select(AlertRow).where(AlertRow.recipient_id == shinobi_id).order_by(AlertRow.id.desc())
+        if unread_only:
+            q = q.where(AlertRow.read_at.is_(None))
+        return [Alert(id=r.id, recipient_id=r.recipient_id, kind=r.kind, subject_shinobi_id=r.subject_shinobi_id,
+                      mission_id=r.mission_id, codes=tuple(r.codes or ()), message=r.message,
+                      created_at=r.created_at, read_at=r.read_at) for r in self.session.scalars(q)]
+
+    def mark_read(self, alert_id: int, recipient_id: int, now: datetime) -> bool:
+        result = self.session.execute(update(AlertRow).where(AlertRow.id == alert_id,
+                                                             AlertRow.recipient_id == recipient_id)
+                                      .values(read_at=func.coalesce(AlertRow.read_at, now)))
+        return bool(result.rowcount)
+
+
+class GateRepository(_Repo):
+    def add(self, *, direction: Direction, at: datetime, shinobi_id: int, by: str | None, now: datetime,
+            flagged: str | None) -> int:
+        row = GateEventRow(direction=direction.value, at=at, shinobi_id=shinobi_id, logged_by=by, logged_at=now,
+                           flagged=flagged)
+        self.session.add(row)
+        self.session.flush()
+        return row.id
+
+    def events_for(self, ids: Iterable[int]) -> dict[int, list[GateEvent]]:
+        ids = list(ids)
+        out: dict[int, list[GateEvent]] = {i: [] for i in ids}
+        if ids:
+            for r in self.session.execute(select(GateEventRow.id, GateEventRow.shinobi_id, GateEventRow.direction,
+                                                 GateEventRow.at)
+                                          .where(GateEventRow.shinobi_id.in_(ids))
+                                          .order_by(GateEventRow.at, GateEventRow.id)):
+                out[r.shinobi_id].append(GateEvent(id=r.id, direction=Direction(r.direction), at=r.at))
+        return out
+
+    def all_shinobi_events(self) -> dict[int, list[GateEvent]]:
+        out: dict[int, list[GateEvent]] = defaultdict(list)
+        for r in self.session.execute(select(GateEventRow.id, GateEventRow.shinobi_id, GateEventRow.direction,
+                                             GateEventRow.at).where(GateEventRow.shinobi_id.is_not(None))
+                                      .order_by(GateEventRow.at, GateEventRow.id)):
+            out[r.shinobi_id].append(GateEvent(id=r.id, direction=Direction(r.direction), at=r.at))
+        return out
+
+
+class AuditRepository(_Repo):
+    def append(self, *, at: datetime, actor: str | None, action: str, target: str | None,
+               details: dict[str, Any]) -> AuditEntry:
+        """Append at the head of the chain. Writers are serialised: SQLite by BEGIN IMMEDIATE,
+        PostgreSQL by a transaction-scoped advisory lock taken before reading the head."""
+        at = at.astimezone(UTC)
+        details = json.loads(json.dumps(details, default=str))  # exactly what the JSON column gives back
+        if self.session.get_bind().dialect.name == "postgresql":
+            self.session.execute(text("SELECT pg_advisory_xact_lock(7431001)"))
+        head = self.session.execute(select(AuditRow.seq, AuditRow.hash).order_by(AuditRow.seq.desc())
+                                    .limit(1)).first()
+        seq, prev = (head.seq + 1, head.hash) if head else (1, GENESIS)
+        digest = chain_hash(prev, canonical(seq, at, actor, action, target, details))
+        self.session.add(AuditRow(seq=seq, at=at, actor=actor, action=action, target=target, details=details,
+                                  prev_hash=prev, hash=digest))
+        self.session.flush()
+        return AuditEntry(seq=seq, at=at, actor=actor, action=action, target=target, details=details,
+                          prev_hash=prev, hash=digest)
+
+    def list(self, *, actor: str | None = None, action: str | None = None, target: str | None = None,
+             since: datetime | None = None, until: datetime | None = None, after_seq: int = 0,
+             limit: int = 1000) -> list[AuditEntry]:
+        q = select(AuditRow).where(AuditRow.seq > after_seq).order_by(AuditRow.seq).limit(limit)
+        if actor is not None:
+            q = q.where(AuditRow.actor == actor)
+        if action is not None:
+            q = q.where(AuditRow.action == action)
+        if target is not None:
+            q = q.where(AuditRow.target == target)
+        if since is not None:
+            q = q.where(AuditRow.at >= since)
+        if until is not None:
+            q = q.where(AuditRow.at < until)
+        return [_entry(r) for r in self.session.scalars(q)]
+
+    def walk(self, batch: int = 5000) -> Iterator[AuditEntry]:
+        after = 0
+        while True:
+            rows = self.session.scalars(select(AuditRow).where(AuditRow.seq > after).order_by(AuditRow.seq)
+                                        .limit(batch)).all()
+            if not rows:
+                return
+            yield from (_entry(r) for r in rows)
+            after = rows[-1].seq
+
+
+def _entry(r: AuditRow) -> AuditEntry:
+    return AuditEntry(seq=r.seq, at=r.at, actor=r.actor, action=r.action, target=r.target,
+                      details=dict(r.details or {}), prev_hash=r.prev_hash, hash=r.hash)

@@ -1,0 +1,104 @@
+"""Engines and the SQL unit of work.
+
+SQLite: WAL, foreign keys on, a busy timeout, and `BEGIN IMMEDIATE` for write transactions
+so that a use case's checks and its writes are one serialised step. PostgreSQL: psycopg 3.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
+from sqlalchemy.pool import StaticPool
+
+from .repositories import (
+    AccountRepository,
+    AlertRepository,
+    AssignmentRepository,
+    AuditRepository,
+    GateRepository,
+    MedicalRepository,
+    MissionRepository,
+    ShinobiRepository,
+)
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        return _sqlite_engine(url)
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+
+def _sqlite_engine(url: str) -> Engine:
+    memory = ":memory:" in url or url in ("sqlite://", "sqlite:///")
+    kwargs: dict[str, Any] = {"connect_args": {"check_same_thread": False, "timeout": 30}}
+    if memory:
+        kwargs["poolclass"] = StaticPool
+    engine = create_engine(url, **kwargs)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
+        cur = dbapi_connection.cursor()
+        if not memory:
+            cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.execute("PRAGMA synchronous=FULL")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
+        conn.exec_driver_sql(f"BEGIN {mode}")
+
+    return engine
+
+
+class SqlTransaction:
+    def __init__(self, session: Session):
+        self.session = session
+        self.shinobi = ShinobiRepository(session)
+        self.accounts = AccountRepository(session)
+        self.medical = MedicalRepository(session)
+        self.missions = MissionRepository(session)
+        self.assignments = AssignmentRepository(session)
+        self.alerts = AlertRepository(session)
+        self.gate = GateRepository(session)
+        self.audit = AuditRepository(session)
+
+    def commit(self) -> None:
+        self.session.commit()
+
+
+class SqlUnitOfWork:
+    """Opens one transaction per use case on an engine shared by the process."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        sqlite = engine.dialect.name == "sqlite"
+        self._write_bind = engine.execution_options(sqlite_begin="IMMEDIATE") if sqlite else engine
+
+    def is_transient(self, exc: BaseException) -> bool:
+        """Busy or locked (SQLite), serialization failure or deadlock (PostgreSQL), and a unique
+        index tripped by a racing writer: worth running the use case again, which then sees the
+        winner's row and answers as the rules say."""
+        if isinstance(exc, IntegrityError):
+            return "unique" in str(exc.orig).lower() or "duplicate key" in str(exc.orig).lower()
+        if isinstance(exc, OperationalError):
+            text = str(exc.orig).lower()
+            return any(w in text for w in ("locked", "busy", "serializ", "deadlock"))
+        return False
+
+    @contextmanager
+    def begin(self, *, write: bool) -> Iterator[SqlTransaction]:
+        session = Session(bind=self._write_bind if write else self.engine, expire_on_commit=False,
+                          autoflush=True)
+        try:
+            yield SqlTransaction(session)
+        finally:
+            session.rollback()
+            session.close()

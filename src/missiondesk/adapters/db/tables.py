@@ -1,0 +1,252 @@
+"""Table rows. Separate from domain objects; the repositories convert between them."""
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+
+class UTCDateTime(TypeDecorator):
+    """Aware datetimes in, aware UTC datetimes out, on every engine."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime reached the database")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class ShinobiRow(Base):
+    __tablename__ = "shinobi"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    rank: Mapped[str] = mapped_column(String(20))
+    clearance: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20), default="active")
+    divisions: Mapped[list[Any]] = mapped_column(default=list)
+    specialties: Mapped[list[Any]] = mapped_column(default=list)
+    created_at: Mapped[datetime]
+
+
+class AccountRow(Base):
+    __tablename__ = "account"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    roles: Mapped[list[Any]] = mapped_column(default=list)
+    shinobi_id: Mapped[int] = mapped_column(ForeignKey("shinobi.id"), unique=True)
+    created_at: Mapped[datetime]
+
+
+class TokenRow(Base):
+    __tablename__ = "token"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    digest: Mapped[str] = mapped_column(String(64), unique=True)  # sha256 of the bearer token
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id"), index=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+
+
+class PartnerRow(Base):
+    """One row per direction, so each shinobi's partners are one indexed lookup."""
+
+    __tablename__ = "partner"
+    shinobi_id: Mapped[int] = mapped_column(ForeignKey("shinobi.id"), primary_key=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("shinobi.id"), primary_key=True)
+    linked_at: Mapped[datetime]
+
+
+class SleepEpisodeRow(Base):
+    __tablename__ = "sleep_episode"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    shinobi_id: Mapped[int] = mapped_column(ForeignKey("shinobi.id"))
+    start_at: Mapped[datetime]
+    end_at: Mapped[datetime]
+    logged_by: Mapped[str | None] = mapped_column(String(80))
+    logged_at: Mapped[datetime]
+    __table_args__ = (Index("ix_sleep_episode_shinobi_end", "shinobi_id", "end_at"),)
+
+
+class RestrictionRow(Base):
+    __tablename__ = "restriction"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    shinobi_id: Mapped[int] = mapped_column(ForeignKey("shinobi.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str] = mapped_column(Text)
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime | None]
+    lifted_at: Mapped[datetime | None]
+    lift_note: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[str | None] = mapped_column(String(80))
+    created_at: Mapped[datetime]
+    filed_by: Mapped[str | None] = mapped_column(String(80))
+    filed_at: Mapped[datetime | None]
+
+
+class WelfareHoldRow(Base):
+    __tablename__ = "welfare_hold"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    shinobi_id: Mapped[int] = mapped_column(ForeignKey("shinobi.id"), index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    since: Mapped[datetime]
+    mission_id: Mapped[int | None] = mapped_column(ForeignKey("mission.id"))
+    lifted_at: Mapped[datetime | None]
+    note: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[str | None] = mapped_column(String(80))
+    created_at: Mapped[datetime]
+
+
+class MissionRow(Base):
+    __tablename__ = "mission"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    rank: Mapped[str] = mapped_column(String(1))
+    kind: Mapped[str] = mapped_column(String(60))
+    classification: Mapped[str] = mapped_column(String(20))
+    reward_ryo: Mapped[int] = mapped_column(BigInteger)
+    min_team_size: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(30), index=True)
+    posted_at: Mapped[datetime]
+    description: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[str | None] = mapped_column(String(80))
+    closed_at: Mapped[datetime | None]
+
+
+class AuthorizationRow(Base):
+    __tablename__ = "mission_authorization"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    mission_id: Mapped[int] = mapped_column(ForeignKey("mission.id"))
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id"))
+    username: Mapped[str] = mapped_column(String(80))
+    at: Mapped[datetime]
+    __table_args__ = (UniqueConstraint("mission_id", "account_id", name="uq_mission_authorization_mission_account"),)
+
+
+class AssignmentRow(Base):
+    """A team sent on a mission. One per mission, ever: a mission never gets two teams."""
+
+    __tablename__ = "assignment"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    mission_id: Mapped[int] = mapped_column(ForeignKey("mission.id"), unique=True)
+    departs_at: Mapped[datetime]
+    created_at: Mapped[datetime]
+    created_by: Mapped[str | None] = mapped_column(String(80))
+    override_justification: Mapped[str | None] = mapped_column(Text)
+    ended_at: Mapped[datetime | None]
+
+
+class AssignmentMemberRow(Base):
+    """A member of a team. `active` until the mission is reported; the partial unique index
+    keeps any shinobi on at most one active assignment, whatever races the requests run."""
+
+    __tablename__ = "assignment_member"
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignment.id"), primary_key=True)
+    shinobi_id: Mapped[int] = mapped_column(ForeignKey("shinobi.id"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)
+    active: Mapped[bool] = mapped_column(Boolean)
+    __table_args__ = (
+        Index("uq_assignment_member_active_shinobi", "shinobi_id", unique=True,
+              sqlite_where=text("active"), postgresql_where=text("active")),
+    )
+
+
+class ReportRow(Base):
+    __tablename__ = "report"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    mission_id: Mapped[int] = mapped_column(ForeignKey("mission.id"), unique=True)
+    outcome: Mapped[str] = mapped_column(String(20))
+    at: Mapped[datetime]
+    summary: Mapped[str | None] = mapped_column(Text)
+    casualties: Mapped[list[Any]] = mapped_column(default=list)
+    specimens: Mapped[list[Any]] = mapped_column(default=list)
+    filed_by: Mapped[str | None] = mapped_column(String(80))
+    filed_at: Mapped[datetime]
+
+
+class MemorialRow(Base):
+    __tablename__ = "memorial"
+    shinobi_id: Mapped[int] = mapped_column(ForeignKey("shinobi.id"), primary_key=True)
+    died_at: Mapped[datetime]
+    mission_id: Mapped[int | None] = mapped_column(ForeignKey("mission.id"))
+    rank: Mapped[str] = mapped_column(String(20))
+
+
+class AlertRow(Base):
+    __tablename__ = "alert"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    recipient_id: Mapped[int] = mapped_column(ForeignKey("shinobi.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    subject_shinobi_id: Mapped[int | None] = mapped_column(ForeignKey("shinobi.id"))
+    mission_id: Mapped[int | None] = mapped_column(ForeignKey("mission.id"))
+    codes: Mapped[list[Any]] = mapped_column(default=list)
+    message: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    read_at: Mapped[datetime | None]
+
+
+class GateEventRow(Base):
+    __tablename__ = "gate_event"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    direction: Mapped[str] = mapped_column(String(3))
+    at: Mapped[datetime]
+    shinobi_id: Mapped[int | None] = mapped_column(ForeignKey("shinobi.id"))
+    logged_by: Mapped[str | None] = mapped_column(String(80))
+    logged_at: Mapped[datetime]
+    flagged: Mapped[str | None] = mapped_column(String(40))
+    __table_args__ = (Index("ix_gate_event_shinobi_at", "shinobi_id", "at"),)
+
+
+class AuditRow(Base):
+    """The append-only audit log; `seq` is contiguous and each `hash` chains the last."""
+
+    __tablename__ = "audit_entry"
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    at: Mapped[datetime]
+    actor: Mapped[str | None] = mapped_column(String(80), index=True)
+    action: Mapped[str] = mapped_column(String(60), index=True)
+    target: Mapped[str | None] = mapped_column(String(80), index=True)
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)

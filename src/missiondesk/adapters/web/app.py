@@ -1,0 +1,28 @@
+"""The FastAPI application: the API under /api/v1, over the same services as the CLI."""
+from __future__ import annotations
+
+from fastapi import APIRouter, FastAPI
+
+from ...config import Settings
+from ...domain.fitness import FitnessPolicy
+from ...services.unit_of_work import UnitOfWork
+from . import errors
+from .deps import Container
+from .routes import audit, auth, medical, missions, people, shinobi
+
+
+def create_app(uow: UnitOfWork, settings: Settings, policy: FitnessPolicy) -> FastAPI:
+    app = FastAPI(title="missiondesk", version="0.1.0",
+                  description="The mission office of a hidden village: roster, board, fitness-gated assignment.")
+    app.state.container = Container(uow=uow, settings=settings, policy=policy)
+    errors.install(app)
+    api = APIRouter(prefix="/api/v1")
+
+    @api.get("/health", tags=["health"])
+    def health() -> dict:
+        return {"status": "ok"}
+
+    for module in (auth, shinobi, medical, missions, people, audit):
+        api.include_router(module.router)
+    app.include_router(api)
+    return app

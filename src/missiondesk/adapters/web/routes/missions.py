@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from ....domain.missions import Casualty
+from ....domain.ranks import MissionStatus
+from ....services import assignments, missions, reports
+from ..deps import CurrentCaller, Deps, Now
+from ..schemas import AssignmentCreate, AssignmentRead, MissionCreate, MissionRead, ReportCreate
+
+router = APIRouter(tags=["missions"])
+
+
+@router.post("/missions", status_code=201, response_model=MissionRead)
+def post_mission(body: MissionCreate, caller: CurrentCaller, c: Deps, now: Now) -> MissionRead:
+    cmd = missions.PostMission(title=body.title, rank=body.rank, kind=body.kind, classification=body.classification,
+                               reward_ryo=body.reward_ryo, min_team_size=body.min_team_size,
+                               posted_at=body.posted_at, description=body.description)
+    v = missions.post_mission(c.uow, caller, cmd, now)
+    return MissionRead.of(v.mission, v.assignment)
+
+
+@router.get("/missions", response_model=list[MissionRead])
+def list_missions(caller: CurrentCaller, c: Deps, status: MissionStatus | None = None) -> list[MissionRead]:
+    return [MissionRead.of(m) for m in missions.list_missions(c.uow, caller, status=status)]
+
+
+@router.get("/missions/{mission_id}", response_model=MissionRead)
+def get_mission(mission_id: int, caller: CurrentCaller, c: Deps) -> MissionRead:
+    v = missions.get_mission(c.uow, caller, mission_id)
+    return MissionRead.of(v.mission, v.assignment)
+
+
+@router.post("/missions/{mission_id}/authorizations", status_code=201, response_model=MissionRead)
+def authorize(mission_id: int, caller: CurrentCaller, c: Deps, now: Now) -> MissionRead:
+    v = missions.authorize_mission(c.uow, caller, mission_id, now)
+    return MissionRead.of(v.mission, v.assignment)
+
+
+@router.post("/missions/{mission_id}/assignments", status_code=201, response_model=AssignmentRead)
+def assign(mission_id: int, body: AssignmentCreate, caller: CurrentCaller, c: Deps, now: Now) -> AssignmentRead:
+    cmd = assignments.AssignTeam(shinobi_ids=tuple(body.shinobi_ids), departs_at=body.departs_at,
+                                 override_justification=body.override.justification if body.override else None)
+    return AssignmentRead.of(assignments.assign_team(c.uow, caller, mission_id, cmd, now, c.policy))
+
+
+@router.post("/missions/{mission_id}/report", status_code=201)
+def report(mission_id: int, body: ReportCreate, caller: CurrentCaller, c: Deps, now: Now) -> dict:
+    cmd = reports.FileReport(outcome=body.outcome, at=body.at, summary=body.summary,
+                             casualties=tuple(Casualty(x.shinobi_id, x.status) for x in body.casualties),
+                             specimens=tuple(s.description for s in body.specimens))
+    return reports.file_report(c.uow, caller, mission_id, cmd, now)
+
+
+@router.get("/missions/{mission_id}/report")
+def get_report(mission_id: int, caller: CurrentCaller, c: Deps) -> dict:
+    return reports.get_report(c.uow, caller, mission_id)

@@ -1,0 +1,46 @@
+"""Alerts, the memorial and the gate: what everyone signed in reads."""
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+
+from ....domain.gate import Direction
+from ....services import gate, reports
+from ..deps import CurrentCaller, Deps, Now
+from ..schemas import GateEventCreate
+
+router = APIRouter(tags=["alerts", "memorial", "gate"])
+
+
+@router.get("/alerts")
+def list_alerts(caller: CurrentCaller, c: Deps, unread: bool = False) -> list[dict]:
+    return [{"id": v.alert.id, "kind": v.alert.kind, "subject_shinobi_id": v.alert.subject_shinobi_id,
+             "detainee_id": None, "mission_id": v.mission_id, "codes": list(v.alert.codes),
+             "created_at": v.alert.created_at, "message": v.alert.message, "read_at": v.alert.read_at}
+            for v in reports.list_alerts(c.uow, caller, unread_only=unread)]
+
+
+@router.post("/alerts/{alert_id}/read", status_code=204)
+def mark_read(alert_id: int, caller: CurrentCaller, c: Deps, now: Now) -> Response:
+    reports.mark_alert_read(c.uow, caller, alert_id, now)
+    return Response(status_code=204)
+
+
+@router.get("/memorial")
+def memorial(caller: CurrentCaller, c: Deps) -> list[dict]:
+    return [{"shinobi_id": v.entry.shinobi_id, "name": v.entry.name, "rank": v.entry.rank,
+             "died_at": v.entry.died_at, "mission_id": v.entry.mission_id, "mission_title": v.mission_title}
+            for v in reports.memorial(c.uow, caller)]
+
+
+@router.post("/gate/events", status_code=201)
+def log_gate(body: GateEventCreate, caller: CurrentCaller, c: Deps, now: Now) -> dict:
+    cmd = gate.GateEntry(direction=Direction(body.direction), at=body.at, shinobi_ids=tuple(body.shinobi_ids),
+                         detainee_ids=tuple(body.detainee_ids))
+    return gate.log_gate(c.uow, caller, cmd, now)
+
+
+@router.get("/gate/present")
+def present(caller: CurrentCaller, c: Deps, now: Now) -> dict:
+    inside = gate.present(c.uow, caller, now)
+    return {"at": now, "shinobi": [{"id": s.id, "name": s.name, "rank": s.rank.value} for s in inside["shinobi"]],
+            "detainees": inside["detainees"]}

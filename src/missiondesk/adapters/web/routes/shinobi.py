@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+
+from ....domain.ranks import ShinobiRank, ShinobiStatus
+from ....services import medical, roster
+from ..deps import CurrentCaller, Deps, Now
+from ..schemas import PartnerCreate, ShinobiCreate, ShinobiRead, SleepCreate, SleepRead
+
+router = APIRouter(tags=["shinobi"])
+
+
+@router.post("/shinobi", status_code=201, response_model=ShinobiRead)
+def add_shinobi(body: ShinobiCreate, caller: CurrentCaller, c: Deps, now: Now) -> ShinobiRead:
+    account = None
+    if body.account is not None:
+        account = roster.NewAccount(username=body.account.username, password=body.account.password,
+                                    roles=tuple(body.account.roles))
+    cmd = roster.AddShinobi(name=body.name, rank=body.rank, clearance=body.clearance,
+                            divisions=tuple(body.divisions), specialties=tuple(body.specialties), account=account)
+    return ShinobiRead.of(roster.add_shinobi(c.uow, caller, cmd, now))
+
+
+@router.get("/shinobi", response_model=list[ShinobiRead])
+def list_shinobi(caller: CurrentCaller, c: Deps, status: ShinobiStatus | None = None,
+                 rank: ShinobiRank | None = None) -> list[ShinobiRead]:
+    return [ShinobiRead.of(s) for s in roster.list_shinobi(c.uow, caller, status=status, rank=rank)]
+
+
+@router.get("/shinobi/{shinobi_id}", response_model=ShinobiRead)
+def get_shinobi(shinobi_id: int, caller: CurrentCaller, c: Deps) -> ShinobiRead:
+    return ShinobiRead.of(roster.get_shinobi(c.uow, caller, shinobi_id))
+
+
+@router.post("/shinobi/{shinobi_id}/partners", status_code=201, response_model=ShinobiRead)
+def link_partner(shinobi_id: int, body: PartnerCreate, caller: CurrentCaller, c: Deps, now: Now,
+                 response: Response) -> ShinobiRead:
+    s, created = roster.link_partners(c.uow, caller, shinobi_id, body.partner_id, now)
+    if not created:
+        response.status_code = 200
+    return ShinobiRead.of(s)
+
+
+@router.post("/shinobi/{shinobi_id}/sleep", status_code=201, response_model=SleepRead)
+def log_sleep(shinobi_id: int, body: SleepCreate, caller: CurrentCaller, c: Deps, now: Now) -> SleepRead:
+    episode_id, e = medical.log_sleep(c.uow, caller, shinobi_id, body.start, body.end, now)
+    return SleepRead(id=episode_id, shinobi_id=shinobi_id, start=e.start, end=e.end,
+                     hours=round((e.end - e.start).total_seconds() / 3600, 2))
+
+
+@router.get("/shinobi/{shinobi_id}/sleep", response_model=list[SleepRead])
+def list_sleep(shinobi_id: int, caller: CurrentCaller, c: Deps) -> list[SleepRead]:
+    return [SleepRead(shinobi_id=shinobi_id, start=e.start, end=e.end,
+                      hours=round((e.end - e.start).total_seconds() / 3600, 2))
+            for e in medical.list_sleep(c.uow, caller, shinobi_id)]

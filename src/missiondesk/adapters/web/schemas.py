@@ -1,0 +1,279 @@
+"""The shapes of requests and responses. Shape only: meaning is checked by the domain."""
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+
+from ...domain.fitness import Verdict
+from ...domain.medical import Restriction, RestrictionKind, RestrictionStatus, WelfareHold
+from ...domain.missions import CasualtyStatus, Mission, Outcome
+from ...domain.ranks import Classification, MissionRank, MissionStatus, Role, ShinobiRank, ShinobiStatus
+from ...domain.roster import Assignment, Shinobi
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Slug = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, pattern=r"^[a-z][a-z0-9_-]{0,39}$")]
+Text = Annotated[str, StringConstraints(max_length=20_000)]
+Id = Annotated[int, Field(ge=1)]
+
+
+class In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# -- auth ------------------------------------------------------------------------------------------
+class TokenRequest(In):
+    username: Annotated[str, StringConstraints(min_length=1, max_length=80)]
+    password: Annotated[str, StringConstraints(min_length=1, max_length=1024)]
+
+
+class TokenRead(BaseModel):
+    access_token: str
+    token_type: str = "bearer"  # noqa: S105 - the OAuth token type
+    expires_at: AwareDatetime
+
+
+# -- shinobi ---------------------------------------------------------------------------------------
+class AccountCreate(In):
+    username: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_.-]{1,79}$")]
+    password: Annotated[str, StringConstraints(max_length=1024)]
+    roles: list[Role] = []
+
+
+class ShinobiCreate(In):
+    name: Name
+    rank: ShinobiRank
+    clearance: Classification = Classification.PUBLIC
+    divisions: list[Slug] = []
+    specialties: list[Slug] = []
+    account: AccountCreate | None = None
+
+
+class ShinobiRead(BaseModel):
+    id: int
+    name: str
+    rank: ShinobiRank
+    clearance: Classification
+    divisions: list[str]
+    specialties: list[str]
+    status: ShinobiStatus
+    partner_ids: list[int]
+    username: str | None = None
+
+    @classmethod
+    def of(cls, s: Shinobi) -> ShinobiRead:
+        return cls(id=s.id, name=s.name, rank=s.rank, clearance=s.clearance, divisions=list(s.divisions),
+                   specialties=list(s.specialties), status=s.status, partner_ids=list(s.partner_ids),
+                   username=s.username)
+
+
+class PartnerCreate(In):
+    partner_id: Id
+
+
+class SleepCreate(In):
+    start: AwareDatetime
+    end: AwareDatetime
+
+
+class SleepRead(BaseModel):
+    id: int | None = None
+    shinobi_id: int
+    start: AwareDatetime
+    end: AwareDatetime
+    hours: float
+
+
+# -- medical ---------------------------------------------------------------------------------------
+class RestrictionCreate(In):
+    kind: RestrictionKind
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime | None = None
+    status: RestrictionStatus = RestrictionStatus.RECOMMENDED
+
+
+class RestrictionRead(BaseModel):
+    id: int
+    shinobi_id: int
+    kind: RestrictionKind
+    status: str
+    reason: str
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime | None
+    lifted_at: AwareDatetime | None
+
+    @classmethod
+    def of(cls, r: Restriction) -> RestrictionRead:
+        return cls(id=r.id, shinobi_id=r.shinobi_id, kind=r.kind,
+                   status="lifted" if r.lifted_at is not None else r.status.value, reason=r.reason,
+                   starts_at=r.starts_at, ends_at=r.ends_at, lifted_at=r.lifted_at)
+
+
+class LiftRequest(In):
+    at: AwareDatetime
+    note: Annotated[str, StringConstraints(max_length=2000)] | None = None
+
+
+class HoldCreate(In):
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+    since: AwareDatetime
+
+
+class HoldLift(In):
+    at: AwareDatetime
+    note: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+
+
+class HoldRead(BaseModel):
+    id: int
+    shinobi_id: int
+    reason: str
+    since: AwareDatetime
+    lifted_at: AwareDatetime | None
+    note: str | None
+    status: Literal["active", "lifted"]
+
+    @classmethod
+    def of(cls, h: WelfareHold) -> HoldRead:
+        return cls(id=h.id, shinobi_id=h.shinobi_id, reason=h.reason, since=h.since, lifted_at=h.lifted_at,
+                   note=h.note, status="lifted" if h.lifted_at else "active")
+
+
+# -- missions --------------------------------------------------------------------------------------
+class MissionCreate(In):
+    title: Name
+    rank: MissionRank
+    kind: Slug
+    classification: Classification = Classification.PUBLIC
+    reward_ryo: int | None = Field(default=None, le=10**12)
+    min_team_size: int | None = Field(default=None, le=100)
+    posted_at: AwareDatetime | None = None
+    description: Text | None = None
+
+
+class AssignmentRead(BaseModel):
+    id: int
+    mission_id: int
+    shinobi_ids: list[int]
+    departs_at: AwareDatetime
+    created_at: AwareDatetime
+    created_by: str | None
+    overridden: bool
+    override_justification: str | None
+    active: bool
+
+    @classmethod
+    def of(cls, a: Assignment) -> AssignmentRead:
+        return cls(id=a.id, mission_id=a.mission_id, shinobi_ids=list(a.shinobi_ids), departs_at=a.departs_at,
+                   created_at=a.created_at, created_by=a.created_by,
+                   overridden=a.override_justification is not None,
+                   override_justification=a.override_justification, active=a.ended_at is None)
+
+
+class MissionRead(BaseModel):
+    id: int
+    title: str
+    rank: MissionRank
+    kind: str
+    classification: Classification
+    reward_ryo: int
+    min_team_size: int
+    status: MissionStatus
+    posted_at: AwareDatetime
+    description: str | None
+    authorized_by: list[str]
+    authorizations_needed: int
+    team: AssignmentRead | None = None
+
+    @classmethod
+    def of(cls, m: Mission, assignment: Assignment | None = None) -> MissionRead:
+        from ...domain.ranks import AUTHORIZATIONS_NEEDED
+        return cls(id=m.id, title=m.title, rank=m.rank, kind=m.kind, classification=m.classification,
+                   reward_ryo=m.reward_ryo, min_team_size=m.min_team_size, status=m.status, posted_at=m.posted_at,
+                   description=m.description, authorized_by=list(m.authorized_by),
+                   authorizations_needed=AUTHORIZATIONS_NEEDED[m.rank],
+                   team=AssignmentRead.of(assignment) if assignment else None)
+
+
+class Override(In):
+    justification: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
+
+
+class AssignmentCreate(In):
+    shinobi_ids: Annotated[list[Id], Field(min_length=1, max_length=50)]
+    departs_at: AwareDatetime | None = None
+    override: Override | None = None
+
+
+class CasualtyIn(In):
+    shinobi_id: Id
+    status: CasualtyStatus
+
+
+class SpecimenIn(In):
+    description: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+
+
+class ReportCreate(In):
+    outcome: Outcome
+    at: AwareDatetime
+    summary: Text | None = None
+    casualties: list[CasualtyIn] = []
+    specimens: list[SpecimenIn] = []
+
+
+# -- fitness ---------------------------------------------------------------------------------------
+class ReasonRead(BaseModel):
+    shinobi_id: int | None = None
+    code: str
+    message: str
+    overridable: bool
+
+
+class FatigueRead(BaseModel):
+    level: Literal["fit", "caution", "unfit", "unknown"]
+    kss: float | None
+    effectiveness: float | None
+    kss_with_inertia: float | None
+    effectiveness_with_inertia: float | None
+    hours_awake: float | None
+
+
+class FitnessRead(BaseModel):
+    shinobi_id: int
+    mission_id: int | None
+    at: AwareDatetime
+    fit: bool
+    reasons: list[ReasonRead]
+    warnings: list[str]
+    fatigue: FatigueRead
+
+    @classmethod
+    def of(cls, shinobi_id: int, mission_id: int | None, at, v: Verdict) -> FitnessRead:
+        f = v.fatigue
+
+        def r(x: float | None, n: int = 2) -> float | None:
+            return None if x is None else round(x, n)
+
+        return cls(shinobi_id=shinobi_id, mission_id=mission_id, at=at, fit=v.fit,
+                   reasons=[ReasonRead(shinobi_id=x.shinobi_id, code=x.code.value, message=x.message,
+                                       overridable=x.overridable) for x in v.reasons],
+                   warnings=list(v.warnings),
+                   fatigue=FatigueRead(level=f.level, kss=r(f.kss), effectiveness=r(f.effectiveness, 1),
+                                       kss_with_inertia=r(f.kss_with_inertia),
+                                       effectiveness_with_inertia=r(f.effectiveness_with_inertia, 1),
+                                       hours_awake=r(f.hours_awake)))
+
+
+# -- gate ------------------------------------------------------------------------------------------
+class GateEventCreate(In):
+    direction: Literal["in", "out"]
+    at: AwareDatetime
+    shinobi_ids: Annotated[list[Id], Field(max_length=500)] = []
+    detainee_ids: Annotated[list[Id], Field(max_length=500)] = []
+
+
+class PersonRef(BaseModel):
+    id: int
+    name: str

@@ -1,0 +1,42 @@
+"""Settings from the environment, read once at the edge and passed inward."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+DEFAULT_DATABASE = "sqlite:///missiondesk.db"
+
+
+def normalise_url(url: str) -> str:
+    """Accept plain postgresql:// URLs and relative SQLite paths."""
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        return "postgresql+psycopg://" + url.split("://", 1)[1]
+    if url.startswith("sqlite:///") and not url.startswith("sqlite:////") and ":memory:" not in url:
+        path = Path(url.removeprefix("sqlite:///")).resolve()
+        return f"sqlite:///{path}"
+    return url
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = DEFAULT_DATABASE
+    village_tz: ZoneInfo = ZoneInfo("UTC")
+    token_ttl: timedelta = timedelta(hours=12)
+    bootstrap_user: str = "hokage"
+    bootstrap_name: str = "Hokage"
+    bootstrap_password: str | None = None
+
+    @classmethod
+    def from_env(cls, database_url: str | None = None) -> Settings:
+        env = os.environ
+        return cls(
+            database_url=normalise_url(database_url or env.get("MISSIONDESK_DATABASE_URL") or DEFAULT_DATABASE),
+            village_tz=ZoneInfo(env.get("MISSIONDESK_VILLAGE_TZ", "UTC")),
+            token_ttl=timedelta(minutes=int(env.get("MISSIONDESK_TOKEN_TTL_MINUTES", "720"))),
+            bootstrap_user=env.get("MISSIONDESK_BOOTSTRAP_USER", "hokage"),
+            bootstrap_name=env.get("MISSIONDESK_BOOTSTRAP_NAME", "Hokage"),
+            bootstrap_password=env.get("MISSIONDESK_BOOTSTRAP_PASSWORD") or None,
+        )

@@ -1,0 +1,212 @@
+"""Fitness for duty: every rule, every reason, as pure functions over frozen facts.
+
+Being unfit is a normal outcome: the verdict lists all reasons found, it never raises.
+Time rules (CONTRACT "Which time"): status, current assignment and the mission's state are
+judged now, by the caller's facts; everything else at `departs_at`.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, tzinfo
+from enum import StrEnum
+
+from .fatigue import FatigueEstimate, FatiguePolicy, SleepEpisode, estimate_fatigue
+from .medical import HOLD_FORBIDS, Restriction, RestrictionKind, WelfareHold
+from .ranks import (
+    MIN_SHINOBI_RANK,
+    UNAVAILABLE_STATUSES,
+    Classification,
+    MissionRank,
+    MissionStatus,
+    ShinobiRank,
+    ShinobiStatus,
+)
+
+
+class Code(StrEnum):
+    RANK_TOO_LOW = "RANK_TOO_LOW"
+    NOT_AVAILABLE = "NOT_AVAILABLE"
+    ALREADY_ASSIGNED = "ALREADY_ASSIGNED"
+    NOT_IN_VILLAGE = "NOT_IN_VILLAGE"
+    CLEARANCE_INSUFFICIENT = "CLEARANCE_INSUFFICIENT"
+    MEDICAL_REST = "MEDICAL_REST"
+    MEDICAL_RESTRICTION = "MEDICAL_RESTRICTION"
+    FATIGUE_UNFIT = "FATIGUE_UNFIT"
+    WELFARE_HOLD = "WELFARE_HOLD"
+    TEAM_TOO_SMALL = "TEAM_TOO_SMALL"
+    MISSION_NOT_OPEN = "MISSION_NOT_OPEN"
+
+
+# What the hokage's override lifts (CONTRACT "Decisions"); the rest it never does.
+OVERRIDABLE = frozenset({
+    Code.RANK_TOO_LOW, Code.NOT_IN_VILLAGE, Code.MEDICAL_REST, Code.MEDICAL_RESTRICTION,
+    Code.FATIGUE_UNFIT, Code.WELFARE_HOLD, Code.TEAM_TOO_SMALL,
+})
+# A refused A/S attempt on these grounds is a duty-of-care matter: the partners are told.
+DUTY_OF_CARE_CODES = frozenset({Code.MEDICAL_REST, Code.FATIGUE_UNFIT, Code.WELFARE_HOLD})
+
+
+@dataclass(frozen=True)
+class Reason:
+    code: Code
+    message: str
+    shinobi_id: int | None = None
+
+    @property
+    def overridable(self) -> bool:
+        return self.code in OVERRIDABLE
+
+
+@dataclass(frozen=True)
+class ShinobiFacts:
+    id: int
+    name: str
+    rank: ShinobiRank
+    clearance: Classification
+    status: ShinobiStatus
+    on_assignment: bool = False
+    last_gate_direction: str | None = None  # at or before the departure: "in" | "out" | None
+    restrictions: tuple[Restriction, ...] = ()
+    holds: tuple[WelfareHold, ...] = ()
+    sleep: tuple[SleepEpisode, ...] = ()
+
+
+@dataclass(frozen=True)
+class MissionFacts:
+    id: int
+    rank: MissionRank
+    classification: Classification
+    status: MissionStatus
+    min_team_size: int
+
+
+@dataclass(frozen=True)
+class FitnessPolicy:
+    fatigue: FatiguePolicy = field(default_factory=FatiguePolicy)
+    tz: tzinfo = UTC
+
+
+@dataclass(frozen=True)
+class Verdict:
+    fit: bool
+    reasons: tuple[Reason, ...]
+    fatigue: FatigueEstimate
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class TeamVerdict:
+    members: tuple[Verdict, ...]
+    team_reasons: tuple[Reason, ...]
+
+    @property
+    def reasons(self) -> tuple[Reason, ...]:
+        return tuple(r for v in self.members for r in v.reasons) + self.team_reasons
+
+    @property
+    def fit(self) -> bool:
+        return not self.reasons
+
+    def blocking(self, override: bool) -> tuple[Reason, ...]:
+        """What still stands after an override (when given)."""
+        return tuple(r for r in self.reasons if not (override and r.overridable))
+
+
+def _fmt(t: datetime) -> str:
+    return t.strftime("%Y-%m-%d %H:%M %Z").strip()
+
+
+def assess(
+    s: ShinobiFacts,
+    mission: MissionFacts | None,
+    departs_at: datetime,
+    policy: FitnessPolicy,
+    fatigue: FatigueEstimate | None = None,
+) -> Verdict:
+    """Every individual reason `s` may not depart on `mission` at `departs_at`.
+
+    Without a mission only the rules that need none are judged: status, assignment, the gate
+    and rest orders.
+    """
+    if fatigue is None:
+        fatigue = estimate_fatigue(s.sleep, departs_at, policy.tz)
+    reasons: list[Reason] = []
+
+    def add(code: Code, message: str) -> None:
+        reasons.append(Reason(code, message, s.id))
+
+    if s.status in UNAVAILABLE_STATUSES:
+        add(Code.NOT_AVAILABLE, f"{s.name} is {s.status.value} and cannot be sent")
+    if s.on_assignment or s.status is ShinobiStatus.ON_MISSION:
+        add(Code.ALREADY_ASSIGNED, f"{s.name} is on another mission that has not been reported")
+    if s.last_gate_direction == "out":
+        add(Code.NOT_IN_VILLAGE, f"{s.name} left the village by the gate and has not come back "
+                                 f"by {_fmt(departs_at)}")
+    if mission is not None:
+        needed = MIN_SHINOBI_RANK[mission.rank]
+        if s.rank.order < needed.order:
+            add(Code.RANK_TOO_LOW, f"{mission.rank.value}-rank missions need at least {needed.value}; "
+                                   f"{s.name} is {s.rank.value}")
+        if s.clearance.order < mission.classification.order:
+            add(Code.CLEARANCE_INSUFFICIENT,
+                f"{s.name} holds {s.clearance.value} clearance, below what this mission needs")
+    in_force = [r for r in s.restrictions if r.covers(departs_at)]
+    rest = [r for r in in_force if r.kind is RestrictionKind.REST]
+    if rest:
+        r = rest[0]
+        add(Code.MEDICAL_REST, f"{s.name} is ordered to rest ({r.reason}; {r.status.value} "
+                               f"since {_fmt(r.starts_at)})")
+    if mission is not None:
+        light = [r for r in in_force if r.kind is not RestrictionKind.REST and r.forbids(mission.rank)]
+        if light:
+            add(Code.MEDICAL_RESTRICTION, f"{s.name} is on light duty ({light[0].reason}), which forbids "
+                                          f"{mission.rank.value}-rank missions")
+        if policy.fatigue.refuses(mission.rank.value, fatigue):
+            add(Code.FATIGUE_UNFIT, _fatigue_message(s.name, mission.rank, fatigue))
+        if mission.rank in HOLD_FORBIDS:
+            holds = [h for h in s.holds if h.covers(departs_at)]
+            if holds:
+                add(Code.WELFARE_HOLD, f"{s.name} is on a welfare hold since {_fmt(holds[0].since)} "
+                                       f"({holds[0].reason}) until a review lifts it")
+    warnings: tuple[str, ...] = ()
+    if fatigue.level == "unknown":
+        warnings = (f"No sleep is logged for {s.name} in the 48 hours before {_fmt(departs_at)}: "
+                    "fatigue is unknown, not judged",)
+    return Verdict(fit=not reasons, reasons=tuple(reasons), fatigue=fatigue, warnings=warnings)
+
+
+def _fatigue_message(name: str, rank: MissionRank, f: FatigueEstimate) -> str:
+    return (f"{name} is predicted too tired for a {rank.value}-rank departure: sleepiness "
+            f"{f.kss:.1f} on the 1-9 scale, effectiveness {f.effectiveness:.0f}%"
+            + (f", {f.hours_awake:.1f} h awake" if f.hours_awake is not None else ""))
+
+
+def assess_team(
+    team: Sequence[ShinobiFacts],
+    mission: MissionFacts,
+    departs_at: datetime,
+    policy: FitnessPolicy,
+    fatigue: Sequence[FatigueEstimate] | None = None,
+) -> TeamVerdict:
+    members = tuple(
+        assess(s, mission, departs_at, policy, fatigue[i] if fatigue is not None else None)
+        for i, s in enumerate(team)
+    )
+    team_reasons: list[Reason] = []
+    if mission.status is not MissionStatus.OPEN:
+        team_reasons.append(Reason(Code.MISSION_NOT_OPEN, _not_open_message(mission.status)))
+    if len(team) < mission.min_team_size:
+        team_reasons.append(Reason(
+            Code.TEAM_TOO_SMALL,
+            f"this {mission.rank.value}-rank mission needs a team of at least {mission.min_team_size}; "
+            f"{len(team)} named"))
+    return TeamVerdict(members=members, team_reasons=tuple(team_reasons))
+
+
+def _not_open_message(status: MissionStatus) -> str:
+    if status is MissionStatus.PENDING_AUTHORIZATION:
+        return "the mission is waiting for authorisation"
+    if status is MissionStatus.ASSIGNED:
+        return "the mission already has a team"
+    return f"the mission is closed ({status.value})"

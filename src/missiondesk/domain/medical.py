@@ -1,0 +1,63 @@
+"""Medical restrictions and welfare holds, judged by their effective times."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from .ranks import MissionRank
+
+
+class RestrictionKind(StrEnum):
+    REST = "rest"
+    LIGHT_DUTY = "light_duty"
+
+
+class RestrictionStatus(StrEnum):
+    RECOMMENDED = "recommended"
+    FILED = "filed"
+
+
+LIGHT_DUTY_FORBIDS = frozenset({MissionRank.B, MissionRank.A, MissionRank.S})
+
+
+@dataclass(frozen=True)
+class Restriction:
+    id: int
+    shinobi_id: int
+    kind: RestrictionKind
+    status: RestrictionStatus
+    reason: str
+    starts_at: datetime
+    ends_at: datetime | None = None
+    lifted_at: datetime | None = None
+
+    @property
+    def effective_end(self) -> datetime | None:
+        """The earlier of the planned end and the lift; None while open-ended."""
+        ends = [t for t in (self.ends_at, self.lifted_at) if t is not None]
+        return min(ends) if ends else None
+
+    def covers(self, t: datetime) -> bool:
+        """In force at `t`, whether recommended or filed: filing is bookkeeping."""
+        end = self.effective_end
+        return self.starts_at <= t and (end is None or t < end)
+
+    def forbids(self, rank: MissionRank) -> bool:
+        return self.kind is RestrictionKind.REST or rank in LIGHT_DUTY_FORBIDS
+
+
+@dataclass(frozen=True)
+class WelfareHold:
+    id: int
+    shinobi_id: int
+    reason: str
+    since: datetime
+    lifted_at: datetime | None = None
+    note: str | None = None
+
+    def covers(self, t: datetime) -> bool:
+        return self.since <= t and (self.lifted_at is None or t < self.lifted_at)
+
+
+HOLD_FORBIDS = frozenset({MissionRank.A, MissionRank.S})

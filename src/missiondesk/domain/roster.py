@@ -1,0 +1,63 @@
+"""The roster: shinobi, their accounts and their designated partners."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from .ranks import Classification, Role, ShinobiRank, ShinobiStatus
+
+
+@dataclass(frozen=True)
+class Shinobi:
+    id: int
+    name: str
+    rank: ShinobiRank
+    clearance: Classification
+    status: ShinobiStatus
+    divisions: tuple[str, ...] = ()
+    specialties: tuple[str, ...] = ()
+    partner_ids: tuple[int, ...] = ()
+    username: str | None = None
+
+
+@dataclass(frozen=True)
+class Account:
+    id: int
+    username: str
+    password_hash: str
+    roles: frozenset[Role]
+    shinobi_id: int
+
+
+@dataclass(frozen=True)
+class Assignment:
+    id: int
+    mission_id: int
+    shinobi_ids: tuple[int, ...]
+    departs_at: datetime
+    created_at: datetime
+    created_by: str | None
+    override_justification: str | None = None
+    ended_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Alert:
+    id: int
+    recipient_id: int
+    kind: str
+    subject_shinobi_id: int | None
+    mission_id: int | None
+    codes: tuple[str, ...]
+    message: str
+    created_at: datetime
+    read_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class MemorialEntry:
+    shinobi_id: int
+    name: str
+    rank: str
+    died_at: datetime
+    mission_id: int | None

@@ -1,0 +1,94 @@
+"""Sending a team: every rule checked, every refusal recorded, partners told, overrides kept."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from ..domain.access import Caller, can_see
+from ..domain.errors import AssignmentRefused, Forbidden, Invalid
+from ..domain.fitness import DUTY_OF_CARE_CODES, FitnessPolicy, Reason, TeamVerdict, assess_team
+from ..domain.missions import Mission
+from ..domain.ranks import MissionStatus, Role, ShinobiStatus
+from ..domain.roster import Assignment
+from .audit import record
+from .fitness import gather_facts, mission_facts
+from .missions import visible_mission
+from .unit_of_work import Transaction, transactional
+
+
+@dataclass(frozen=True)
+class AssignTeam:
+    shinobi_ids: tuple[int, ...]
+    departs_at: datetime | None = None
+    override_justification: str | None = None
+
+    @property
+    def override(self) -> bool:
+        return self.override_justification is not None
+
+
+def reason_detail(r: Reason) -> dict:
+    return {"shinobi_id": r.shinobi_id, "code": r.code.value, "message": r.message}
+
+
+@transactional(write=True)
+def assign_team(tx: Transaction, caller: Caller, mission_id: int, cmd: AssignTeam, now: datetime,
+                policy: FitnessPolicy) -> Assignment:
+    if cmd.override and not caller.is_hokage:
+        raise Forbidden("an override is the hokage's alone")
+    if cmd.override and not cmd.override_justification.strip():
+        raise Invalid("an override needs a written justification", code="JUSTIFICATION_REQUIRED")
+    mission = visible_mission(tx, caller, mission_id)
+    if not caller.has(Role.HOKAGE, Role.CLERK) and caller.shinobi_id not in cmd.shinobi_ids:
+        raise Forbidden("you may assign a team only when you are in it")
+    if not cmd.shinobi_ids:
+        raise Invalid("name at least one shinobi", code="TEAM_EMPTY")
+    if len(set(cmd.shinobi_ids)) != len(cmd.shinobi_ids):
+        raise Invalid("a shinobi is named twice in the team", code="TEAM_DUPLICATE")
+    departs_at = cmd.departs_at or now
+    team = gather_facts(tx, cmd.shinobi_ids, departs_at)
+    verdict = assess_team(team, mission_facts(mission), departs_at, policy)
+    blocking = verdict.blocking(cmd.override)
+    details = [reason_detail(r) for r in verdict.reasons]
+    if blocking:
+        record(tx, now, caller, "assignment.refused", f"mission:{mission_id}", shinobi_ids=list(cmd.shinobi_ids),
+               departs_at=departs_at, reasons=details, override_asked=cmd.override)
+        _tell_partners(tx, mission, verdict, now)
+        tx.commit()
+        raise AssignmentRefused(f"the team may not go: {len(verdict.reasons)} reason(s)", details=details)
+    if verdict.reasons:  # all overridable, and the hokage overrides them
+        record(tx, now, caller, "assignment.override", f"mission:{mission_id}", shinobi_ids=list(cmd.shinobi_ids),
+               departs_at=departs_at, justification=cmd.override_justification, overridden=details)
+    assignment = tx.assignments.add(mission_id=mission_id, shinobi_ids=list(cmd.shinobi_ids), departs_at=departs_at,
+                                    by=caller.username, now=now,
+                                    justification=cmd.override_justification if verdict.reasons else None)
+    tx.missions.set_status(mission_id, MissionStatus.ASSIGNED)
+    tx.shinobi.set_status(cmd.shinobi_ids, ShinobiStatus.ON_MISSION)
+    record(tx, now, caller, "assignment.created", f"mission:{mission_id}", assignment_id=assignment.id,
+           shinobi_ids=list(cmd.shinobi_ids), departs_at=departs_at, overridden=bool(verdict.reasons))
+    tx.commit()
+    return assignment
+
+
+def _tell_partners(tx: Transaction, mission: Mission, verdict: TeamVerdict, now: datetime) -> None:
+    """One DUTY_OF_CARE alert per partner per refused A/S attempt of an at-risk shinobi."""
+    if not mission.rank.high_risk:
+        return
+    for member in verdict.members:
+        codes = sorted({r.code.value for r in member.reasons if r.code in DUTY_OF_CARE_CODES})
+        if not codes:
+            continue
+        subject_id = member.reasons[0].shinobi_id
+        subject = tx.shinobi.get(subject_id)
+        partners = tx.shinobi.get_many(subject.partner_ids)
+        roles = tx.accounts.roles_of_shinobi(subject.partner_ids)
+        for p in partners.values():
+            cleared = can_see(p.clearance, roles[p.id], mission.classification)
+            what = (f"the {mission.rank.value}-rank mission “{mission.title}”" if cleared
+                    else "a mission you are not cleared to know of")
+            message = (f"{subject.name} asked to depart on {what} and was refused for their own safety "
+                       f"({', '.join(codes)}). You are their designated partner.")
+            alert_id = tx.alerts.add(recipient_id=p.id, kind="DUTY_OF_CARE", subject_shinobi_id=subject.id,
+                                     mission_id=mission.id, codes=codes, message=message, now=now)
+            record(tx, now, None, "alert.created", f"shinobi:{p.id}", alert_id=alert_id, kind="DUTY_OF_CARE",
+                   subject_shinobi_id=subject.id)

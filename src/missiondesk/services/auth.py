@@ -1,0 +1,86 @@
+"""Accounts and sign-in: bootstrap, bearer tokens that expire, logout."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from ..domain.access import Caller
+from ..domain.errors import Unauthenticated
+from ..domain.ranks import Classification, Role, ShinobiRank
+from . import passwords
+from .audit import record
+from .unit_of_work import Transaction, transactional
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    access_token: str
+    expires_at: datetime
+    token_type: str = "bearer"  # noqa: S105 - the OAuth token type, not a secret
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@transactional(write=True)
+def bootstrap(tx: Transaction, *, username: str, name: str, password: str, now: datetime) -> bool:
+    """Create the first hokage account when no account exists yet. True when created."""
+    if tx.accounts.count() > 0:
+        return False
+    passwords.check_strength(password)
+    shinobi_id = tx.shinobi.add(name=name, rank=ShinobiRank.KAGE, clearance=Classification.TOP_SECRET,
+                                divisions=[], specialties=[], now=now)
+    tx.accounts.add(username=username, password_hash=passwords.hash_password(password), roles=[Role.HOKAGE],
+                    shinobi_id=shinobi_id, now=now)
+    record(tx, now, None, "account.bootstrapped", f"shinobi:{shinobi_id}", username=username)
+    tx.commit()
+    return True
+
+
+class LoginFailed(Unauthenticated):
+    code = "INVALID_CREDENTIALS"
+
+
+@transactional(write=True)
+def login(tx: Transaction, *, username: str, password: str, now: datetime, ttl: timedelta) -> IssuedToken:
+    account = tx.accounts.by_username(username)
+    ok = passwords.verify_password(account.password_hash if account else None, password)
+    if account is None or not ok:
+        record(tx, now, None, "auth.login_failed", f"account:{username}", username=username)
+        tx.commit()
+        raise LoginFailed("unknown username or wrong password")
+    if passwords.needs_rehash(account.password_hash):
+        tx.accounts.set_password_hash(account.id, passwords.hash_password(password))
+    token = secrets.token_urlsafe(32)
+    expires = now + ttl
+    tx.accounts.add_token(digest=_digest(token), account_id=account.id, now=now, expires_at=expires)
+    record(tx, now, account.username, "auth.login", f"account:{account.username}")
+    tx.commit()
+    return IssuedToken(access_token=token, expires_at=expires)
+
+
+@transactional(write=False)
+def authenticate(tx: Transaction, token: str, now: datetime) -> Caller:
+    caller = tx.accounts.caller_for_token(_digest(token), now)
+    if caller is None:
+        raise Unauthenticated("the token is unknown, expired or revoked", code="INVALID_TOKEN")
+    return caller
+
+
+@transactional(write=True)
+def logout(tx: Transaction, caller: Caller, token: str, now: datetime) -> None:
+    tx.accounts.revoke_token(_digest(token), now)
+    record(tx, now, caller, "auth.logout", f"account:{caller.username}")
+    tx.commit()
+
+
+@transactional(write=False)
+def caller_for_username(tx: Transaction, username: str) -> Caller:
+    """The CLI acts as a named account: it already holds the database, so it is trusted to say who."""
+    account = tx.accounts.by_username(username)
+    if account is None:
+        raise Unauthenticated(f"no account named {username!r}", code="UNKNOWN_ACCOUNT")
+    return tx.accounts.caller_for_account(account.id)

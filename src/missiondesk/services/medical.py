@@ -1,0 +1,155 @@
+"""Sleep, medical restrictions and welfare holds: the records that decide who may go."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from ..domain.access import Caller, require_role, require_self_or_role
+from ..domain.errors import Conflict, Forbidden, Invalid, NotFound
+from ..domain.fatigue import SleepEpisode
+from ..domain.medical import Restriction, RestrictionKind, RestrictionStatus, WelfareHold
+from ..domain.ranks import Role
+from .audit import record
+from .roster import get_existing
+from .unit_of_work import Transaction, transactional
+
+MAX_SLEEP_HOURS = 24
+
+
+@transactional(write=True)
+def log_sleep(tx: Transaction, caller: Caller, shinobi_id: int, start: datetime, end: datetime,
+              now: datetime) -> tuple[int, SleepEpisode]:
+    require_self_or_role(caller, shinobi_id, Role.MEDIC, action="logging another shinobi's sleep")
+    get_existing(tx, shinobi_id)
+    if end <= start:
+        raise Invalid("a sleep episode must end after it starts", code="INTERVAL_INVALID")
+    if (end - start).total_seconds() > MAX_SLEEP_HOURS * 3600:
+        raise Invalid(f"a sleep episode longer than {MAX_SLEEP_HOURS} h is not a night's sleep; "
+                      "log it as separate episodes", code="SLEEP_TOO_LONG")
+    clash = tx.shinobi.overlapping_sleep(shinobi_id, start, end)
+    if clash is not None:
+        raise Invalid("this sleep overlaps one already logged", code="SLEEP_OVERLAP",
+                      details=[{"start": clash.start.isoformat(), "end": clash.end.isoformat()}])
+    episode_id = tx.shinobi.add_sleep(shinobi_id, start, end, caller.username, now)
+    record(tx, now, caller, "sleep.logged", f"shinobi:{shinobi_id}", start=start, end=end)
+    tx.commit()
+    return episode_id, SleepEpisode(start=start, end=end)
+
+
+@transactional(write=False)
+def list_sleep(tx: Transaction, caller: Caller, shinobi_id: int) -> list[SleepEpisode]:
+    require_self_or_role(caller, shinobi_id, Role.MEDIC, Role.CLERK, action="reading another shinobi's sleep")
+    get_existing(tx, shinobi_id)
+    return tx.shinobi.sleep(shinobi_id)
+
+
+@dataclass(frozen=True)
+class AddRestriction:
+    kind: RestrictionKind
+    reason: str
+    starts_at: datetime
+    ends_at: datetime | None = None
+    status: RestrictionStatus = RestrictionStatus.RECOMMENDED
+
+
+@transactional(write=True)
+def add_restriction(tx: Transaction, caller: Caller, shinobi_id: int, cmd: AddRestriction,
+                    now: datetime) -> Restriction:
+    require_role(caller, Role.MEDIC, action="restricting duty")
+    get_existing(tx, shinobi_id)
+    if not cmd.reason.strip():
+        raise Invalid("a restriction needs a reason", code="REASON_REQUIRED")
+    if cmd.ends_at is not None and cmd.ends_at <= cmd.starts_at:
+        raise Invalid("a restriction must end after it starts", code="INTERVAL_INVALID")
+    if cmd.status is RestrictionStatus.FILED and not caller.is_hokage:
+        raise Forbidden("a restriction is recorded as recommended; only the hokage files it")
+    r = tx.medical.add_restriction(shinobi_id=shinobi_id, kind=cmd.kind, status=cmd.status, reason=cmd.reason,
+                                   starts_at=cmd.starts_at, ends_at=cmd.ends_at, by=caller.username, now=now)
+    record(tx, now, caller, "restriction.created", f"shinobi:{shinobi_id}", restriction_id=r.id,
+           kind=cmd.kind.value, status=cmd.status.value, starts_at=cmd.starts_at, ends_at=cmd.ends_at)
+    tx.commit()
+    return r
+
+
+def _get_restriction(tx: Transaction, restriction_id: int) -> Restriction:
+    r = tx.medical.get_restriction(restriction_id)
+    if r is None:
+        raise NotFound("restriction", restriction_id)
+    return r
+
+
+@transactional(write=True)
+def file_restriction(tx: Transaction, caller: Caller, restriction_id: int, now: datetime) -> Restriction:
+    """Paperwork: sets the status to filed and changes no fitness. Filing twice is harmless."""
+    require_role(caller, action="filing a restriction")
+    r = _get_restriction(tx, restriction_id)
+    if r.status is not RestrictionStatus.FILED:
+        tx.medical.file_restriction(restriction_id, caller.username, now)
+        record(tx, now, caller, "restriction.filed", f"restriction:{restriction_id}", shinobi_id=r.shinobi_id)
+    result = _get_restriction(tx, restriction_id)
+    tx.commit()
+    return result
+
+
+@transactional(write=True)
+def lift_restriction(tx: Transaction, caller: Caller, restriction_id: int, at: datetime, note: str | None,
+                     now: datetime) -> Restriction:
+    require_role(caller, Role.MEDIC, action="lifting a restriction")
+    r = _get_restriction(tx, restriction_id)
+    if r.lifted_at is not None:
+        raise Conflict(f"restriction {restriction_id} was already lifted", code="ALREADY_LIFTED")
+    if at < r.starts_at:
+        raise Invalid("a restriction cannot be lifted before it starts", code="INTERVAL_INVALID")
+    tx.medical.lift_restriction(restriction_id, at, note)
+    record(tx, now, caller, "restriction.lifted", f"restriction:{restriction_id}", shinobi_id=r.shinobi_id, at=at)
+    result = _get_restriction(tx, restriction_id)
+    tx.commit()
+    return result
+
+
+@transactional(write=False)
+def list_restrictions(tx: Transaction, caller: Caller, shinobi_id: int) -> list[Restriction]:
+    require_self_or_role(caller, shinobi_id, Role.MEDIC, action="reading medical restrictions")
+    get_existing(tx, shinobi_id)
+    return tx.medical.restrictions_for([shinobi_id])[shinobi_id]
+
+
+@transactional(write=True)
+def add_hold(tx: Transaction, caller: Caller, shinobi_id: int, reason: str, since: datetime,
+             now: datetime) -> WelfareHold:
+    require_role(caller, Role.MEDIC, action="placing a welfare hold")
+    get_existing(tx, shinobi_id)
+    if not reason.strip():
+        raise Invalid("a welfare hold needs a reason", code="REASON_REQUIRED")
+    h = tx.medical.add_hold(shinobi_id=shinobi_id, reason=reason, since=since, mission_id=None,
+                            by=caller.username, now=now)
+    record(tx, now, caller, "welfare_hold.created", f"shinobi:{shinobi_id}", hold_id=h.id, since=since)
+    tx.commit()
+    return h
+
+
+@transactional(write=True)
+def lift_hold(tx: Transaction, caller: Caller, hold_id: int, at: datetime, note: str, now: datetime
+              ) -> WelfareHold:
+    require_role(caller, Role.MEDIC, action="lifting a welfare hold")
+    h = tx.medical.get_hold(hold_id)
+    if h is None:
+        raise NotFound("welfare_hold", hold_id)
+    if h.lifted_at is not None:
+        raise Conflict(f"welfare hold {hold_id} was already lifted", code="ALREADY_LIFTED")
+    if at < h.since:
+        raise Invalid("a hold cannot be lifted before it began", code="INTERVAL_INVALID")
+    if not note.strip():
+        raise Invalid("lifting a welfare hold needs the review's note", code="NOTE_REQUIRED")
+    tx.medical.lift_hold(hold_id, at, note)
+    record(tx, now, caller, "welfare_hold.lifted", f"welfare_hold:{hold_id}", shinobi_id=h.shinobi_id, at=at)
+    result = tx.medical.get_hold(hold_id)
+    tx.commit()
+    return result
+
+
+@transactional(write=False)
+def list_holds(tx: Transaction, caller: Caller, shinobi_id: int) -> list[WelfareHold]:
+    require_self_or_role(caller, shinobi_id, Role.MEDIC, action="reading welfare holds")
+    get_existing(tx, shinobi_id)
+    return tx.medical.holds_for([shinobi_id])[shinobi_id]

@@ -1,0 +1,88 @@
+"""The board: posting missions, authorising them, and reading what the caller may see."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from ..domain import missions as rules
+from ..domain.access import Caller, caller_can_see, require_role
+from ..domain.errors import Invalid, NotFound
+from ..domain.missions import Mission
+from ..domain.ranks import Classification, MissionRank, MissionStatus, Role
+from ..domain.roster import Assignment
+from .audit import record
+from .unit_of_work import Transaction, transactional
+
+
+@dataclass(frozen=True)
+class PostMission:
+    title: str
+    rank: MissionRank
+    kind: str
+    classification: Classification = Classification.PUBLIC
+    reward_ryo: int | None = None
+    min_team_size: int | None = None
+    posted_at: datetime | None = None
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class MissionView:
+    mission: Mission
+    assignment: Assignment | None
+
+
+def visible_mission(tx: Transaction, caller: Caller, mission_id: int) -> Mission:
+    """The mission, or NotFound exactly as if it did not exist when the caller may not see it."""
+    m = tx.missions.get(mission_id)
+    if m is None or not caller_can_see(caller, m.classification):
+        raise NotFound("mission", mission_id)
+    return m
+
+
+@transactional(write=True)
+def post_mission(tx: Transaction, caller: Caller, cmd: PostMission, now: datetime) -> MissionView:
+    require_role(caller, Role.CLERK, action="posting missions")
+    if not cmd.title.strip() or not cmd.kind.strip():
+        raise Invalid("a mission needs a title and a kind", code="TITLE_REQUIRED")
+    if not caller_can_see(caller, cmd.classification):
+        raise Invalid("you cannot post a mission classified above your own clearance",
+                      code="CLASSIFICATION_ABOVE_CLEARANCE")
+    size = rules.team_size_for(cmd.rank, cmd.min_team_size)
+    reward = rules.reward_for(cmd.rank, cmd.reward_ryo)
+    status = rules.initial_status(cmd.rank)
+    mission_id = tx.missions.add(title=cmd.title.strip(), rank=cmd.rank, kind=cmd.kind.strip(),
+                                 classification=cmd.classification, reward_ryo=reward, min_team_size=size,
+                                 status=status, posted_at=cmd.posted_at or now, description=cmd.description,
+                                 by=caller.username)
+    record(tx, now, caller, "mission.created", f"mission:{mission_id}", rank=cmd.rank.value,
+           classification=cmd.classification.value, status=status.value)
+    m = tx.missions.get(mission_id)
+    tx.commit()
+    return MissionView(m, None)
+
+
+@transactional(write=True)
+def authorize_mission(tx: Transaction, caller: Caller, mission_id: int, now: datetime) -> MissionView:
+    require_role(caller, Role.COUNCIL, action="authorising missions")
+    m = visible_mission(tx, caller, mission_id)
+    status = rules.authorize(m, caller.username)
+    tx.missions.add_authorization(mission_id, caller.account_id, caller.username, now)
+    record(tx, now, caller, "mission.authorized", f"mission:{mission_id}", signatures=len(m.authorized_by) + 1)
+    if status is not m.status:
+        tx.missions.set_status(mission_id, status)
+        record(tx, now, caller, "mission.opened", f"mission:{mission_id}")
+    result = tx.missions.get(mission_id)
+    tx.commit()
+    return MissionView(result, None)
+
+
+@transactional(write=False)
+def get_mission(tx: Transaction, caller: Caller, mission_id: int) -> MissionView:
+    m = visible_mission(tx, caller, mission_id)
+    return MissionView(m, tx.assignments.for_mission(mission_id))
+
+
+@transactional(write=False)
+def list_missions(tx: Transaction, caller: Caller, *, status: MissionStatus | None = None) -> list[Mission]:
+    return [m for m in tx.missions.list(status=status) if caller_can_see(caller, m.classification)]

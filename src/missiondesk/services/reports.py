@@ -1,0 +1,129 @@
+"""After-action reports, the memorial, and the alerts people read."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from ..domain import missions as rules
+from ..domain.access import Caller, caller_can_see
+from ..domain.errors import Conflict, Forbidden, NotFound
+from ..domain.missions import Casualty, CasualtyStatus, Outcome
+from ..domain.ranks import MissionStatus, Role, ShinobiStatus
+from ..domain.roster import Alert, MemorialEntry
+from .audit import record
+from .missions import visible_mission
+from .unit_of_work import Transaction, transactional
+
+
+@dataclass(frozen=True)
+class FileReport:
+    outcome: Outcome
+    at: datetime
+    summary: str | None = None
+    casualties: tuple[Casualty, ...] = ()
+    specimens: tuple[str, ...] = field(default_factory=tuple)
+
+
+@transactional(write=True)
+def file_report(tx: Transaction, caller: Caller, mission_id: int, cmd: FileReport, now: datetime
+                ) -> dict[str, Any]:
+    mission = visible_mission(tx, caller, mission_id)
+    assignment = tx.assignments.for_mission(mission_id)
+    team = frozenset(assignment.shinobi_ids) if assignment else frozenset()
+    if not caller.has(Role.HOKAGE, Role.CLERK) and caller.shinobi_id not in team:
+        raise Forbidden("a report comes from a team member, a clerk or the hokage")
+    if mission.status is not MissionStatus.ASSIGNED or assignment is None:
+        raise Conflict(f"mission {mission_id} is {mission.status.value}; only a mission with a team is reported",
+                       code="MISSION_NOT_ASSIGNED")
+    rules.check_report(team, assignment.departs_at, cmd.at, cmd.casualties)
+    report_id = tx.assignments.add_report(
+        mission_id=mission_id, outcome=cmd.outcome.value, at=cmd.at, summary=cmd.summary,
+        casualties=[{"shinobi_id": c.shinobi_id, "status": c.status.value} for c in cmd.casualties],
+        specimens=[{"description": d} for d in cmd.specimens], by=caller.username, now=now)
+    status = rules.OUTCOME_STATUS[cmd.outcome]
+    tx.missions.set_status(mission_id, status, closed_at=cmd.at)
+    tx.assignments.end(assignment.id, cmd.at)
+    record(tx, now, caller, "mission.reported", f"mission:{mission_id}", report_id=report_id,
+           outcome=cmd.outcome.value, at=cmd.at, casualties=len(cmd.casualties))
+    lost = {c.shinobi_id: c.status for c in cmd.casualties if c.status in rules.LOST}
+    people = tx.shinobi.get_many(team)
+    for sid, status_lost in lost.items():
+        tx.shinobi.set_status([sid], ShinobiStatus(status_lost.value))
+        record(tx, now, caller, f"shinobi.{status_lost.value}", f"shinobi:{sid}", mission_id=mission_id, at=cmd.at)
+        if status_lost is CasualtyStatus.KIA:
+            tx.assignments.add_to_memorial(sid, people[sid].rank.value, cmd.at, mission_id)
+    back = [sid for sid in team if sid not in lost and people[sid].status is ShinobiStatus.ON_MISSION]
+    tx.shinobi.set_status(back, ShinobiStatus.ACTIVE)
+    hold_ids = []
+    for sid in sorted(rules.survivors_to_hold(team, cmd.casualties)):
+        reason = (f"{len(lost)} teammate(s) killed or missing on mission {mission_id}; "
+                  "held from A and S missions until a welfare review lifts it")
+        h = tx.medical.add_hold(shinobi_id=sid, reason=reason, since=cmd.at, mission_id=mission_id, by=None, now=now)
+        hold_ids.append(h.id)
+        record(tx, now, None, "welfare_hold.created", f"shinobi:{sid}", hold_id=h.id, since=cmd.at,
+               mission_id=mission_id)
+    result = tx.assignments.report_for(mission_id)
+    result["mission_status"] = status.value
+    result["welfare_hold_ids"] = hold_ids
+    tx.commit()
+    return result
+
+
+@transactional(write=False)
+def get_report(tx: Transaction, caller: Caller, mission_id: int) -> dict[str, Any]:
+    visible_mission(tx, caller, mission_id)
+    report = tx.assignments.report_for(mission_id)
+    if report is None:
+        raise NotFound("report", mission_id)
+    return report
+
+
+@dataclass(frozen=True)
+class MemorialView:
+    entry: MemorialEntry
+    mission_title: str | None
+
+
+@transactional(write=False)
+def memorial(tx: Transaction, caller: Caller) -> list[MemorialView]:
+    """Names, ranks and dates for everyone; the mission only for those cleared to see it."""
+    out = []
+    missions: dict[int, Any] = {}
+    for e in tx.assignments.memorial():
+        title = None
+        if e.mission_id is not None:
+            if e.mission_id not in missions:
+                missions[e.mission_id] = tx.missions.get(e.mission_id)
+            m = missions[e.mission_id]
+            if caller_can_see(caller, m.classification):
+                title = m.title
+            else:
+                e = MemorialEntry(e.shinobi_id, e.name, e.rank, e.died_at, None)
+        out.append(MemorialView(e, title))
+    return out
+
+
+@dataclass(frozen=True)
+class AlertView:
+    alert: Alert
+    mission_id: int | None
+
+
+@transactional(write=False)
+def list_alerts(tx: Transaction, caller: Caller, *, unread_only: bool = False) -> list[AlertView]:
+    out = []
+    for a in tx.alerts.for_recipient(caller.shinobi_id, unread_only=unread_only):
+        mission_id = None
+        if a.mission_id is not None:
+            m = tx.missions.get(a.mission_id)
+            mission_id = a.mission_id if m and caller_can_see(caller, m.classification) else None
+        out.append(AlertView(a, mission_id))
+    return out
+
+
+@transactional(write=True)
+def mark_alert_read(tx: Transaction, caller: Caller, alert_id: int, now: datetime) -> None:
+    if not tx.alerts.mark_read(alert_id, caller.shinobi_id, now):
+        raise NotFound("alert", alert_id)
+    tx.commit()

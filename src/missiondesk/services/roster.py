@@ -1,0 +1,94 @@
+"""The roster: adding shinobi (and their accounts), reading them, linking partners."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from ..domain.access import Caller, require_role
+from ..domain.errors import Conflict, Forbidden, Invalid, NotFound
+from ..domain.ranks import Classification, Role, ShinobiRank, ShinobiStatus
+from ..domain.roster import Shinobi
+from . import passwords
+from .audit import record
+from .unit_of_work import Transaction, transactional
+
+
+@dataclass(frozen=True)
+class NewAccount:
+    username: str
+    password: str
+    roles: tuple[Role, ...] = ()
+
+
+@dataclass(frozen=True)
+class AddShinobi:
+    name: str
+    rank: ShinobiRank
+    clearance: Classification = Classification.PUBLIC
+    divisions: tuple[str, ...] = ()
+    specialties: tuple[str, ...] = field(default_factory=tuple)
+    account: NewAccount | None = None
+
+
+def get_existing(tx: Transaction, shinobi_id: int) -> Shinobi:
+    s = tx.shinobi.get(shinobi_id)
+    if s is None:
+        raise NotFound("shinobi", shinobi_id)
+    return s
+
+
+@transactional(write=True)
+def add_shinobi(tx: Transaction, caller: Caller, cmd: AddShinobi, now: datetime) -> Shinobi:
+    require_role(caller, Role.CLERK, action="adding shinobi")
+    if not cmd.name.strip():
+        raise Invalid("a shinobi needs a name", code="NAME_REQUIRED")
+    if not caller.is_hokage:
+        if cmd.clearance.order > caller.clearance.order:
+            raise Forbidden("only the hokage grants clearance above your own")
+        if cmd.account is not None and cmd.account.roles:
+            raise Forbidden("only the hokage gives accounts a role")
+    if cmd.account is not None:
+        passwords.check_strength(cmd.account.password)
+        if tx.accounts.by_username(cmd.account.username) is not None:
+            raise Conflict(f"the username {cmd.account.username!r} is taken", code="USERNAME_TAKEN")
+    shinobi_id = tx.shinobi.add(name=cmd.name.strip(), rank=cmd.rank, clearance=cmd.clearance,
+                                divisions=sorted(set(cmd.divisions)), specialties=sorted(set(cmd.specialties)),
+                                now=now)
+    record(tx, now, caller, "shinobi.created", f"shinobi:{shinobi_id}", name=cmd.name, rank=cmd.rank.value,
+           clearance=cmd.clearance.value)
+    if cmd.account is not None:
+        tx.accounts.add(username=cmd.account.username, password_hash=passwords.hash_password(cmd.account.password),
+                        roles=cmd.account.roles, shinobi_id=shinobi_id, now=now)
+        record(tx, now, caller, "account.created", f"shinobi:{shinobi_id}", username=cmd.account.username,
+               roles=sorted(r.value for r in cmd.account.roles))
+    created = get_existing(tx, shinobi_id)
+    tx.commit()
+    return created
+
+
+@transactional(write=False)
+def get_shinobi(tx: Transaction, caller: Caller, shinobi_id: int) -> Shinobi:
+    return get_existing(tx, shinobi_id)
+
+
+@transactional(write=False)
+def list_shinobi(tx: Transaction, caller: Caller, *, status: ShinobiStatus | None = None,
+                 rank: ShinobiRank | None = None) -> list[Shinobi]:
+    return tx.shinobi.list(status=status, rank=rank)
+
+
+@transactional(write=True)
+def link_partners(tx: Transaction, caller: Caller, shinobi_id: int, partner_id: int, now: datetime
+                  ) -> tuple[Shinobi, bool]:
+    """Designated partners, both ways. Returns the shinobi and whether a new link was made."""
+    require_role(caller, Role.CLERK, action="linking partners")
+    get_existing(tx, shinobi_id)
+    get_existing(tx, partner_id)
+    if shinobi_id == partner_id:
+        raise Invalid("a shinobi cannot be their own partner", code="PARTNER_SELF")
+    created = tx.shinobi.link_partners(shinobi_id, partner_id, now)
+    if created:
+        record(tx, now, caller, "shinobi.partners_linked", f"shinobi:{shinobi_id}", partner_id=partner_id)
+    result = get_existing(tx, shinobi_id)
+    tx.commit()
+    return result, created
