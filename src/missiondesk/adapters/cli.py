@@ -282,7 +282,7 @@ def mission_authorize(mission_id: int, database: DatabaseOpt = None, as_user: As
 def mission_list(database: DatabaseOpt = None, as_user: AsOpt = None) -> None:
     s = Session(database, as_user)
     t = Table("id", "rank", "title", "status", "reward", "team ≥", "posted")
-    for m in missions.list_missions(s.uow, s.caller):
+    for m in (v.mission for v in missions.list_missions(s.uow, s.caller)):
         t.add_row(str(m.id), m.rank.value, m.title, m.status.value, f"{m.reward_ryo:,}", str(m.min_team_size),
                   m.posted_at.date().isoformat())
     out.print(t)

@@ -97,7 +97,7 @@ class SleepEpisode:
             raise ValueError(f"sleep episode must end after it starts: {self.start} .. {self.end}")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class FatigueEstimate:
     level: str  # "fit" | "caution" | "unfit" | "unknown"
     kss: float | None  # inertia-free KSS (no W), clipped 1..9; None only without usable history
@@ -296,7 +296,8 @@ def _minute(seconds: float) -> int:
 
 @dataclass(frozen=True, slots=True)
 class _History:
-    starts: list[int]  # grid minutes (<= 0), sorted, non-empty episodes only
+    first: int | None  # grid minute of the first used episode's start (None: no used episode)
+    starts: list[int]  # grid minutes (<= 0), sorted; episodes at least one grid minute long
     ends: list[int]
     recent: bool
 
@@ -314,6 +315,7 @@ def _prepare(episodes: Iterable[SleepEpisode], at_ts: float) -> _History:
     spans.sort()
     recent = False
     prev_end = -math.inf
+    first = _minute(spans[0][0]) if spans else None
     starts: list[int] = []
     ends: list[int] = []
     for s, e in spans:
@@ -326,7 +328,7 @@ def _prepare(episodes: Iterable[SleepEpisode], at_ts: float) -> _History:
         if ne > ns:
             starts.append(ns)
             ends.append(ne)
-    return _History(starts, ends, recent)
+    return _History(first, starts, ends, recent)
 
 
 # ================================================================ single shinobi: minute-by-minute SAFTE
@@ -334,9 +336,8 @@ def _safte_sleep(reservoir: float, start: int, end: int, table: tuple[float, ...
     """Step SAFTE through the sleep minutes [start, end); returns (R, SI of the last minute)."""
     b, rc, si_max = SAFTE_B, SAFTE_RC, SAFTE_SI_MAX
     r = reservoir
-    si = 0.0
     j = start % _DAY_MIN
-    remaining = end - start
+    remaining = end - 1 - start  # all minutes but the last; the last one gives SIw
     while remaining > 0:
         take = remaining if remaining < _DAY_MIN else _DAY_MIN
         for a in table[j : j + take]:
@@ -346,19 +347,26 @@ def _safte_sleep(reservoir: float, start: int, end: int, table: tuple[float, ...
             elif si > si_max:
                 si = si_max
             r += si
-            if r >= rc:
-                # R = Rc is absorbing while asleep (SI >= 0); the last SI is then clamp(a_last, 0, 4.4)
-                a_last = table[(end - 1) % _DAY_MIN]
-                si = a_last + b * (rc - rc)
-                return rc, (0.0 if si < 0.0 else si_max if si > si_max else si)
+            if r >= rc:  # R = Rc is absorbing while asleep (SI >= 0): skip to the last minute
+                r = rc
+                remaining = take
+                break
         remaining -= take
         j = (j + take) % _DAY_MIN
-    return r, si
+    si = table[(end - 1) % _DAY_MIN] + b * (rc - r)
+    si = 0.0 if si < 0.0 else si_max if si > si_max else si
+    r += si
+    return (rc if r > rc else r), si
 
 
 def _simulate(history: _History, h_at: float) -> ModelOutputs:
+    """Both models from the start (16 h before the first used episode) to `at`.
+
+    An episode shorter than a grid minute still sets the start, but adds no sleep. Before the first
+    sleep, "hours since waking" counts from the start (the shinobi "has just woken" there, SIw = 0).
+    """
     table = _forcing_table(h_at)
-    pos = history.starts[0] - _LEAD_IN_MIN
+    pos = history.first - _LEAD_IN_MIN
     s_tpm = TPM_S_START
     r = SAFTE_RC
     si = 0.0
@@ -424,7 +432,7 @@ def model_outputs(
     """Raw model outputs at `at` (KSS unclipped); None when no episode is usable."""
     _require_aware(at, "at")
     history = _prepare(episodes, at.timestamp())
-    if not history.starts:
+    if history.first is None:
         return None
     return _simulate(history, _clock_hour(at, tz))
 
@@ -514,6 +522,24 @@ class _Grid:
         return self.keep_pow[k - n] * d + pw * (self.q[off + k - q] - self.q[off + n - q])
 
 
+def _rising_crossing(grid: _Grid, n: np.ndarray, d: np.ndarray, m: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """Debt at m for a linear start at n in a rising piece whose linear path ends below max(theta, 0).
+
+    Bisects for the first minute k in (n, m] with D_lin(k) < max(theta_k, 0): below 0 means the floor
+    (D = 0 from there on); otherwise D is stuck at D_lin(k) up to m.
+    """
+    lo, hi = n.copy(), m.copy()  # predicate false at lo, true at hi
+    while True:
+        open_ = hi - lo > 1
+        if not open_.any():
+            break
+        mid = np.where(open_, (lo + hi) // 2, n)
+        below = grid.linear(n, d, mid, p) < np.maximum(grid.theta[mid], 0.0)
+        hi = np.where(open_ & below, mid, hi)
+        lo = np.where(open_ & ~below, mid, lo)
+    return np.maximum(grid.linear(n, d, hi, p), 0.0)
+
+
 def _sleep_batch(grid: _Grid, debt: np.ndarray, start: np.ndarray, end: np.ndarray):
     """Closed-form SAFTE over sleeps [start, end) (grid indices); returns (debt at end, last SI)."""
     stop = end - 1  # the last minute is stepped explicitly, for SIw
@@ -544,24 +570,18 @@ def _sleep_batch(grid: _Grid, debt: np.ndarray, start: np.ndarray, end: np.ndarr
         # rising theta: stuck stays stuck; linear runs until D falls below max(theta, 0)
         rise_stuck = rising & stuck
         new[rise_stuck] = dn[rise_stuck]
-        rise_lin = rising & ~stuck
-        if rise_lin.any():
-            nr, dr, mr, pr = n[rise_lin], dn[rise_lin], m[rise_lin], p[rise_lin]
-            lo, hi = nr.copy(), mr + 1  # predicate false at lo, "true" at hi
-            while True:
-                open_ = hi - lo > 1
-                if not open_.any():
-                    break
-                mid = (lo + hi) // 2
-                mid_ok = np.where(open_, mid, nr)
-                below = grid.linear(nr, dr, mid_ok, pr) < np.maximum(grid.theta[mid_ok], 0.0)
-                hit = open_ & below
-                miss = open_ & ~below
-                hi = np.where(hit, mid, hi)
-                lo = np.where(miss, mid, lo)
-            k = np.minimum(hi, mr)
-            dk = grid.linear(nr, dr, k, pr)
-            new[rise_lin] = np.maximum(dk, 0.0)  # k = first minute below theta (stuck after) or m
+        lin = np.flatnonzero(rising & ~stuck)
+        if lin.size:
+            nr, dr, mr, pr = n[lin], dn[lin], m[lin], p[lin]
+            d_end = grid.linear(nr, dr, mr, pr)
+            theta_end = grid.theta[mr]
+            # "D < max(theta, 0)" is monotone over the piece: false at m means linear throughout, and
+            # with theta <= 0 up to m only the floor can bind, so max(D_m, 0) is exact. Else bisect.
+            easy = (d_end >= np.maximum(theta_end, 0.0)) | (theta_end <= 0.0)
+            new[lin[easy]] = np.maximum(d_end[easy], 0.0)
+            hard = ~easy
+            if hard.any():
+                new[lin[hard]] = _rising_crossing(grid, nr[hard], dr[hard], mr[hard], pr[hard])
 
         cur[active] = m
         d[active] = new
@@ -594,8 +614,9 @@ def estimate_roster(
 
     used = (st < 0.0) & (en > -_HISTORY_S)
     st, en, owner = st[used], np.minimum(en[used], 0.0), owner[used]
-    order = np.lexsort((st, owner))
-    st, en, owner = st[order], en[order], owner[order]
+    if not np.all((st[1:] >= st[:-1]) | (owner[1:] != owner[:-1])):  # logs usually come sorted
+        order = np.lexsort((st, owner))
+        st, en, owner = st[order], en[order], owner[order]
     same = owner[1:] == owner[:-1]
     clash = same & (st[1:] < en[:-1])
     if clash.any():
@@ -603,19 +624,19 @@ def estimate_roster(
     recent = np.zeros(count, dtype=bool)
     recent[owner[en > -_RECENT_S]] = True
 
-    ns = np.floor(st / 60.0 + 0.5).astype(np.int64)
-    ne = np.floor(en / 60.0 + 0.5).astype(np.int64)
-    nonempty = ne > ns
-    ns, ne, owner = ns[nonempty], ne[nonempty], owner[nonempty]
     results: list[FatigueEstimate] = [_NO_HISTORY] * count
     if owner.size == 0:
         return results
-
-    who, first, per = np.unique(owner, return_index=True, return_counts=True)
-    slot = np.repeat(np.arange(who.size), per)
-    rank = np.arange(owner.size) - np.repeat(first, per)
+    ns = np.floor(st / 60.0 + 0.5).astype(np.int64)
+    ne = np.floor(en / 60.0 + 0.5).astype(np.int64)
+    who, first = np.unique(owner, return_index=True)
+    n0 = ns[first] - _LEAD_IN_MIN  # the first used episode sets the start, even if under a minute
+    nonempty = ne > ns
+    ns, ne, owner = ns[nonempty], ne[nonempty], owner[nonempty]
+    slot = np.searchsorted(who, owner)
+    per = np.bincount(slot, minlength=who.size)
+    rank = np.arange(owner.size) - np.repeat(np.cumsum(per) - per, per)
     rows = int(per.max())
-    n0 = ns[first] - _LEAD_IN_MIN
     n_lo = int(n0.min())
     grid = _Grid(n_lo, h_at)
     start2 = np.zeros((rows, who.size), dtype=np.int64)
@@ -655,14 +676,18 @@ def estimate_roster(
     eff_i = eff + inertia
     kss = np.clip(kss_raw, KSS_MIN, KSS_MAX)
     kss_wc = np.clip(kss_w, KSS_MIN, KSS_MAX)
-    hours = awake_min / 60.0
     rec = recent[who]
-    for i, r_, k_, e_, kw_, ei_, h_ in zip(
-        who.tolist(), rec.tolist(), kss.tolist(), eff.tolist(), kss_wc.tolist(), eff_i.tolist(), hours.tolist(),
+    level = np.select(
+        [~rec, (kss < bands.fit_max_kss) & (eff >= bands.fit_min_effectiveness),
+         (kss < bands.caution_max_kss) & (eff >= bands.caution_min_effectiveness)],
+        [3, 0, 1], default=2,
+    )  # indexes into LEVELS, as level_for decides
+    hours = np.where(rec, awake_min / 60.0, np.nan)
+    for i, lv, k_, e_, kw_, ei_, h_ in zip(
+        who.tolist(), level.tolist(), kss.tolist(), eff.tolist(), kss_wc.tolist(), eff_i.tolist(), hours.tolist(),
         strict=True,
     ):
-        level = level_for(k_, e_, bands) if r_ else "unknown"
-        results[i] = FatigueEstimate(level, k_, e_, kw_, ei_, h_ if r_ else None)
+        results[i] = FatigueEstimate(LEVELS[lv], k_, e_, kw_, ei_, None if h_ != h_ else h_)
     return results
 
 

@@ -84,5 +84,7 @@ def get_mission(tx: Transaction, caller: Caller, mission_id: int) -> MissionView
 
 
 @transactional(write=False)
-def list_missions(tx: Transaction, caller: Caller, *, status: MissionStatus | None = None) -> list[Mission]:
-    return [m for m in tx.missions.list(status=status) if caller_can_see(caller, m.classification)]
+def list_missions(tx: Transaction, caller: Caller, *, status: MissionStatus | None = None) -> list[MissionView]:
+    visible = [m for m in tx.missions.list(status=status) if caller_can_see(caller, m.classification)]
+    teams = tx.assignments.for_missions(m.id for m in visible)
+    return [MissionView(m, teams.get(m.id)) for m in visible]

@@ -333,13 +333,20 @@ class AssignmentRepository(_Repo):
         return _assignment(row, shinobi_ids)
 
     def for_mission(self, mission_id: int) -> Assignment | None:
-        row = self.session.scalar(select(AssignmentRow).where(AssignmentRow.mission_id == mission_id))
-        if row is None:
-            return None
-        members = self.session.scalars(select(AssignmentMemberRow.shinobi_id)
-                                       .where(AssignmentMemberRow.assignment_id == row.id)
-                                       .order_by(AssignmentMemberRow.position)).all()
-        return _assignment(row, list(members))
+        return self.for_missions([mission_id]).get(mission_id)
+
+    def for_missions(self, mission_ids: Iterable[int]) -> dict[int, Assignment]:
+        mission_ids = list(mission_ids)
+        if not mission_ids:
+            return {}
+        rows = self.session.scalars(select(AssignmentRow).where(AssignmentRow.mission_id.in_(mission_ids))).all()
+        members: dict[int, list[int]] = defaultdict(list)
+        if rows:
+            for m in self.session.execute(select(AssignmentMemberRow.assignment_id, AssignmentMemberRow.shinobi_id)
+                                          .where(AssignmentMemberRow.assignment_id.in_([r.id for r in rows]))
+                                          .order_by(AssignmentMemberRow.position)):
+                members[m.assignment_id].append(m.shinobi_id)
+        return {r.mission_id: _assignment(r, members[r.id]) for r in rows}
 
     def on_active_assignment(self, ids: Iterable[int]) -> set[int]:
         ids = list(ids)

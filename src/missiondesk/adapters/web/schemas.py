@@ -35,7 +35,7 @@ class TokenRead(BaseModel):
 
 # -- shinobi ---------------------------------------------------------------------------------------
 class AccountCreate(In):
-    username: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_.-]{1,79}$")]
+    username: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_.-]{0,79}$")]
     password: Annotated[str, StringConstraints(max_length=1024)]
     roles: list[Role] = []
 

@@ -22,7 +22,7 @@ def post_mission(body: MissionCreate, caller: CurrentCaller, c: Deps, now: Now) 
 
 @router.get("/missions", response_model=list[MissionRead])
 def list_missions(caller: CurrentCaller, c: Deps, status: MissionStatus | None = None) -> list[MissionRead]:
-    return [MissionRead.of(m) for m in missions.list_missions(c.uow, caller, status=status)]
+    return [MissionRead.of(v.mission, v.assignment) for v in missions.list_missions(c.uow, caller, status=status)]
 
 
 @router.get("/missions/{mission_id}", response_model=MissionRead)

@@ -1,0 +1,68 @@
+"""A real `missiondesk serve` in a subprocess, on SQLite or PostgreSQL, spoken to over HTTP."""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from ..conftest import BOOT_PASSWORD
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    def __init__(self, url: str, workdir: Path):
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        exe = shutil.which("missiondesk") or str(Path(sys.executable).parent / "missiondesk")
+        env = {**os.environ, "MISSIONDESK_DATABASE_URL": url, "MISSIONDESK_BOOTSTRAP_PASSWORD": BOOT_PASSWORD,
+               "MISSIONDESK_BOOTSTRAP_USER": "hokage"}
+        self.log = open(workdir / "server.log", "w+")  # noqa: SIM115 - closed in stop()
+        self.proc = subprocess.Popen([exe, "serve", "--host", "127.0.0.1", "--port", str(self.port)],
+                                     cwd=workdir, env=env, stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 60
+        while True:
+            if self.proc.poll() is not None:
+                self.log.seek(0)
+                raise RuntimeError(f"server exited: {self.log.read()[-3000:]}")
+            try:
+                if httpx.get(self.base + "/api/v1/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("server did not start in 60 s")
+            time.sleep(0.1)
+
+    def token(self, username: str = "hokage", password: str = BOOT_PASSWORD) -> str:
+        r = httpx.post(self.base + "/api/v1/auth/token", json={"username": username, "password": password})
+        r.raise_for_status()
+        return r.json()["access_token"]
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        self.log.close()
+
+
+@pytest.fixture
+def server(database_url, tmp_path):
+    s = Server(database_url, tmp_path)
+    try:
+        yield s
+    finally:
+        s.stop()
