@@ -38,7 +38,7 @@ def _fresh_sqlite(url: str) -> None:
 
 def seed_demo(settings: Settings, today: datetime | None = None) -> DemoLogins:
     _fresh_sqlite(settings.database_url)
-    password = "demo-" + secrets.token_urlsafe(9)
+    password = "demo-" + secrets.token_hex(6)
     settings = Settings(database_url=settings.database_url, village_tz=settings.village_tz,
                         token_ttl=settings.token_ttl, bootstrap_user="hokage", bootstrap_name="Tsunade",
                         bootstrap_password=password)

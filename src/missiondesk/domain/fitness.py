@@ -168,7 +168,8 @@ def assess(
             holds = [h for h in s.holds if h.covers(departs_at)]
             if holds:
                 add(Code.WELFARE_HOLD, f"{s.name} is on a welfare hold since {_fmt(holds[0].since)} "
-                                       f"({holds[0].reason}) until a review lifts it")
+                                       f"({holds[0].reason}), which bars A and S missions until a "
+                                       "welfare review lifts it")
     warnings: tuple[str, ...] = ()
     if fatigue.level == "unknown":
         warnings = (f"No sleep is logged for {s.name} in the 48 hours before {_fmt(departs_at)}: "
@@ -177,7 +178,8 @@ def assess(
 
 
 def _fatigue_message(name: str, rank: MissionRank, f: FatigueEstimate) -> str:
-    return (f"{name} is predicted too tired for a {rank.value}-rank departure: sleepiness "
+    article = "an" if rank in (MissionRank.A, MissionRank.S) else "a"
+    return (f"{name} is predicted too tired for {article} {rank.value}-rank departure: sleepiness "
             f"{f.kss:.1f} on the 1-9 scale, effectiveness {f.effectiveness:.0f}%"
             + (f", {f.hours_awake:.1f} h awake" if f.hours_awake is not None else ""))
 

@@ -57,8 +57,7 @@ def file_report(tx: Transaction, caller: Caller, mission_id: int, cmd: FileRepor
     tx.shinobi.set_status(back, ShinobiStatus.ACTIVE)
     hold_ids = []
     for sid in sorted(rules.survivors_to_hold(team, cmd.casualties)):
-        reason = (f"{len(lost)} teammate(s) killed or missing on mission {mission_id}; "
-                  "held from A and S missions until a welfare review lifts it")
+        reason = f"{len(lost)} teammate(s) killed or missing on mission {mission_id}"
         h = tx.medical.add_hold(shinobi_id=sid, reason=reason, since=cmd.at, mission_id=mission_id, by=None, now=now)
         hold_ids.append(h.id)
         record(tx, now, None, "welfare_hold.created", f"shinobi:{sid}", hold_id=h.id, since=cmd.at,

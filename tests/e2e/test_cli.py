@@ -1,0 +1,75 @@
+"""The CLI drives the same services: a clerk's script, its refusals and its errors."""
+from __future__ import annotations
+
+import pytest
+from typer.testing import CliRunner
+
+from missiondesk.adapters.cli import app
+
+from ..conftest import BOOT_PASSWORD
+
+
+@pytest.fixture
+def cli(tmp_path, monkeypatch):
+    monkeypatch.setenv("MISSIONDESK_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    monkeypatch.setenv("MISSIONDESK_BOOTSTRAP_PASSWORD", BOOT_PASSWORD)
+    monkeypatch.delenv("MISSIONDESK_USER", raising=False)
+    runner = CliRunner()
+
+    def run(*args: str, code: int = 0):
+        result = runner.invoke(app, list(args))
+        assert result.exit_code == code, (result.exit_code, result.output, result.stderr)
+        return result
+
+    return run
+
+
+def test_a_clerks_day(cli):
+    cli("migrate")
+    out = cli("shinobi", "add", "Umino Iruka", "chunin", "--clearance", "confidential", "--username", "iruka",
+              "--password", "chalk-and-scrolls", "--role", "clerk").output
+    assert "shinobi 2: Umino Iruka (chunin, confidential)" in out
+    cli("shinobi", "add", "Yamato", "jonin")
+    cli("shinobi", "add", "Sai", "jonin")
+    assert "mission 1" in cli("mission", "post", "Escort the caravan", "B", "escort", "--reward", "120000",
+                              "--as", "iruka").output
+    for sid in ("3", "4"):
+        for day in range(7, 14):
+            cli("sleep", "log", sid, f"2026-03-{day:02d}T23:00:00Z", f"2026-03-{day + 1:02d}T07:00:00Z")
+    fit = cli("fitness", "3", "--mission", "1", "--at", "2026-03-14T10:00:00Z", "--as", "iruka").output
+    assert "FIT" in fit and "level" in fit
+    out = cli("assign", "1", "3", "4", "--departs-at", "2026-03-14T10:00:00Z", "--as", "iruka").output
+    assert "assignment 1: mission 1, team [3, 4]" in out
+    out = cli("report", "1", "success", "--at", "2026-03-15T10:00:00Z", "--as", "iruka").output
+    assert "completed" in out
+    assert "Escort the caravan" in cli("mission", "list").output
+
+
+def test_refusals_and_errors_exit_non_zero(cli):
+    cli("shinobi", "add", "Konohamaru", "genin")
+    cli("mission", "post", "Guard the archive", "B", "guard", "--classification", "confidential", "--min-team", "1")
+    r = cli("assign", "1", "2", "--departs-at", "2026-03-14T10:00:00Z", code=1)
+    assert "ASSIGNMENT_REFUSED" in r.stderr and "RANK_TOO_LOW" in r.stderr and "CLEARANCE_INSUFFICIENT" in r.stderr
+    r = cli("sleep", "log", "2", "2026-03-14T23:00:00", "2026-03-15T07:00:00Z", code=1)
+    assert "VALIDATION_ERROR" in r.stderr and "offset" in r.stderr
+    r = cli("fitness", "99", code=1)
+    assert "NOT_FOUND" in r.stderr
+    r = cli("mission", "post", "Too cheap", "S", "raid", "--reward", "-1", code=1)
+    assert "REWARD_NEGATIVE" in r.stderr
+    r = cli("mission", "list", "--as", "nobody", code=1)
+    assert "UNKNOWN_ACCOUNT" in r.stderr
+    r = cli("fitness", "2", "--at", "2026-03-14T10:00:00Z", "--mission", "1", code=3)
+    assert "NOT FIT" in r.output and "RANK_TOO_LOW" in r.output and "CLEARANCE_INSUFFICIENT" in r.output
+
+
+def test_fitness_exit_code_says_unfit(cli):
+    cli("shinobi", "add", "Resting", "jonin")
+    cli("shinobi", "restrict", "2", "rest", "flu", "--starts-at", "2026-03-13T00:00:00Z")
+    r = cli("fitness", "2", "--at", "2026-03-14T10:00:00Z", code=3)
+    assert "NOT FIT" in r.output and "MEDICAL_REST" in r.output
+
+
+def test_demo_seeds_the_night(tmp_path):
+    result = CliRunner().invoke(app, ["demo", "--database", f"sqlite:///{tmp_path / 'demo.db'}", "--seed-only"])
+    assert result.exit_code == 0, result.output
+    assert "hokage" in result.output and "password:" in result.output
