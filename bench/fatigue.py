@@ -12,7 +12,9 @@ Run: python bench/fatigue.py [--quick] [--seed N]
     a loop. The loop is timed on a random sample of the same histories and scaled to the roster
     size (said so in the output); the sample's results are checked against the roster's.
 
-Exits 1 if a target is missed. --quick: fewer repetitions and a 2,000-shinobi roster, for CI.
+Exits 1 if a target is missed. --quick (for CI): fewer repetitions and a 200-shinobi loop sample; the
+roster stays at 5,000, since the targets are stated for that size (a roster call has a fixed cost of
+a few ms, so at 2,000 shinobi the speed-up is below 20x).
 """
 
 from __future__ import annotations
@@ -98,9 +100,10 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=20240608)
     args = parser.parse_args()
 
+    # the targets are stated for 5,000 shinobi, so --quick keeps the roster and cuts the repetitions
     single_runs = 200 if args.quick else 500
-    roster_size = 2000 if args.quick else 5000
-    sample_size = 300 if args.quick else 500
+    roster_size = 5000
+    sample_size = 200 if args.quick else 500
     roster_runs = 3 if args.quick else 7
     loop_runs = 3
 
@@ -123,11 +126,14 @@ def main() -> int:
     ok &= single_ok
     n_sleep = sum((e.end - e.start for e in log), timedelta()) / timedelta(minutes=1)
     rows += [
-        (f"(a) estimate_fatigue, {len(log)} episodes / {n_sleep:.0f} sleep min, warm", f"{warm * 1e3:.3f} ms",
-         "< 5 ms", warm < SINGLE_TARGET_S),
+        (
+            f"(a) estimate_fatigue, {len(log)} episodes / {n_sleep:.0f} sleep min, warm",
+            f"{warm * 1e3:.3f} ms",
+            "< 5 ms",
+            warm < SINGLE_TARGET_S,
+        ),
         ("(a) estimate_fatigue, cold clock-hour cache", f"{cold * 1e3:.3f} ms", "< 5 ms", cold < SINGLE_TARGET_S),
-        ("    baseline: build + validate that log", f"{build * 1e3:.3f} ms", f"warm = {warm / build:.1f}x this",
-         None),
+        ("    baseline: build + validate that log", f"{build * 1e3:.3f} ms", f"warm = {warm / build:.1f}x this", None),
         ("    baseline: one level_for call", f"{trivial * 1e6:.3f} us", f"warm = {warm / trivial:.0f}x this", None),
     ]
 
@@ -158,17 +164,27 @@ def main() -> int:
     speed_ok = speedup >= SPEEDUP_TARGET
     ok &= roster_ok and speed_ok
     rows += [
-        (f"(b) estimate_roster, {roster_size} shinobi / {episodes} episodes", f"{roster * 1e3:.1f} ms", "< 2 s",
-         roster_ok),
-        (f"    loop of estimate_fatigue, timed on {sample_size}, scaled x{roster_size / sample_size:g}",
-         f"{loop_scaled * 1e3:.1f} ms", "", None),
+        (
+            f"(b) estimate_roster, {roster_size} shinobi / {episodes} episodes",
+            f"{roster * 1e3:.1f} ms",
+            "< 2 s",
+            roster_ok,
+        ),
+        (
+            f"    loop of estimate_fatigue, timed on {sample_size}, scaled x{roster_size / sample_size:g}",
+            f"{loop_scaled * 1e3:.1f} ms",
+            "",
+            None,
+        ),
         ("    speed-up of the roster over the loop", f"{speedup:.1f}x", ">= 20x", speed_ok),
         ("    (building the histories, not timed above)", f"{built * 1e3:.0f} ms", "", None),
     ]
 
     width = max(len(r[0]) for r in rows)
-    print(f"fatigue benchmark{' (--quick)' if args.quick else ''}, Python {sys.version.split()[0]}, "
-          f"seed {args.seed}, departure {DEPARTURE.isoformat()}")
+    print(
+        f"fatigue benchmark{' (--quick)' if args.quick else ''}, Python {sys.version.split()[0]}, "
+        f"seed {args.seed}, departure {DEPARTURE.isoformat()}"
+    )
     print(f"{'measure':<{width}}  {'median':>11}  {'target':<20} result")
     for name, value, target, passed in rows:
         verdict = "" if passed is None else ("ok" if passed else "MISSED")

@@ -68,48 +68,30 @@ def test_tv0_three_process_model_alone(reading, s_wake, hours_awake, clock_hour,
 
 # ------------------------------------------------------------------ TV1-TV7
 # Columns: history, evaluated at, KSS with W, KSS without W, E with I (all as FATIGUE.md lists them).
+# fmt: off
 VECTORS = [
-    pytest.param(
-        baseline(7), at_day(7, 10), 3.52, 3.49, 96.4,
-        id="TV1 nights 0-6; day 7 10:00 = 3 h after the 7th night",
-    ),
-    pytest.param(
-        baseline(3), at_day(4, 4), 7.78, 7.78, 67.6,
-        id="TV2 nights 0-2, awake from day 3 07:00; 21 h awake = day 4 04:00",
-    ),
-    pytest.param(
-        baseline(3), at_day(4, 7), 7.51, 7.51, 69.1,
-        id="TV2 24 h awake = day 4 07:00",
-    ),
-    pytest.param(
-        baseline(3), at_day(5, 7), 9.19, 9.19, 43.2,
-        id="TV2 48 h awake = day 5 07:00 (unclipped KSS)",
-    ),
-    pytest.param(
-        [*baseline(3), sleep(5, 5, 0, 0.5)], at_day(5, 8), 8.79, 8.71, 49.8,
-        id="TV3 TV2 + nap day 5 05:00-05:30 (46 h after day 3 07:00); day 5 08:00",
-    ),
-    pytest.param(
-        [*baseline(3), *(sleep(d, 3, 0, 4) for d in range(4, 9))], at_day(8, 9), 6.45, 6.28, 81.3,
-        id="TV4 nights 0-2 then 03:00-07:00 on days 4-8; day 8 09:00",
-    ),
-    pytest.param(
-        [*baseline(3), *(sleep(d, 5, 0, 2) for d in range(4, 11))], at_day(10, 9), 8.39, 8.22, 40.7,
-        id="TV5 nights 0-2 then 05:00-07:00 on days 4-10; day 10 09:00",
-    ),
-    pytest.param(
-        [*baseline(3), sleep(5, 8, 0, 8)], at_day(5, 18), 3.31, 3.14, 91.2,
-        id="TV6 nights 0-2, awake 49 h from day 3 07:00, sleep day 5 08:00-16:00; day 5 18:00",
-    ),
-    pytest.param(
-        baseline(7), at_day(7, 23), 5.67, 5.67, 87.3,
-        id="TV7 nights 0-6; next day 23:00 = day 7 23:00 (16 h awake)",
-    ),
-    pytest.param(
-        baseline(7), at_day(8, 3), 7.66, 7.66, 69.5,
-        id="TV7 next day 03:00 = day 8 03:00 (20 h awake)",
-    ),
+    pytest.param(baseline(7), at_day(7, 10), 3.52, 3.49, 96.4,
+                 id="TV1 nights 0-6; day 7 10:00 = 3 h after the 7th night"),
+    pytest.param(baseline(3), at_day(4, 4), 7.78, 7.78, 67.6,
+                 id="TV2 nights 0-2, awake from day 3 07:00; 21 h awake = day 4 04:00"),
+    pytest.param(baseline(3), at_day(4, 7), 7.51, 7.51, 69.1,
+                 id="TV2 24 h awake = day 4 07:00"),
+    pytest.param(baseline(3), at_day(5, 7), 9.19, 9.19, 43.2,
+                 id="TV2 48 h awake = day 5 07:00 (unclipped KSS)"),
+    pytest.param([*baseline(3), sleep(5, 5, 0, 0.5)], at_day(5, 8), 8.79, 8.71, 49.8,
+                 id="TV3 TV2 + nap day 5 05:00-05:30 (46 h after day 3 07:00); day 5 08:00"),
+    pytest.param([*baseline(3), *(sleep(d, 3, 0, 4) for d in range(4, 9))], at_day(8, 9), 6.45, 6.28, 81.3,
+                 id="TV4 nights 0-2 then 03:00-07:00 on days 4-8; day 8 09:00"),
+    pytest.param([*baseline(3), *(sleep(d, 5, 0, 2) for d in range(4, 11))], at_day(10, 9), 8.39, 8.22, 40.7,
+                 id="TV5 nights 0-2 then 05:00-07:00 on days 4-10; day 10 09:00"),
+    pytest.param([*baseline(3), sleep(5, 8, 0, 8)], at_day(5, 18), 3.31, 3.14, 91.2,
+                 id="TV6 nights 0-2, awake 49 h from day 3 07:00, sleep day 5 08:00-16:00; day 5 18:00"),
+    pytest.param(baseline(7), at_day(7, 23), 5.67, 5.67, 87.3,
+                 id="TV7 nights 0-6; next day 23:00 = day 7 23:00 (16 h awake)"),
+    pytest.param(baseline(7), at_day(8, 3), 7.66, 7.66, 69.5,
+                 id="TV7 next day 03:00 = day 8 03:00 (20 h awake)"),
 ]
+# fmt: on
 
 
 @pytest.mark.parametrize(("episodes", "at", "kss_w", "kss", "e_i"), VECTORS)
@@ -255,11 +237,19 @@ def test_policy_refuses_real_estimates_per_rank():
     policy = FatiguePolicy()
     assert tired.level == "unfit"
     assert {rank: policy.refuses(rank, tired) for rank in "DCBAS"} == {
-        "D": True, "C": True, "B": True, "A": True, "S": True,  # E 69.5 < 70 even for D
+        "D": True,
+        "C": True,
+        "B": True,
+        "A": True,
+        "S": True,  # E 69.5 < 70 even for D
     }
     evening = estimate_fatigue(baseline(7), at_day(7, 23))  # TV7: KSS 5.67, E 87.3
     assert {rank: policy.refuses(rank, evening) for rank in "DCBAS"} == {
-        "D": False, "C": False, "B": False, "A": False, "S": False,
+        "D": False,
+        "C": False,
+        "B": False,
+        "A": False,
+        "S": False,
     }
 
 
@@ -355,9 +345,7 @@ def test_clock_hour_uses_the_offset_at_departure():
     except zoneinfo.ZoneInfoNotFoundError:
         pytest.skip("no tz database")
     at = at_day(7, 10)  # March 11: CET, +01:00
-    assert estimate_fatigue(baseline(7), at, berlin) == estimate_fatigue(
-        baseline(7), at, timezone(timedelta(hours=1))
-    )
+    assert estimate_fatigue(baseline(7), at, berlin) == estimate_fatigue(baseline(7), at, timezone(timedelta(hours=1)))
 
 
 # ------------------------------------------------------------------ a literal reading of FATIGUE.md
@@ -396,8 +384,12 @@ def literal_reading(episodes, at, tz=UTC):
             r = max(0.0, r - 0.5)
             s_tpm = 2.4 + (s_tpm - 2.4) * math.exp(-0.0353 / 60)
     ta = minutes - last_wake
-    a = (s_tpm + 2.5 * math.cos(2 * math.pi * (h_at - 16.8) / 24)
-         - 0.5 + 0.5 * math.cos(2 * math.pi * (h_at - 19.8) / 12))
+    a = (
+        s_tpm
+        + 2.5 * math.cos(2 * math.pi * (h_at - 16.8) / 24)
+        - 0.5
+        + 0.5 * math.cos(2 * math.pi * (h_at - 19.8) / 12)
+    )
     w = -5.72 * math.exp(-1.51 * ta / 60)
     c = math.cos(2 * math.pi * (h_at - 18) / 24) + 0.5 * math.cos(4 * math.pi * (h_at - 21) / 24)
     e = 100 * r / 2880 + c * (7 + 5 * (2880 - r) / 2880)
@@ -466,9 +458,7 @@ def test_adding_sleep_never_lowers_effectiveness(case, data):
     earlier, which can lower E: the time before the log counts as rested, not as awake.
     """
     episodes, at = case
-    used = sorted(
-        (e for e in episodes if e.start < at and e.end > at - timedelta(days=14)), key=lambda e: e.start
-    )
+    used = sorted((e for e in episodes if e.start < at and e.end > at - timedelta(days=14)), key=lambda e: e.start)
     assume(used)
     bounds = [(a.end, b.start) for a, b in zip(used, used[1:], strict=False)] + [(used[-1].end, at)]
     gaps = [(lo, hi) for lo, hi in bounds if hi - lo >= timedelta(seconds=2)]

@@ -219,9 +219,7 @@ def three_process_asleep(s_start: float, hours: float) -> float:
     return TPM_S_UPPER - (TPM_S_UPPER - s_start) * math.exp(TPM_G * hours)
 
 
-def three_process_kss(
-    s_wake: float, hours_awake: float, clock_hour: float, *, inertia: bool = True
-) -> float:
+def three_process_kss(s_wake: float, hours_awake: float, clock_hour: float, *, inertia: bool = True) -> float:
     """Unclipped KSS after `hours_awake` hours awake from S = s_wake at waking (TV0's form)."""
     alertness = three_process_awake(s_wake, hours_awake) + three_process_circadian(clock_hour)
     if inertia:
@@ -426,9 +424,7 @@ def _estimate(out: ModelOutputs | None, bands: FatigueBands) -> FatigueEstimate:
     )
 
 
-def model_outputs(
-    episodes: Iterable[SleepEpisode], at: datetime, tz: tzinfo = UTC
-) -> ModelOutputs | None:
+def model_outputs(episodes: Iterable[SleepEpisode], at: datetime, tz: tzinfo = UTC) -> ModelOutputs | None:
     """Raw model outputs at `at` (KSS unclipped); None when no episode is usable."""
     _require_aware(at, "at")
     history = _prepare(episodes, at.timestamp())
@@ -489,6 +485,7 @@ class _Grid:
         size = 1 - n_lo  # grid indices 0..size-1 are minutes n_lo..0
         minutes = np.arange(n_lo, 1, dtype=np.int64)
         self.a = _forcing_array(h_at)[minutes % _DAY_MIN]
+        self.a_max = float(self.a.max())
         self.theta = -self.a / _B
         # saturation exit: g strictly decreasing (see class doc)
         self.neg_g = -(self.a - SAFTE_SI_MAX * _B * np.arange(size, dtype=np.float64))
@@ -501,7 +498,7 @@ class _Grid:
         self.piece_rising = rising[self.piece_start]
         lengths = self.piece_end - self.piece_start
         self.piece_of = np.repeat(np.arange(lengths.size, dtype=np.int64), lengths)
-        # keys non-decreasing over the grid: piece p occupies (1000 p - 310, 1000 p + 310)
+        # keys non-decreasing over the grid: |theta| <= 0.55 * 1.3 / B < 270, so piece p keys lie in 1000 p +- 270
         self.key = 1000.0 * self.piece_of + np.where(self.piece_rising[self.piece_of], self.theta, -self.theta)
         # powers of (1 - B), and per-piece anchored sums Q[p, j] = sum_{i<j} (1-B)^-i * (-a_{q+i})
         longest = int(lengths.max())
@@ -543,11 +540,16 @@ def _rising_crossing(grid: _Grid, n: np.ndarray, d: np.ndarray, m: np.ndarray, p
 def _sleep_batch(grid: _Grid, debt: np.ndarray, start: np.ndarray, end: np.ndarray):
     """Closed-form SAFTE over sleeps [start, end) (grid indices); returns (debt at end, last SI)."""
     stop = end - 1  # the last minute is stepped explicitly, for SIw
-    # saturation: x_{s+k} = a_{s+k} + B (D - 4.4 k) >= 4.4  <=>  g_{s+k} >= 4.4 - B D - 4.4 B s
-    threshold = SAFTE_SI_MAX - _B * debt - SAFTE_SI_MAX * _B * start
-    exit_at = np.searchsorted(grid.neg_g, -threshold, side="right")
-    cur = np.clip(exit_at, start, stop)
-    d = debt - SAFTE_SI_MAX * (cur - start)
+    cur = start.copy()
+    d = debt.copy()
+    # saturation: x_{s+k} = a_{s+k} + B (D - 4.4 k) >= 4.4  <=>  g_{s+k} >= 4.4 - B D - 4.4 B s;
+    # only possible when B D >= 4.4 - max(a)
+    sat = np.flatnonzero(debt >= (SAFTE_SI_MAX - grid.a_max) / _B)
+    if sat.size:
+        threshold = SAFTE_SI_MAX - _B * debt[sat] - SAFTE_SI_MAX * _B * start[sat]
+        exit_at = np.searchsorted(grid.neg_g, -threshold, side="right")
+        cur[sat] = np.clip(exit_at, start[sat], stop[sat])
+        d[sat] = debt[sat] - SAFTE_SI_MAX * (cur[sat] - start[sat])
 
     active = np.flatnonzero((cur < stop) & (d > 0.0))
     while active.size:
@@ -560,11 +562,14 @@ def _sleep_batch(grid: _Grid, debt: np.ndarray, start: np.ndarray, end: np.ndarr
         new = np.empty_like(dn)
 
         # falling theta: a stuck stretch ends at the first minute with theta <= D, then linear to m
-        fall = ~rising
-        if fall.any():
+        fall = np.flatnonzero(~rising)
+        if fall.size:
             nf, df, mf, pf = n[fall], dn[fall], m[fall], p[fall]
-            release = np.searchsorted(grid.key, 1000.0 * pf - df, side="left")
-            release = np.where(stuck[fall], np.clip(release, nf, mf), nf)
+            release = nf.copy()
+            held = np.flatnonzero(stuck[fall])
+            if held.size:
+                found = np.searchsorted(grid.key, 1000.0 * pf[held] - df[held], side="left")
+                release[held] = np.clip(found, nf[held], mf[held])
             new[fall] = np.maximum(grid.linear(release, df, mf, pf), 0.0)
 
         # rising theta: stuck stays stuck; linear runs until D falls below max(theta, 0)
@@ -678,13 +683,23 @@ def estimate_roster(
     kss_wc = np.clip(kss_w, KSS_MIN, KSS_MAX)
     rec = recent[who]
     level = np.select(
-        [~rec, (kss < bands.fit_max_kss) & (eff >= bands.fit_min_effectiveness),
-         (kss < bands.caution_max_kss) & (eff >= bands.caution_min_effectiveness)],
-        [3, 0, 1], default=2,
+        [
+            ~rec,
+            (kss < bands.fit_max_kss) & (eff >= bands.fit_min_effectiveness),
+            (kss < bands.caution_max_kss) & (eff >= bands.caution_min_effectiveness),
+        ],
+        [3, 0, 1],
+        default=2,
     )  # indexes into LEVELS, as level_for decides
     hours = np.where(rec, awake_min / 60.0, np.nan)
     for i, lv, k_, e_, kw_, ei_, h_ in zip(
-        who.tolist(), level.tolist(), kss.tolist(), eff.tolist(), kss_wc.tolist(), eff_i.tolist(), hours.tolist(),
+        who.tolist(),
+        level.tolist(),
+        kss.tolist(),
+        eff.tolist(),
+        kss_wc.tolist(),
+        eff_i.tolist(),
+        hours.tolist(),
         strict=True,
     ):
         results[i] = FatigueEstimate(LEVELS[lv], k_, e_, kw_, ei_, None if h_ != h_ else h_)
