@@ -31,6 +31,7 @@ class Restriction:
     starts_at: datetime
     ends_at: datetime | None = None
     lifted_at: datetime | None = None
+    injury_id: int | None = None
 
     @property
     def effective_end(self) -> datetime | None:

@@ -6,6 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from .errors import Conflict, Invalid
+from .medical_records import InjuryReport
 from .ranks import (
     AUTHORIZATIONS_NEEDED,
     DEFAULT_TEAM_SIZE,
@@ -100,6 +101,7 @@ LOST = frozenset({CasualtyStatus.KIA, CasualtyStatus.MIA})
 class Casualty:
     shinobi_id: int
     status: CasualtyStatus
+    injury: InjuryReport | None = None
 
 
 def check_report(team: frozenset[int], departs_at: datetime, at: datetime,

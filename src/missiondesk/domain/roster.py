@@ -52,6 +52,7 @@ class Alert:
     message: str
     created_at: datetime
     read_at: datetime | None = None
+    detainee_id: int | None = None
 
 
 @dataclass(frozen=True)

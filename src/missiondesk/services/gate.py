@@ -2,18 +2,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
 
 from ..domain.access import Caller, require_role
+from ..domain.custody import Detainee, DetaineeStatus
 from ..domain.errors import Invalid, NotFound
 from ..domain.gate import Direction, last_direction
 from ..domain.ranks import Role, ShinobiStatus
 from ..domain.roster import Shinobi
 from .audit import record
+from .custody import ANBU, is_custody_keeper
 from .unit_of_work import Transaction, transactional
-
-ANBU = "anbu"
 
 
 def _may_keep_gate(caller: Caller) -> None:
@@ -29,6 +29,12 @@ class GateEntry:
     detainee_ids: tuple[int, ...] = ()
 
 
+def _flag(before: Direction, direction: Direction) -> str | None:
+    if before is not direction:
+        return None
+    return "ALREADY_INSIDE" if direction is Direction.IN else "ALREADY_OUTSIDE"
+
+
 @transactional(write=True)
 def log_gate(tx: Transaction, caller: Caller, cmd: GateEntry, now: datetime) -> dict[str, Any]:
     """Log the people through the gate. The gate does not argue with the people in front of it:
@@ -36,35 +42,81 @@ def log_gate(tx: Transaction, caller: Caller, cmd: GateEntry, now: datetime) -> 
     _may_keep_gate(caller)
     if not cmd.shinobi_ids and not cmd.detainee_ids:
         raise Invalid("name at least one person passing the gate", code="GATE_EMPTY")
-    if len(set(cmd.shinobi_ids)) != len(cmd.shinobi_ids):
-        raise Invalid("a shinobi is named twice", code="GATE_DUPLICATE")
-    if cmd.detainee_ids:
-        raise NotFound("detainee", cmd.detainee_ids[0])
+    if len(set(cmd.shinobi_ids)) != len(cmd.shinobi_ids) or len(set(cmd.detainee_ids)) != len(cmd.detainee_ids):
+        raise Invalid("a person is named twice", code="GATE_DUPLICATE")
     people = tx.shinobi.get_many(cmd.shinobi_ids)
     for sid in cmd.shinobi_ids:
         if sid not in people:
             raise NotFound("shinobi", sid)
-    events = tx.gate.events_for(cmd.shinobi_ids)
+    detainees = {d: tx.custody.get(d) for d in cmd.detainee_ids}
+    for did, d in detainees.items():
+        if d is None:
+            raise NotFound("detainee", did)
+    shinobi_events = tx.gate.events_for(cmd.shinobi_ids)
+    detainee_events = tx.gate.events_for(cmd.detainee_ids, detainees=True)
+    intake_inside = tx.custody.in_village_at_intake(cmd.detainee_ids)
     ids, flags = [], []
     for sid in cmd.shinobi_ids:
-        before = last_direction(events[sid], cmd.at) or Direction.IN
-        flag = None
-        if before is cmd.direction:
-            flag = "ALREADY_INSIDE" if cmd.direction is Direction.IN else "ALREADY_OUTSIDE"
+        flag = _flag(last_direction(shinobi_events[sid], cmd.at) or Direction.IN, cmd.direction)
+        if flag:
             flags.append({"shinobi_id": sid, "code": flag})
         ids.append(tx.gate.add(direction=cmd.direction, at=cmd.at, shinobi_id=sid, by=caller.username, now=now,
                                flagged=flag))
         record(tx, now, caller, f"gate.{cmd.direction.value}", f"shinobi:{sid}", at=cmd.at, flagged=flag)
+    for did in cmd.detainee_ids:
+        default = Direction.IN if intake_inside[did] else Direction.OUT
+        flag = _flag(last_direction(detainee_events[did], cmd.at) or default, cmd.direction)
+        if flag:
+            flags.append({"detainee_id": did, "code": flag})
+        ids.append(tx.gate.add(direction=cmd.direction, at=cmd.at, detainee_id=did, by=caller.username, now=now,
+                               flagged=flag))
+        record(tx, now, caller, f"gate.{cmd.direction.value}", f"detainee:{did}", at=cmd.at, flagged=flag)
     tx.commit()
     return {"event_ids": ids, "direction": cmd.direction.value, "at": cmd.at,
-            "shinobi_ids": list(cmd.shinobi_ids), "detainee_ids": [], "flags": flags}
+            "shinobi_ids": list(cmd.shinobi_ids), "detainee_ids": list(cmd.detainee_ids), "flags": flags}
+
+
+def shinobi_inside(s: Shinobi, events: list, t: datetime) -> bool:
+    """No gate event, or the last one at or before `t` is "in"; the dead and missing are nowhere."""
+    if s.status in (ShinobiStatus.KIA, ShinobiStatus.MIA):
+        return False
+    return (last_direction(events, t) or Direction.IN) is Direction.IN
+
+
+def detainee_inside(d: Detainee, events: list, in_village_at_intake: bool, t: datetime) -> bool:
+    if d.status is not DetaineeStatus.HELD or t < d.detained_since:
+        return False
+    default = Direction.IN if in_village_at_intake else Direction.OUT
+    return (last_direction(events, t) or default) is Direction.IN
 
 
 @transactional(write=False)
-def present(tx: Transaction, caller: Caller, now: datetime) -> dict[str, list[Shinobi]]:
-    """Inside the village now: no gate event, or the last one at or before now is "in"."""
-    events = tx.gate.all_shinobi_events()
-    inside = [s for s in tx.shinobi.list()
-              if s.status not in (ShinobiStatus.KIA, ShinobiStatus.MIA)
-              and (last_direction(events.get(s.id, ()), now) or Direction.IN) is Direction.IN]
-    return {"shinobi": inside, "detainees": []}
+def present(tx: Transaction, caller: Caller, now: datetime) -> dict[str, list]:
+    """Inside the village now. Detainees only for the hokage and the ANBU (an empty list for others)."""
+    events = tx.gate.all_events()
+    inside = [s for s in tx.shinobi.list() if shinobi_inside(s, events.get(s.id, []), now)]
+    held: list[Detainee] = []
+    if is_custody_keeper(caller):
+        candidates = tx.custody.list(status=DetaineeStatus.HELD)
+        d_events = tx.gate.events_for([d.id for d in candidates], detainees=True)
+        intake = tx.custody.in_village_at_intake(d.id for d in candidates)
+        held = [d for d in candidates if detainee_inside(d, d_events[d.id], intake[d.id], now)]
+    return {"shinobi": inside, "detainees": held}
+
+
+@transactional(write=False)
+def gate_log(tx: Transaction, caller: Caller, *, day: date | None, tz: tzinfo, shinobi_id: int | None = None,
+             detainee_id: int | None = None) -> list[dict[str, Any]]:
+    """The gate log, oldest first; by village-local day and by person. Detainee events are the
+    hokage's and the ANBU's to read; to others they do not exist."""
+    keeper = is_custody_keeper(caller)
+    if detainee_id is not None and (not keeper or tx.custody.get(detainee_id) is None):
+        raise NotFound("detainee", detainee_id)
+    if shinobi_id is not None and tx.shinobi.get(shinobi_id) is None:
+        raise NotFound("shinobi", shinobi_id)
+    since = until = None
+    if day is not None:
+        since = datetime.combine(day, time(0), tzinfo=tz)
+        until = datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz)
+    return tx.gate.log(since=since, until=until, shinobi_id=shinobi_id, detainee_id=detainee_id,
+                       include_detainees=keeper)

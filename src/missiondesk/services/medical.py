@@ -8,6 +8,7 @@ from ..domain.access import Caller, require_role, require_self_or_role
 from ..domain.errors import Conflict, Forbidden, Invalid, NotFound
 from ..domain.fatigue import SleepEpisode
 from ..domain.medical import Restriction, RestrictionKind, RestrictionStatus, WelfareHold
+from ..domain.medical_records import PILL_WINDOW, Severity, pill_warning
 from ..domain.ranks import Role
 from .audit import record
 from .roster import get_existing
@@ -50,6 +51,7 @@ class AddRestriction:
     starts_at: datetime
     ends_at: datetime | None = None
     status: RestrictionStatus = RestrictionStatus.RECOMMENDED
+    injury_id: int | None = None
 
 
 @transactional(write=True)
@@ -63,8 +65,11 @@ def add_restriction(tx: Transaction, caller: Caller, shinobi_id: int, cmd: AddRe
         raise Invalid("a restriction must end after it starts", code="INTERVAL_INVALID")
     if cmd.status is RestrictionStatus.FILED and not caller.is_hokage:
         raise Forbidden("a restriction is recorded as recommended; only the hokage files it")
+    if cmd.injury_id is not None:
+        _injury_of(tx, shinobi_id, cmd.injury_id)
     r = tx.medical.add_restriction(shinobi_id=shinobi_id, kind=cmd.kind, status=cmd.status, reason=cmd.reason,
-                                   starts_at=cmd.starts_at, ends_at=cmd.ends_at, by=caller.username, now=now)
+                                   starts_at=cmd.starts_at, ends_at=cmd.ends_at, by=caller.username, now=now,
+                                   injury_id=cmd.injury_id)
     record(tx, now, caller, "restriction.created", f"shinobi:{shinobi_id}", restriction_id=r.id,
            kind=cmd.kind.value, status=cmd.status.value, starts_at=cmd.starts_at, ends_at=cmd.ends_at)
     tx.commit()
@@ -153,3 +158,106 @@ def list_holds(tx: Transaction, caller: Caller, shinobi_id: int) -> list[Welfare
     require_self_or_role(caller, shinobi_id, Role.MEDIC, action="reading welfare holds")
     get_existing(tx, shinobi_id)
     return tx.medical.holds_for([shinobi_id])[shinobi_id]
+
+
+# -- the medical record: injuries, treatments, medication, notes -------------------------------------------
+def _injury_of(tx: Transaction, shinobi_id: int, injury_id: int) -> dict:
+    injury = tx.medical.get_injury(injury_id)
+    if injury is None:
+        raise NotFound("injury", injury_id)
+    if injury["shinobi_id"] != shinobi_id:
+        raise Invalid(f"injury {injury_id} is not in this shinobi's record", code="INJURY_OF_ANOTHER",
+                      details=[{"injury_id": injury_id}])
+    return injury
+
+
+@dataclass(frozen=True)
+class AddInjury:
+    body_part: str
+    kind: str
+    severity: Severity
+    at: datetime
+    notes: str | None = None
+    mission_id: int | None = None
+
+
+@transactional(write=True)
+def add_injury(tx: Transaction, caller: Caller, shinobi_id: int, cmd: AddInjury, now: datetime) -> dict:
+    require_role(caller, Role.MEDIC, action="recording injuries")
+    get_existing(tx, shinobi_id)
+    if cmd.mission_id is not None and tx.missions.get(cmd.mission_id) is None:
+        raise NotFound("mission", cmd.mission_id)
+    injury = tx.medical.add_injury(shinobi_id=shinobi_id, body_part=cmd.body_part, kind=cmd.kind,
+                                   severity=cmd.severity.value, at=cmd.at, mission_id=cmd.mission_id,
+                                   notes=cmd.notes, by=caller.username, now=now)
+    record(tx, now, caller, "injury.recorded", f"shinobi:{shinobi_id}", injury_id=injury["id"])
+    tx.commit()
+    return injury
+
+
+@transactional(write=True)
+def add_treatment(tx: Transaction, caller: Caller, shinobi_id: int, kind: str, at: datetime,
+                  injury_id: int | None, notes: str | None, now: datetime) -> dict:
+    """A healing session, given by the calling medic."""
+    require_role(caller, Role.MEDIC, action="recording treatment")
+    get_existing(tx, shinobi_id)
+    if injury_id is not None:
+        _injury_of(tx, shinobi_id, injury_id)
+    treatment = tx.medical.add_treatment(shinobi_id=shinobi_id, kind=kind, at=at, medic_id=caller.shinobi_id,
+                                         injury_id=injury_id, notes=notes, now=now)
+    record(tx, now, caller, "treatment.recorded", f"shinobi:{shinobi_id}", treatment_id=treatment["id"])
+    tx.commit()
+    return treatment
+
+
+@dataclass(frozen=True)
+class AddMedication:
+    drug: str
+    amount: float
+    unit: str
+    at: datetime
+    injury_id: int | None = None
+
+
+@transactional(write=True)
+def add_medication(tx: Transaction, caller: Caller, shinobi_id: int, cmd: AddMedication, now: datetime
+                   ) -> tuple[dict, list[str]]:
+    """Record a dose; warns (never refuses) when chakra pills exceed the limit in 24 hours."""
+    require_self_or_role(caller, shinobi_id, Role.MEDIC, action="recording another shinobi's medication")
+    get_existing(tx, shinobi_id)
+    if cmd.amount <= 0:
+        raise Invalid("a dose must be more than zero", code="DOSE_INVALID")
+    if cmd.injury_id is not None:
+        _injury_of(tx, shinobi_id, cmd.injury_id)
+    dose = tx.medical.add_medication(shinobi_id=shinobi_id, drug=cmd.drug, amount=cmd.amount, unit=cmd.unit,
+                                     at=cmd.at, injury_id=cmd.injury_id, by=caller.username, now=now)
+    nearby = tx.medical.doses(shinobi_id, cmd.at - PILL_WINDOW, cmd.at + PILL_WINDOW)
+    warning = pill_warning(nearby, cmd.at)
+    warnings = [warning] if warning else []
+    record(tx, now, caller, "medication.recorded", f"shinobi:{shinobi_id}", medication_id=dose["id"],
+           drug=cmd.drug, amount=cmd.amount, warnings=warnings)
+    tx.commit()
+    return dose, warnings
+
+
+@transactional(write=True)
+def add_note(tx: Transaction, caller: Caller, shinobi_id: int, text: str, at: datetime, now: datetime) -> dict:
+    require_role(caller, Role.MEDIC, action="writing medical notes")
+    get_existing(tx, shinobi_id)
+    if not text.strip():
+        raise Invalid("a note needs text", code="TEXT_REQUIRED")
+    note = tx.medical.add_note(shinobi_id=shinobi_id, text_=text, at=at, by=caller.username, now=now)
+    record(tx, now, caller, "medical_note.recorded", f"shinobi:{shinobi_id}", note_id=note["id"])
+    tx.commit()
+    return note
+
+
+@transactional(write=False)
+def medical_record(tx: Transaction, caller: Caller, shinobi_id: int) -> dict:
+    """The whole record: for medics, the hokage and the shinobi themself."""
+    require_self_or_role(caller, shinobi_id, Role.MEDIC, action="reading a medical record")
+    get_existing(tx, shinobi_id)
+    out = tx.medical.record_of(shinobi_id)
+    out["restrictions"] = tx.medical.restrictions_for([shinobi_id])[shinobi_id]
+    out["welfare_holds"] = tx.medical.holds_for([shinobi_id])[shinobi_id]
+    return out

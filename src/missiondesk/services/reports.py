@@ -8,6 +8,7 @@ from typing import Any
 from ..domain import missions as rules
 from ..domain.access import Caller, caller_can_see
 from ..domain.errors import Conflict, Forbidden, NotFound
+from ..domain.medical_records import InjuryReport
 from ..domain.missions import Casualty, CasualtyStatus, Outcome
 from ..domain.ranks import MissionStatus, Role, ShinobiStatus
 from ..domain.roster import Alert, MemorialEntry
@@ -53,6 +54,14 @@ def file_report(tx: Transaction, caller: Caller, mission_id: int, cmd: FileRepor
         record(tx, now, caller, f"shinobi.{status_lost.value}", f"shinobi:{sid}", mission_id=mission_id, at=cmd.at)
         if status_lost is CasualtyStatus.KIA:
             tx.assignments.add_to_memorial(sid, people[sid].rank.value, cmd.at, mission_id)
+    for c in cmd.casualties:
+        if c.status is CasualtyStatus.INJURED:
+            injury = c.injury or InjuryReport()
+            row = tx.medical.add_injury(shinobi_id=c.shinobi_id, body_part=injury.body_part, kind=injury.kind,
+                                        severity=injury.severity.value, at=cmd.at, mission_id=mission_id,
+                                        notes=injury.notes, by=caller.username, now=now)
+            record(tx, now, caller, "injury.recorded", f"shinobi:{c.shinobi_id}", injury_id=row["id"],
+                   mission_id=mission_id)
     back = [sid for sid in team if sid not in lost and people[sid].status is ShinobiStatus.ON_MISSION]
     tx.shinobi.set_status(back, ShinobiStatus.ACTIVE)
     hold_ids = []

@@ -28,6 +28,7 @@ class Transaction(Protocol):
     alerts: Any
     gate: Any
     audit: Any
+    custody: Any
 
     def commit(self) -> None: ...
 

@@ -12,9 +12,11 @@ from sqlalchemy.orm import Session
 
 from ...domain.access import Caller
 from ...domain.audit import GENESIS, AuditEntry, canonical, chain_hash
+from ...domain.custody import AudienceRequest, AudienceStatus, Detainee, DetaineeStatus, Link
 from ...domain.fatigue import SleepEpisode
 from ...domain.gate import Direction, GateEvent
 from ...domain.medical import Restriction, RestrictionKind, RestrictionStatus, WelfareHold
+from ...domain.medical_records import Dose
 from ...domain.missions import Mission
 from ...domain.ranks import Classification, MissionRank, MissionStatus, Role, ShinobiRank, ShinobiStatus
 from ...domain.roster import Account, Alert, Assignment, MemorialEntry, Shinobi
@@ -23,9 +25,16 @@ from .tables import (
     AlertRow,
     AssignmentMemberRow,
     AssignmentRow,
+    AudienceRequestRow,
     AuditRow,
     AuthorizationRow,
+    CustodyCustodianRow,
+    CustodyLinkRow,
+    DetaineeRow,
     GateEventRow,
+    InjuryRow,
+    MedicalNoteRow,
+    MedicationRow,
     MemorialRow,
     MissionRow,
     PartnerRow,
@@ -34,6 +43,7 @@ from .tables import (
     ShinobiRow,
     SleepEpisodeRow,
     TokenRow,
+    TreatmentRow,
     WelfareHoldRow,
 )
 
@@ -189,6 +199,11 @@ class AccountRepository(_Repo):
                       clearance=Classification(shinobi.clearance),
                       divisions=frozenset(shinobi.divisions or ()))
 
+    def with_role(self, role: Role) -> list[int]:
+        """The shinobi ids of every account holding `role`."""
+        rows = self.session.execute(select(AccountRow.shinobi_id, AccountRow.roles).order_by(AccountRow.id))
+        return [r.shinobi_id for r in rows if role.value in r.roles]
+
     def roles_of_shinobi(self, ids: Iterable[int]) -> dict[int, frozenset[Role]]:
         ids = list(ids)
         out: dict[int, frozenset[Role]] = {i: frozenset() for i in ids}
@@ -207,9 +222,9 @@ def _account(row: AccountRow) -> Account:
 class MedicalRepository(_Repo):
     def add_restriction(self, *, shinobi_id: int, kind: RestrictionKind, status: RestrictionStatus,
                         reason: str, starts_at: datetime, ends_at: datetime | None, by: str | None,
-                        now: datetime) -> Restriction:
+                        now: datetime, injury_id: int | None = None) -> Restriction:
         row = RestrictionRow(shinobi_id=shinobi_id, kind=kind.value, status=status.value, reason=reason,
-                             starts_at=starts_at, ends_at=ends_at, created_by=by, created_at=now,
+                             starts_at=starts_at, ends_at=ends_at, created_by=by, created_at=now, injury_id=injury_id,
                              filed_by=by if status is RestrictionStatus.FILED else None,
                              filed_at=now if status is RestrictionStatus.FILED else None)
         self.session.add(row)
@@ -262,11 +277,83 @@ class MedicalRepository(_Repo):
                 out[row.shinobi_id].append(_hold(row))
         return out
 
+    # -- the medical record ----------------------------------------------------------------------
+    def add_injury(self, *, shinobi_id: int, body_part: str, kind: str, severity: str, at: datetime,
+                   mission_id: int | None, notes: str | None, by: str | None, now: datetime) -> dict[str, Any]:
+        row = InjuryRow(shinobi_id=shinobi_id, body_part=body_part, kind=kind, severity=severity, at=at,
+                        mission_id=mission_id, notes=notes, recorded_by=by, recorded_at=now)
+        self.session.add(row)
+        self.session.flush()
+        return _injury(row)
+
+    def get_injury(self, injury_id: int) -> dict[str, Any] | None:
+        row = self.session.get(InjuryRow, injury_id)
+        return _injury(row) if row else None
+
+    def add_treatment(self, *, shinobi_id: int, kind: str, at: datetime, medic_id: int, injury_id: int | None,
+                      notes: str | None, now: datetime) -> dict[str, Any]:
+        row = TreatmentRow(shinobi_id=shinobi_id, kind=kind, at=at, medic_id=medic_id, injury_id=injury_id,
+                           notes=notes, recorded_at=now)
+        self.session.add(row)
+        self.session.flush()
+        return _treatment(row)
+
+    def add_medication(self, *, shinobi_id: int, drug: str, amount: float, unit: str, at: datetime,
+                       injury_id: int | None, by: str | None, now: datetime) -> dict[str, Any]:
+        row = MedicationRow(shinobi_id=shinobi_id, drug=drug, amount=amount, unit=unit, at=at, injury_id=injury_id,
+                            recorded_by=by, recorded_at=now)
+        self.session.add(row)
+        self.session.flush()
+        return _medication(row)
+
+    def doses(self, shinobi_id: int, since: datetime, until: datetime) -> list[Dose]:
+        rows = self.session.execute(select(MedicationRow.drug, MedicationRow.amount, MedicationRow.at)
+                                    .where(MedicationRow.shinobi_id == shinobi_id, MedicationRow.at >= since,
+                                           MedicationRow.at <= until))
+        return [Dose(drug=r.drug, amount=r.amount, at=r.at) for r in rows]
+
+    def add_note(self, *, shinobi_id: int, text_: str, at: datetime, by: str | None, now: datetime
+                 ) -> dict[str, Any]:
+        row = MedicalNoteRow(shinobi_id=shinobi_id, text=text_, at=at, recorded_by=by, recorded_at=now)
+        self.session.add(row)
+        self.session.flush()
+        return _note(row)
+
+    def record_of(self, shinobi_id: int) -> dict[str, list[dict[str, Any]]]:
+        def rows(table: Any, order: Any) -> list[Any]:
+            return list(self.session.scalars(select(table).where(table.shinobi_id == shinobi_id)
+                                             .order_by(order, table.id)))
+
+        return {"injuries": [_injury(r) for r in rows(InjuryRow, InjuryRow.at)],
+                "treatments": [_treatment(r) for r in rows(TreatmentRow, TreatmentRow.at)],
+                "medications": [_medication(r) for r in rows(MedicationRow, MedicationRow.at)],
+                "notes": [_note(r) for r in rows(MedicalNoteRow, MedicalNoteRow.at)]}
+
+
+def _injury(r: InjuryRow) -> dict[str, Any]:
+    return {"id": r.id, "shinobi_id": r.shinobi_id, "body_part": r.body_part, "kind": r.kind,
+            "severity": r.severity, "at": r.at, "mission_id": r.mission_id, "notes": r.notes,
+            "recorded_by": r.recorded_by}
+
+
+def _treatment(r: TreatmentRow) -> dict[str, Any]:
+    return {"id": r.id, "shinobi_id": r.shinobi_id, "kind": r.kind, "at": r.at, "medic_id": r.medic_id,
+            "injury_id": r.injury_id, "notes": r.notes}
+
+
+def _medication(r: MedicationRow) -> dict[str, Any]:
+    return {"id": r.id, "shinobi_id": r.shinobi_id, "drug": r.drug, "amount": r.amount, "unit": r.unit,
+            "at": r.at, "injury_id": r.injury_id, "recorded_by": r.recorded_by}
+
+
+def _note(r: MedicalNoteRow) -> dict[str, Any]:
+    return {"id": r.id, "shinobi_id": r.shinobi_id, "text": r.text, "at": r.at, "recorded_by": r.recorded_by}
+
 
 def _restriction(row: RestrictionRow) -> Restriction:
     return Restriction(id=row.id, shinobi_id=row.shinobi_id, kind=RestrictionKind(row.kind),
                        status=RestrictionStatus(row.status), reason=row.reason, starts_at=row.starts_at,
-                       ends_at=row.ends_at, lifted_at=row.lifted_at)
+                       ends_at=row.ends_at, lifted_at=row.lifted_at, injury_id=row.injury_id)
 
 
 def _hold(row: WelfareHoldRow) -> WelfareHold:
@@ -398,9 +485,9 @@ def _assignment(row: AssignmentRow, members: list[int]) -> Assignment:
 
 class AlertRepository(_Repo):
     def add(self, *, recipient_id: int, kind: str, subject_shinobi_id: int | None, mission_id: int | None,
-            codes: list[str], message: str, now: datetime) -> int:
+            codes: list[str], message: str, now: datetime, detainee_id: int | None = None) -> int:
         row = AlertRow(recipient_id=recipient_id, kind=kind, subject_shinobi_id=subject_shinobi_id,
-                       mission_id=mission_id, codes=codes, message=message, created_at=now)
+                       mission_id=mission_id, detainee_id=detainee_id, codes=codes, message=message, created_at=now)
         self.session.add(row)
         self.session.flush()
         return row.id
@@ -410,7 +497,8 @@ class AlertRepository(_Repo):
         if unread_only:
             q = q.where(AlertRow.read_at.is_(None))
         return [Alert(id=r.id, recipient_id=r.recipient_id, kind=r.kind, subject_shinobi_id=r.subject_shinobi_id,
-                      mission_id=r.mission_id, codes=tuple(r.codes or ()), message=r.message,
+                      mission_id=r.mission_id, detainee_id=r.detainee_id, codes=tuple(r.codes or ()),
+                      message=r.message,
                       created_at=r.created_at, read_at=r.read_at) for r in self.session.scalars(q)]
 
     def mark_read(self, alert_id: int, recipient_id: int, now: datetime) -> bool:
@@ -421,32 +509,52 @@ class AlertRepository(_Repo):
 
 
 class GateRepository(_Repo):
-    def add(self, *, direction: Direction, at: datetime, shinobi_id: int, by: str | None, now: datetime,
-            flagged: str | None) -> int:
-        row = GateEventRow(direction=direction.value, at=at, shinobi_id=shinobi_id, logged_by=by, logged_at=now,
-                           flagged=flagged)
+    def add(self, *, direction: Direction, at: datetime, shinobi_id: int | None = None,
+            detainee_id: int | None = None, by: str | None, now: datetime, flagged: str | None) -> int:
+        row = GateEventRow(direction=direction.value, at=at, shinobi_id=shinobi_id, detainee_id=detainee_id,
+                           logged_by=by, logged_at=now, flagged=flagged)
         self.session.add(row)
         self.session.flush()
         return row.id
 
-    def events_for(self, ids: Iterable[int]) -> dict[int, list[GateEvent]]:
+    def events_for(self, ids: Iterable[int], *, detainees: bool = False) -> dict[int, list[GateEvent]]:
+        """Gate events per person (shinobi, or detainees when asked), oldest first."""
+        column = GateEventRow.detainee_id if detainees else GateEventRow.shinobi_id
         ids = list(ids)
         out: dict[int, list[GateEvent]] = {i: [] for i in ids}
         if ids:
-            for r in self.session.execute(select(GateEventRow.id, GateEventRow.shinobi_id, GateEventRow.direction,
+            for r in self.session.execute(select(GateEventRow.id, column.label("person"), GateEventRow.direction,
                                                  GateEventRow.at)
-                                          .where(GateEventRow.shinobi_id.in_(ids))
-                                          .order_by(GateEventRow.at, GateEventRow.id)):
-                out[r.shinobi_id].append(GateEvent(id=r.id, direction=Direction(r.direction), at=r.at))
+                                          .where(column.in_(ids)).order_by(GateEventRow.at, GateEventRow.id)):
+                out[r.person].append(GateEvent(id=r.id, direction=Direction(r.direction), at=r.at))
         return out
 
-    def all_shinobi_events(self) -> dict[int, list[GateEvent]]:
+    def all_events(self, *, detainees: bool = False) -> dict[int, list[GateEvent]]:
+        column = GateEventRow.detainee_id if detainees else GateEventRow.shinobi_id
         out: dict[int, list[GateEvent]] = defaultdict(list)
-        for r in self.session.execute(select(GateEventRow.id, GateEventRow.shinobi_id, GateEventRow.direction,
-                                             GateEventRow.at).where(GateEventRow.shinobi_id.is_not(None))
+        for r in self.session.execute(select(GateEventRow.id, column.label("person"), GateEventRow.direction,
+                                             GateEventRow.at).where(column.is_not(None))
                                       .order_by(GateEventRow.at, GateEventRow.id)):
-            out[r.shinobi_id].append(GateEvent(id=r.id, direction=Direction(r.direction), at=r.at))
+            out[r.person].append(GateEvent(id=r.id, direction=Direction(r.direction), at=r.at))
         return out
+
+    def log(self, *, since: datetime | None = None, until: datetime | None = None, shinobi_id: int | None = None,
+            detainee_id: int | None = None, include_detainees: bool = True, limit: int = 1000
+            ) -> list[dict[str, Any]]:
+        q = select(GateEventRow).order_by(GateEventRow.at, GateEventRow.id).limit(limit)
+        if since is not None:
+            q = q.where(GateEventRow.at >= since)
+        if until is not None:
+            q = q.where(GateEventRow.at < until)
+        if shinobi_id is not None:
+            q = q.where(GateEventRow.shinobi_id == shinobi_id)
+        if detainee_id is not None:
+            q = q.where(GateEventRow.detainee_id == detainee_id)
+        if not include_detainees:
+            q = q.where(GateEventRow.detainee_id.is_(None))
+        return [{"id": r.id, "direction": r.direction, "at": r.at, "shinobi_id": r.shinobi_id,
+                 "detainee_id": r.detainee_id, "flagged": r.flagged, "logged_by": r.logged_by}
+                for r in self.session.scalars(q)]
 
 
 class AuditRepository(_Repo):
@@ -498,3 +606,84 @@ class AuditRepository(_Repo):
 def _entry(r: AuditRow) -> AuditEntry:
     return AuditEntry(seq=r.seq, at=r.at, actor=r.actor, action=r.action, target=r.target,
                       details=dict(r.details or {}), prev_hash=r.prev_hash, hash=r.hash)
+
+
+class CustodyRepository(_Repo):
+    def add(self, *, name: str, origin: str | None, at: datetime, in_village: bool, custodian_ids: list[int],
+            by: str | None, now: datetime) -> int:
+        row = DetaineeRow(name=name, origin=origin, status=DetaineeStatus.HELD.value, detained_since=at,
+                          in_village=in_village, created_by=by, created_at=now)
+        self.session.add(row)
+        self.session.flush()
+        self.add_link(row.id, custodian_ids, at, by, now)
+        return row.id
+
+    def add_link(self, detainee_id: int, custodian_ids: list[int], at: datetime, by: str | None,
+                 now: datetime) -> None:
+        link = CustodyLinkRow(detainee_id=detainee_id, at=at, created_by=by, created_at=now)
+        self.session.add(link)
+        self.session.flush()
+        self.session.add_all([CustodyCustodianRow(link_id=link.id, shinobi_id=s) for s in custodian_ids])
+        self.session.flush()
+
+    def end(self, detainee_id: int, status: DetaineeStatus, at: datetime, note: str | None) -> None:
+        self.session.execute(update(DetaineeRow).where(DetaineeRow.id == detainee_id)
+                             .values(status=status.value, ended_at=at, end_note=note))
+
+    def add_audience_request(self, detainee_id: int, with_: str, at: datetime, by: str | None) -> int:
+        row = AudienceRequestRow(detainee_id=detainee_id, with_=with_, at=at, status=AudienceStatus.OPEN.value,
+                                 requested_by=by)
+        self.session.add(row)
+        self.session.flush()
+        return row.id
+
+    def decide_audience(self, request_id: int, status: AudienceStatus, at: datetime, by: str,
+                        note: str | None) -> None:
+        self.session.execute(update(AudienceRequestRow).where(AudienceRequestRow.id == request_id)
+                             .values(status=status.value, decided_at=at, decided_by=by, note=note))
+
+    def in_village_at_intake(self, ids: Iterable[int]) -> dict[int, bool]:
+        ids = list(ids)
+        if not ids:
+            return {}
+        return dict(self.session.execute(select(DetaineeRow.id, DetaineeRow.in_village)
+                                         .where(DetaineeRow.id.in_(ids))).tuples().all())
+
+    def get(self, detainee_id: int) -> Detainee | None:
+        found = self._convert(self.session.scalars(select(DetaineeRow).where(DetaineeRow.id == detainee_id)))
+        return found[0] if found else None
+
+    def list(self, *, status: DetaineeStatus | None = None) -> list[Detainee]:
+        q = select(DetaineeRow).order_by(DetaineeRow.id)
+        if status is not None:
+            q = q.where(DetaineeRow.status == status.value)
+        return self._convert(self.session.scalars(q))
+
+    def _convert(self, rows: Iterable[DetaineeRow]) -> list[Detainee]:
+        rows = list(rows)
+        ids = [r.id for r in rows]
+        if not ids:
+            return []
+        custodians: dict[int, list[int]] = defaultdict(list)
+        links: dict[int, list[CustodyLinkRow]] = defaultdict(list)
+        for link in self.session.scalars(select(CustodyLinkRow).where(CustodyLinkRow.detainee_id.in_(ids))
+                                         .order_by(CustodyLinkRow.at, CustodyLinkRow.id)):
+            links[link.detainee_id].append(link)
+        link_ids = [lk.id for ls in links.values() for lk in ls]
+        if link_ids:
+            for c in self.session.execute(select(CustodyCustodianRow.link_id, CustodyCustodianRow.shinobi_id)
+                                          .where(CustodyCustodianRow.link_id.in_(link_ids))
+                                          .order_by(CustodyCustodianRow.shinobi_id)):
+                custodians[c.link_id].append(c.shinobi_id)
+        requests: dict[int, list[AudienceRequest]] = defaultdict(list)
+        for r in self.session.scalars(select(AudienceRequestRow).where(AudienceRequestRow.detainee_id.in_(ids))
+                                      .order_by(AudienceRequestRow.at, AudienceRequestRow.id)):
+            requests[r.detainee_id].append(AudienceRequest(
+                id=r.id, with_=r.with_, at=r.at, status=AudienceStatus(r.status), decided_at=r.decided_at,
+                decided_by=r.decided_by, note=r.note))
+        return [Detainee(id=r.id, name=r.name, origin=r.origin, status=DetaineeStatus(r.status),
+                         detained_since=r.detained_since,
+                         chain=tuple(Link(id=lk.id, custodian_ids=tuple(custodians[lk.id]), at=lk.at, by=lk.created_by)
+                                     for lk in links[r.id]),
+                         audience_requests=tuple(requests[r.id]), ended_at=r.ended_at, end_note=r.end_note)
+                for r in rows]

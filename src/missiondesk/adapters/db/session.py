@@ -19,6 +19,7 @@ from .repositories import (
     AlertRepository,
     AssignmentRepository,
     AuditRepository,
+    CustodyRepository,
     GateRepository,
     MedicalRepository,
     MissionRepository,
@@ -69,6 +70,7 @@ class SqlTransaction:
         self.alerts = AlertRepository(session)
         self.gate = GateRepository(session)
         self.audit = AuditRepository(session)
+        self.custody = CustodyRepository(session)
 
     def commit(self) -> None:
         self.session.commit()

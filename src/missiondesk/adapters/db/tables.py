@@ -121,6 +121,7 @@ class RestrictionRow(Base):
     lift_note: Mapped[str | None] = mapped_column(Text)
     created_by: Mapped[str | None] = mapped_column(String(80))
     created_at: Mapped[datetime]
+    injury_id: Mapped[int | None] = mapped_column(ForeignKey("injury.id"))
     filed_by: Mapped[str | None] = mapped_column(String(80))
     filed_at: Mapped[datetime | None]
 
@@ -220,6 +221,7 @@ class AlertRow(Base):
     kind: Mapped[str] = mapped_column(String(40))
     subject_shinobi_id: Mapped[int | None] = mapped_column(ForeignKey("shinobi.id"))
     mission_id: Mapped[int | None] = mapped_column(ForeignKey("mission.id"))
+    detainee_id: Mapped[int | None] = mapped_column(ForeignKey("detainee.id"))
     codes: Mapped[list[Any]] = mapped_column(default=list)
     message: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime]
@@ -232,10 +234,106 @@ class GateEventRow(Base):
     direction: Mapped[str] = mapped_column(String(3))
     at: Mapped[datetime]
     shinobi_id: Mapped[int | None] = mapped_column(ForeignKey("shinobi.id"))
+    detainee_id: Mapped[int | None] = mapped_column(ForeignKey("detainee.id"))
     logged_by: Mapped[str | None] = mapped_column(String(80))
     logged_at: Mapped[datetime]
     flagged: Mapped[str | None] = mapped_column(String(40))
-    __table_args__ = (Index("ix_gate_event_shinobi_at", "shinobi_id", "at"),)
+    __table_args__ = (Index("ix_gate_event_shinobi_at", "shinobi_id", "at"),
+                      Index("ix_gate_event_detainee_at", "detainee_id", "at"),
+                      Index("ix_gate_event_at", "at"))
+
+
+class DetaineeRow(Base):
+    __tablename__ = "detainee"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    origin: Mapped[str | None] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(20))
+    detained_since: Mapped[datetime]
+    in_village: Mapped[bool] = mapped_column(Boolean, default=False)
+    ended_at: Mapped[datetime | None]
+    end_note: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[str | None] = mapped_column(String(80))
+    created_at: Mapped[datetime]
+
+
+class CustodyLinkRow(Base):
+    """One link of a chain of custody: from `at`, these custodians hold the detainee."""
+
+    __tablename__ = "custody_link"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    detainee_id: Mapped[int] = mapped_column(ForeignKey("detainee.id"), index=True)
+    at: Mapped[datetime]
+    created_by: Mapped[str | None] = mapped_column(String(80))
+    created_at: Mapped[datetime]
+
+
+class CustodyCustodianRow(Base):
+    __tablename__ = "custody_custodian"
+    link_id: Mapped[int] = mapped_column(ForeignKey("custody_link.id"), primary_key=True)
+    shinobi_id: Mapped[int] = mapped_column(ForeignKey("shinobi.id"), primary_key=True)
+
+
+class AudienceRequestRow(Base):
+    __tablename__ = "audience_request"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    detainee_id: Mapped[int] = mapped_column(ForeignKey("detainee.id"), index=True)
+    with_: Mapped[str] = mapped_column("with", String(20))
+    at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(20))
+    requested_by: Mapped[str | None] = mapped_column(String(80))
+    decided_at: Mapped[datetime | None]
+    decided_by: Mapped[str | None] = mapped_column(String(80))
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class InjuryRow(Base):
+    __tablename__ = "injury"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    shinobi_id: Mapped[int] = mapped_column(ForeignKey("shinobi.id"), index=True)
+    body_part: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(100))
+    severity: Mapped[str] = mapped_column(String(20))
+    at: Mapped[datetime]
+    mission_id: Mapped[int | None] = mapped_column(ForeignKey("mission.id"))
+    notes: Mapped[str | None] = mapped_column(Text)
+    recorded_by: Mapped[str | None] = mapped_column(String(80))
+    recorded_at: Mapped[datetime]
+
+
+class TreatmentRow(Base):
+    __tablename__ = "treatment"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    shinobi_id: Mapped[int] = mapped_column(ForeignKey("shinobi.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(100))
+    at: Mapped[datetime]
+    medic_id: Mapped[int] = mapped_column(ForeignKey("shinobi.id"))
+    injury_id: Mapped[int | None] = mapped_column(ForeignKey("injury.id"))
+    notes: Mapped[str | None] = mapped_column(Text)
+    recorded_at: Mapped[datetime]
+
+
+class MedicationRow(Base):
+    __tablename__ = "medication"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    shinobi_id: Mapped[int] = mapped_column(ForeignKey("shinobi.id"), index=True)
+    drug: Mapped[str] = mapped_column(String(100))
+    amount: Mapped[float]
+    unit: Mapped[str] = mapped_column(String(30))
+    at: Mapped[datetime]
+    injury_id: Mapped[int | None] = mapped_column(ForeignKey("injury.id"))
+    recorded_by: Mapped[str | None] = mapped_column(String(80))
+    recorded_at: Mapped[datetime]
+
+
+class MedicalNoteRow(Base):
+    __tablename__ = "medical_note"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    shinobi_id: Mapped[int] = mapped_column(ForeignKey("shinobi.id"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime]
+    recorded_by: Mapped[str | None] = mapped_column(String(80))
+    recorded_at: Mapped[datetime]
 
 
 class AuditRow(Base):

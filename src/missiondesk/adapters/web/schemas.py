@@ -7,6 +7,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstrai
 
 from ...domain.fitness import Verdict
 from ...domain.medical import Restriction, RestrictionKind, RestrictionStatus, WelfareHold
+from ...domain.medical_records import Severity
 from ...domain.missions import CasualtyStatus, Mission, Outcome
 from ...domain.ranks import Classification, MissionRank, MissionStatus, Role, ShinobiRank, ShinobiStatus
 from ...domain.roster import Assignment, Shinobi
@@ -91,6 +92,7 @@ class RestrictionCreate(In):
     starts_at: AwareDatetime
     ends_at: AwareDatetime | None = None
     status: RestrictionStatus = RestrictionStatus.RECOMMENDED
+    injury_id: Id | None = None
 
 
 class RestrictionRead(BaseModel):
@@ -102,12 +104,13 @@ class RestrictionRead(BaseModel):
     starts_at: AwareDatetime
     ends_at: AwareDatetime | None
     lifted_at: AwareDatetime | None
+    injury_id: int | None = None
 
     @classmethod
     def of(cls, r: Restriction) -> RestrictionRead:
         return cls(id=r.id, shinobi_id=r.shinobi_id, kind=r.kind,
                    status="lifted" if r.lifted_at is not None else r.status.value, reason=r.reason,
-                   starts_at=r.starts_at, ends_at=r.ends_at, lifted_at=r.lifted_at)
+                   starts_at=r.starts_at, ends_at=r.ends_at, lifted_at=r.lifted_at, injury_id=r.injury_id)
 
 
 class LiftRequest(In):
@@ -209,6 +212,7 @@ class AssignmentCreate(In):
 class CasualtyIn(In):
     shinobi_id: Id
     status: CasualtyStatus
+    injury: InjuryIn | None = None
 
 
 class SpecimenIn(In):
@@ -277,3 +281,78 @@ class GateEventCreate(In):
 class PersonRef(BaseModel):
     id: int
     name: str
+
+
+# -- custody ---------------------------------------------------------------------------------------
+class CustodyCreate(In):
+    name: Name
+    origin: Annotated[str, StringConstraints(max_length=200)] | None = None
+    at: AwareDatetime
+    escort_ids: Annotated[list[Id], Field(min_length=1, max_length=50)]
+    in_village: bool = False
+
+
+class TransferCreate(In):
+    to_ids: Annotated[list[Id], Field(min_length=1, max_length=50)]
+    at: AwareDatetime
+
+
+class AudienceCreate(In):
+    with_: Literal["hokage"] = Field(alias="with")
+    at: AwareDatetime
+
+
+class AudienceDecision(In):
+    decision: Literal["granted", "declined"]
+    at: AwareDatetime
+    note: Annotated[str, StringConstraints(max_length=2000)] | None = None
+
+
+class CustodyEnd(In):
+    outcome: Literal["released", "transferred_out"]
+    at: AwareDatetime
+    note: Annotated[str, StringConstraints(max_length=2000)] | None = None
+
+
+# -- medical records -------------------------------------------------------------------------------
+Short = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+
+
+class InjuryCreate(In):
+    body_part: Short
+    kind: Short
+    severity: Severity
+    at: AwareDatetime
+    notes: Text | None = None
+    mission_id: Id | None = None
+
+
+class InjuryIn(In):
+    body_part: Short = "unspecified"
+    kind: Short = "reported injured"
+    severity: Severity = Severity.UNKNOWN
+    notes: Text | None = None
+
+
+class TreatmentCreate(In):
+    kind: Short = "healing_session"
+    at: AwareDatetime
+    injury_id: Id | None = None
+    notes: Text | None = None
+
+
+class MedicationCreate(In):
+    drug: Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, min_length=1, max_length=100)]
+    amount: Annotated[float, Field(gt=0, le=1000)] = 1
+    unit: Short = "dose"
+    at: AwareDatetime
+    injury_id: Id | None = None
+
+
+class NoteCreate(In):
+    text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20_000)]
+    at: AwareDatetime
+
+
+CasualtyIn.model_rebuild()
+ReportCreate.model_rebuild()

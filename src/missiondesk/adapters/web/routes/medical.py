@@ -6,7 +6,19 @@ from fastapi import APIRouter, Query
 
 from ....services import fitness, medical
 from ..deps import CurrentCaller, Deps, Now
-from ..schemas import FitnessRead, HoldCreate, HoldLift, HoldRead, LiftRequest, RestrictionCreate, RestrictionRead
+from ..schemas import (
+    FitnessRead,
+    HoldCreate,
+    HoldLift,
+    HoldRead,
+    InjuryCreate,
+    LiftRequest,
+    MedicationCreate,
+    NoteCreate,
+    RestrictionCreate,
+    RestrictionRead,
+    TreatmentCreate,
+)
 from .common import aware
 
 router = APIRouter(tags=["medical"])
@@ -16,7 +28,7 @@ router = APIRouter(tags=["medical"])
 def add_restriction(shinobi_id: int, body: RestrictionCreate, caller: CurrentCaller, c: Deps,
                     now: Now) -> RestrictionRead:
     cmd = medical.AddRestriction(kind=body.kind, reason=body.reason, starts_at=body.starts_at, ends_at=body.ends_at,
-                                 status=body.status)
+                                 status=body.status, injury_id=body.injury_id)
     return RestrictionRead.of(medical.add_restriction(c.uow, caller, shinobi_id, cmd, now))
 
 
@@ -57,3 +69,35 @@ def check_fitness(shinobi_id: int, caller: CurrentCaller, c: Deps, now: Now,
     when = aware(at, "at") if at is not None else now
     verdict = fitness.check_fitness(c.uow, caller, shinobi_id, mission_id=mission_id, at=when, policy=c.policy)
     return FitnessRead.of(shinobi_id, mission_id, when, verdict)
+
+
+@router.get("/shinobi/{shinobi_id}/medical")
+def medical_record(shinobi_id: int, caller: CurrentCaller, c: Deps) -> dict:
+    r = medical.medical_record(c.uow, caller, shinobi_id)
+    return {**r, "restrictions": [RestrictionRead.of(x) for x in r["restrictions"]],
+            "welfare_holds": [HoldRead.of(h) for h in r["welfare_holds"]]}
+
+
+@router.post("/shinobi/{shinobi_id}/injuries", status_code=201)
+def add_injury(shinobi_id: int, body: InjuryCreate, caller: CurrentCaller, c: Deps, now: Now) -> dict:
+    cmd = medical.AddInjury(body_part=body.body_part, kind=body.kind, severity=body.severity, at=body.at,
+                            notes=body.notes, mission_id=body.mission_id)
+    return medical.add_injury(c.uow, caller, shinobi_id, cmd, now)
+
+
+@router.post("/shinobi/{shinobi_id}/treatments", status_code=201)
+def add_treatment(shinobi_id: int, body: TreatmentCreate, caller: CurrentCaller, c: Deps, now: Now) -> dict:
+    return medical.add_treatment(c.uow, caller, shinobi_id, body.kind, body.at, body.injury_id, body.notes, now)
+
+
+@router.post("/shinobi/{shinobi_id}/medications", status_code=201)
+def add_medication(shinobi_id: int, body: MedicationCreate, caller: CurrentCaller, c: Deps, now: Now) -> dict:
+    cmd = medical.AddMedication(drug=body.drug, amount=body.amount, unit=body.unit, at=body.at,
+                                injury_id=body.injury_id)
+    dose, warnings = medical.add_medication(c.uow, caller, shinobi_id, cmd, now)
+    return {**dose, "warnings": warnings}
+
+
+@router.post("/shinobi/{shinobi_id}/medical-notes", status_code=201)
+def add_note(shinobi_id: int, body: NoteCreate, caller: CurrentCaller, c: Deps, now: Now) -> dict:
+    return medical.add_note(c.uow, caller, shinobi_id, body.text, body.at, now)

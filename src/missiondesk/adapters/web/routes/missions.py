@@ -2,11 +2,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from ....domain.medical_records import InjuryReport
 from ....domain.missions import Casualty
 from ....domain.ranks import MissionStatus
 from ....services import assignments, missions, reports
 from ..deps import CurrentCaller, Deps, Now
-from ..schemas import AssignmentCreate, AssignmentRead, MissionCreate, MissionRead, ReportCreate
+from ..schemas import AssignmentCreate, AssignmentRead, InjuryIn, MissionCreate, MissionRead, ReportCreate
 
 router = APIRouter(tags=["missions"])
 
@@ -44,10 +45,17 @@ def assign(mission_id: int, body: AssignmentCreate, caller: CurrentCaller, c: De
     return AssignmentRead.of(assignments.assign_team(c.uow, caller, mission_id, cmd, now, c.policy))
 
 
+def injury_report(i: InjuryIn | None) -> InjuryReport | None:
+    if i is None:
+        return None
+    return InjuryReport(body_part=i.body_part, kind=i.kind, severity=i.severity, notes=i.notes)
+
+
 @router.post("/missions/{mission_id}/report", status_code=201)
 def report(mission_id: int, body: ReportCreate, caller: CurrentCaller, c: Deps, now: Now) -> dict:
     cmd = reports.FileReport(outcome=body.outcome, at=body.at, summary=body.summary,
-                             casualties=tuple(Casualty(x.shinobi_id, x.status) for x in body.casualties),
+                             casualties=tuple(Casualty(x.shinobi_id, x.status, injury_report(x.injury))
+                                              for x in body.casualties),
                              specimens=tuple(s.description for s in body.specimens))
     return reports.file_report(c.uow, caller, mission_id, cmd, now)
 

@@ -1,6 +1,8 @@
 """Alerts, the memorial and the gate: what everyone signed in reads."""
 from __future__ import annotations
 
+from datetime import date
+
 from fastapi import APIRouter, Response
 
 from ....domain.gate import Direction
@@ -14,7 +16,7 @@ router = APIRouter(tags=["alerts", "memorial", "gate"])
 @router.get("/alerts")
 def list_alerts(caller: CurrentCaller, c: Deps, unread: bool = False) -> list[dict]:
     return [{"id": v.alert.id, "kind": v.alert.kind, "subject_shinobi_id": v.alert.subject_shinobi_id,
-             "detainee_id": None, "mission_id": v.mission_id, "codes": list(v.alert.codes),
+             "detainee_id": v.alert.detainee_id, "mission_id": v.mission_id, "codes": list(v.alert.codes),
              "created_at": v.alert.created_at, "message": v.alert.message, "read_at": v.alert.read_at}
             for v in reports.list_alerts(c.uow, caller, unread_only=unread)]
 
@@ -43,4 +45,11 @@ def log_gate(body: GateEventCreate, caller: CurrentCaller, c: Deps, now: Now) ->
 def present(caller: CurrentCaller, c: Deps, now: Now) -> dict:
     inside = gate.present(c.uow, caller, now)
     return {"at": now, "shinobi": [{"id": s.id, "name": s.name, "rank": s.rank.value} for s in inside["shinobi"]],
-            "detainees": inside["detainees"]}
+            "detainees": [{"id": d.id, "name": d.name, "status": d.status.value} for d in inside["detainees"]]}
+
+
+@router.get("/gate/events")
+def gate_log(caller: CurrentCaller, c: Deps, day: date | None = None, shinobi_id: int | None = None,
+             detainee_id: int | None = None) -> list[dict]:
+    return gate.gate_log(c.uow, caller, day=day, tz=c.settings.village_tz, shinobi_id=shinobi_id,
+                         detainee_id=detainee_id)

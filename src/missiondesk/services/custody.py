@@ -1,0 +1,155 @@
+"""Custody of detainees: intake by the escort, transfers, audience requests, release.
+
+Custody is the hokage's and the ANBU's: to anyone else a detainee does not exist (404),
+and only the ANBU (and the hokage) take someone into custody (403 for others).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from ..domain import custody as rules
+from ..domain.access import Caller
+from ..domain.custody import AudienceStatus, Detainee, DetaineeStatus
+from ..domain.errors import Forbidden, Invalid, NotFound
+from ..domain.ranks import Role, ShinobiStatus
+from .audit import record
+from .unit_of_work import Transaction, transactional
+
+ANBU = "anbu"
+
+
+def is_custody_keeper(caller: Caller) -> bool:
+    return caller.is_hokage or ANBU in caller.divisions
+
+
+def visible_detainee(tx: Transaction, caller: Caller, detainee_id: int) -> Detainee:
+    d = tx.custody.get(detainee_id) if is_custody_keeper(caller) else None
+    if d is None:
+        raise NotFound("detainee", detainee_id)
+    return d
+
+
+def _check_custodians(tx: Transaction, ids: tuple[int, ...]) -> None:
+    rules.check_custodians(ids)
+    people = tx.shinobi.get_many(ids)
+    for sid in ids:
+        s = people.get(sid)
+        if s is None:
+            raise NotFound("shinobi", sid)
+        if ANBU not in s.divisions:
+            raise Invalid(f"{s.name} is not ANBU; custody is the ANBU's", code="CUSTODIAN_NOT_ANBU",
+                          details=[{"shinobi_id": sid}])
+        if s.status in (ShinobiStatus.KIA, ShinobiStatus.MIA, ShinobiStatus.DETAINED, ShinobiStatus.RETIRED):
+            raise Invalid(f"{s.name} is {s.status.value} and cannot hold a detainee", code="CUSTODIAN_UNAVAILABLE",
+                          details=[{"shinobi_id": sid}])
+
+
+@dataclass(frozen=True)
+class Intake:
+    name: str
+    at: datetime
+    escort_ids: tuple[int, ...]
+    origin: str | None = None
+    in_village: bool = False
+
+
+@transactional(write=True)
+def take_into_custody(tx: Transaction, caller: Caller, cmd: Intake, now: datetime) -> Detainee:
+    if not is_custody_keeper(caller):
+        raise Forbidden("taking someone into custody is the ANBU's")
+    if not cmd.name.strip():
+        raise Invalid("a detainee needs a name, even 'unknown'", code="NAME_REQUIRED")
+    _check_custodians(tx, cmd.escort_ids)
+    detainee_id = tx.custody.add(name=cmd.name.strip(), origin=cmd.origin, at=cmd.at, in_village=cmd.in_village,
+                                 custodian_ids=list(cmd.escort_ids), by=caller.username, now=now)
+    record(tx, now, caller, "custody.intake", f"detainee:{detainee_id}", at=cmd.at,
+           custodian_ids=list(cmd.escort_ids))
+    d = tx.custody.get(detainee_id)
+    tx.commit()
+    return d
+
+
+def _may_hand_over(caller: Caller, d: Detainee) -> None:
+    if not (caller.is_hokage or caller.shinobi_id in d.custodian_ids):
+        raise Forbidden("only the detainee's current custodians (or the hokage) hand them over")
+
+
+@transactional(write=True)
+def transfer(tx: Transaction, caller: Caller, detainee_id: int, to_ids: tuple[int, ...], at: datetime,
+             now: datetime) -> Detainee:
+    d = visible_detainee(tx, caller, detainee_id)
+    rules.check_transfer(d, to_ids, at)
+    _may_hand_over(caller, d)
+    _check_custodians(tx, to_ids)
+    tx.custody.add_link(detainee_id, list(to_ids), at, caller.username, now)
+    record(tx, now, caller, "custody.transfer", f"detainee:{detainee_id}", at=at,
+           from_ids=list(d.custodian_ids), to_ids=list(to_ids))
+    result = tx.custody.get(detainee_id)
+    tx.commit()
+    return result
+
+
+@transactional(write=True)
+def end_custody(tx: Transaction, caller: Caller, detainee_id: int, status: DetaineeStatus, at: datetime,
+                note: str | None, now: datetime) -> Detainee:
+    """Release, or transfer out of the village: the chain ends there."""
+    if status is DetaineeStatus.HELD:
+        raise Invalid("custody ends in a release or a transfer out", code="STATUS_INVALID")
+    d = visible_detainee(tx, caller, detainee_id)
+    rules.check_release(d, at)
+    _may_hand_over(caller, d)
+    tx.custody.end(detainee_id, status, at, note)
+    record(tx, now, caller, f"custody.{status.value}", f"detainee:{detainee_id}", at=at, note=note)
+    result = tx.custody.get(detainee_id)
+    tx.commit()
+    return result
+
+
+@transactional(write=True)
+def request_audience(tx: Transaction, caller: Caller, detainee_id: int, with_: str, at: datetime,
+                     now: datetime) -> Detainee:
+    d = visible_detainee(tx, caller, detainee_id)
+    rules.check_audience_request(d, at)
+    request_id = tx.custody.add_audience_request(detainee_id, with_, at, caller.username)
+    record(tx, now, caller, "custody.audience_requested", f"detainee:{detainee_id}", request_id=request_id, at=at)
+    for hokage in tx.accounts.with_role(Role.HOKAGE):
+        alert_id = tx.alerts.add(recipient_id=hokage, kind="AUDIENCE_REQUEST", subject_shinobi_id=None,
+                                 mission_id=None, detainee_id=detainee_id, codes=[],
+                                 message=f"The detainee “{d.name}” asks for an audience with the Hokage "
+                                         f"(request {request_id}).", now=now)
+        record(tx, now, None, "alert.created", f"shinobi:{hokage}", alert_id=alert_id, kind="AUDIENCE_REQUEST",
+               detainee_id=detainee_id)
+    result = tx.custody.get(detainee_id)
+    tx.commit()
+    return result
+
+
+@transactional(write=True)
+def decide_audience(tx: Transaction, caller: Caller, detainee_id: int, request_id: int, status: AudienceStatus,
+                    at: datetime, note: str | None, now: datetime) -> Detainee:
+    if not caller.is_hokage:
+        raise Forbidden("granting or declining an audience is the hokage's")
+    d = visible_detainee(tx, caller, detainee_id)
+    request = next((r for r in d.audience_requests if r.id == request_id), None)
+    if request is None:
+        raise NotFound("audience_request", request_id)
+    if status is AudienceStatus.OPEN:
+        raise Invalid("a decision grants or declines", code="STATUS_INVALID")
+    rules.check_decision(request, at)
+    tx.custody.decide_audience(request_id, status, at, caller.username, note)
+    record(tx, now, caller, f"custody.audience_{status.value}", f"detainee:{detainee_id}", request_id=request_id,
+           at=at)
+    result = tx.custody.get(detainee_id)
+    tx.commit()
+    return result
+
+
+@transactional(write=False)
+def get_detainee(tx: Transaction, caller: Caller, detainee_id: int) -> Detainee:
+    return visible_detainee(tx, caller, detainee_id)
+
+
+@transactional(write=False)
+def list_detainees(tx: Transaction, caller: Caller, *, status: DetaineeStatus | None = None) -> list[Detainee]:
+    return tx.custody.list(status=status) if is_custody_keeper(caller) else []
