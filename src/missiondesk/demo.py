@@ -16,10 +16,11 @@ from .config import Settings
 from .domain.errors import AssignmentRefused
 from .domain.gate import Direction
 from .domain.medical import RestrictionKind
+from .domain.medical_records import Severity
 from .domain.missions import Casualty, CasualtyStatus, Outcome
 from .domain.ranks import Classification, MissionRank, Role, ShinobiRank
 from .runtime import start
-from .services import assignments, auth, gate, medical, missions, reports, roster
+from .services import assignments, auth, custody, gate, medical, missions, reports, roster
 from .services.gate import GateEntry
 
 
@@ -80,8 +81,7 @@ def _seed(uow, policy, password: str, today: datetime) -> None:
     yamato = person("Yamato", "jonin", "secret", ["anbu"], ["wood-release"])
     sai = person("Sai", "jonin", "secret", ["anbu"], ["sensor"])
     squad = [person(f"ANBU squadmate {i}", "jonin", "top_secret", ["anbu"]) for i in range(1, 14)]
-    for i in range(1, 7):
-        person(f"ANBU gate guard {i}", "jonin", "top_secret", ["anbu"])
+    guards = [person(f"ANBU gate guard {i}", "jonin", "top_secret", ["anbu"]) for i in range(1, 7)]
     homura = auth.caller_for_username(uow, "homura")
     koharu = auth.caller_for_username(uow, "koharu")
     assert homura.shinobi_id == homura_id and koharu.shinobi_id == koharu_id
@@ -120,7 +120,11 @@ def _seed(uow, policy, password: str, today: datetime) -> None:
     for day in range(-7, 0):
         medical.log_sleep(uow, sakura_c, sakura, t(day, 1), t(day, 5), t(day, 6))
         medical.log_sleep(uow, kakashi_c, kakashi, t(day, 2), t(day, 4, 30), t(day, 6))
-    gate.log_gate(uow, hokage, GateEntry(Direction.IN, t(0, 3), (sakura, kakashi)), t(0, 3))
+    agent = custody.take_into_custody(uow, kakashi_c, custody.Intake(
+        "Foreign agent", t(-2, 18), (sakura, kakashi), origin="Hidden Cloud, by her own account"), t(-2, 18)).id
+    gate.log_gate(uow, hokage, GateEntry(Direction.IN, t(0, 3), (sakura, kakashi), (agent,)), t(0, 3))
+    custody.transfer(uow, kakashi_c, agent, tuple(guards), t(0, 3, 1), t(0, 3, 1))
+    custody.request_audience(uow, kakashi_c, agent, "hokage", t(0, 3, 2), t(0, 3, 2))
     reports.file_report(uow, sakura_c, escort, reports.FileReport(
         Outcome.SUCCESS, t(0, 3, 40), "Agent delivered to the ANBU at the gate.",
         specimens=("flower samples from the border",)), t(0, 3, 40))
@@ -128,6 +132,16 @@ def _seed(uow, policy, password: str, today: datetime) -> None:
         RestrictionKind.REST, "chakra pathway damage, left shoulder", t(0, 3, 40)), t(0, 3, 41))
     medical.add_restriction(uow, sakura_c, kakashi, medical.AddRestriction(
         RestrictionKind.REST, "Sharingan strain, bleeding", t(0, 4, 30)), t(0, 4, 31))
+    shoulder = medical.add_injury(uow, hokage, sakura, medical.AddInjury(
+        "left shoulder", "chakra pathway damage from a jutsu", Severity.SERIOUS, t(-3, 15)), t(0, 3, 45))
+    medical.add_treatment(uow, hokage, sakura, "healing_session", t(0, 3, 50), shoulder["id"], None, t(0, 4))
+    eye = medical.add_injury(uow, sakura_c, kakashi, medical.AddInjury(
+        "left eye", "Sharingan strain, bleeding", Severity.MODERATE, t(0, 4, 20)), t(0, 4, 25))
+    for minutes in (0, 40):
+        medical.add_medication(uow, sakura_c, sakura, medical.AddMedication(
+            "chakra_pill", 1, "pill", t(-1, 20, minutes)), t(0, 4))
+    medical.add_note(uow, sakura_c, kakashi, "Told to rest; bandaged the eye.", t(0, 4, 30), t(0, 4, 31))
+    assert eye
     medical.log_sleep(uow, kakashi_c, kakashi, t(0, 4, 45), t(0, 5, 50), t(0, 5, 51))
     medical.log_sleep(uow, sakura_c, sakura, t(0, 5), t(0, 5, 30), t(0, 5, 31))
     for s in (yamato, sai):

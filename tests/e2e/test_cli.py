@@ -73,3 +73,26 @@ def test_demo_seeds_the_night(tmp_path):
     result = CliRunner().invoke(app, ["demo", "--database", f"sqlite:///{tmp_path / 'demo.db'}", "--seed-only"])
     assert result.exit_code == 0, result.output
     assert "hokage" in result.output and "password:" in result.output
+
+
+def test_the_gate_clerk_and_the_anbu_on_duty(cli):
+    for name in ("Sakura", "Kakashi", "Guard"):
+        cli("shinobi", "add", name, "jonin", "--clearance", "top_secret", "--division", "anbu")
+    cli("shinobi", "add", "Iruka", "chunin", "--username", "iruka", "--password", "chalk-and-scrolls")
+    out = cli("custody", "intake", "Foreign agent", "--escort", "2", "--escort", "3", "--origin", "Cloud",
+              "--at", "2026-03-12T18:00:00Z").output
+    assert "detainee 1: Foreign agent, held by [2, 3]" in out
+    r = cli("gate", "in", "-s", "2", "-s", "3", "-d", "1", "--at", "2026-03-14T03:00:00Z")
+    assert "shinobi 2, shinobi 3, detainee 1" in r.output
+    assert "ALREADY_INSIDE" in r.stderr  # the shinobi never logged out: flagged, not refused
+    cli("custody", "transfer", "1", "--to", "4", "--at", "2026-03-14T03:01:00Z", "--as", "hokage")
+    chain = cli("custody", "show", "1").output
+    assert chain.index("Sakura") < chain.index("Guard") and "held" in chain
+    assert "Foreign agent" in cli("gate", "present").output
+    assert "Foreign agent" not in cli("gate", "present", "--as", "iruka").output
+    r = cli("custody", "show", "1", "--as", "iruka", code=1)
+    assert "NOT_FOUND" in r.stderr
+    r = cli("custody", "transfer", "1", "--to", "2", "--at", "2026-03-13T00:00:00Z", code=1)
+    assert "CUSTODY_TIME_BEFORE_LAST_LINK" in r.stderr
+    cli("custody", "release", "1", "--transferred-out", "--at", "2026-03-20T00:00:00Z")
+    assert "transferred_out" in cli("custody", "show", "1").output

@@ -18,18 +18,24 @@ from rich.table import Table
 
 from ..config import Settings
 from ..domain.access import Caller
+from ..domain.custody import DetaineeStatus
 from ..domain.errors import DomainError
+from ..domain.gate import Direction
 from ..domain.medical import RestrictionKind
 from ..domain.missions import Casualty, CasualtyStatus, Outcome
 from ..domain.ranks import Classification, MissionRank, Role, ShinobiRank
 from ..runtime import Runtime, start
-from ..services import assignments, auth, fitness, medical, missions, reports, roster
+from ..services import assignments, auth, custody, fitness, gate, medical, missions, reports, roster
 
 app = typer.Typer(help="missiondesk: the mission office of a hidden village.", no_args_is_help=True,
                   add_completion=False, pretty_exceptions_enable=False)
 shinobi_app = typer.Typer(help="The roster.", no_args_is_help=True)
 mission_app = typer.Typer(help="The mission board.", no_args_is_help=True)
 sleep_app = typer.Typer(help="Sleep logs.", no_args_is_help=True)
+gate_app = typer.Typer(help="The gate: arrivals, departures, who is inside.", no_args_is_help=True)
+custody_app = typer.Typer(help="Custody of detainees (the ANBU and the hokage).", no_args_is_help=True)
+app.add_typer(gate_app, name="gate")
+app.add_typer(custody_app, name="custody")
 app.add_typer(shinobi_app, name="shinobi")
 app.add_typer(mission_app, name="mission")
 app.add_typer(sleep_app, name="sleep")
@@ -321,6 +327,110 @@ def report(mission_id: int, outcome: Outcome, at: Annotated[str, typer.Option(he
         specimens=tuple(specimen or ())), now())
     out.print(f"mission {mission_id} reported: {r['mission_status']}; "
               f"{len(r['welfare_hold_ids'])} survivor(s) placed on welfare hold")
+
+
+# -- the gate ------------------------------------------------------------------------------------------
+def _log_gate(direction: Direction, shinobi: list[int] | None, detainee: list[int] | None, at: str | None,
+              database: str | None, as_user: str | None) -> None:
+    s = Session(database, as_user)
+    r = gate.log_gate(s.uow, s.caller, gate.GateEntry(direction=direction, at=parse_time(at, "at") or now(),
+                                                      shinobi_ids=tuple(shinobi or ()),
+                                                      detainee_ids=tuple(detainee or ())), now())
+    who = [f"shinobi {i}" for i in r["shinobi_ids"]] + [f"detainee {i}" for i in r["detainee_ids"]]
+    out.print(f"gate {direction.value}: {', '.join(who)} at {r['at'].isoformat()}")
+    for f in r["flags"]:
+        person = f"shinobi {f['shinobi_id']}" if "shinobi_id" in f else f"detainee {f['detainee_id']}"
+        err.print(f"[yellow]flagged[/] {person}: {f['code']} (kept in the log and the audit)")
+
+
+ShinobiOpt = Annotated[list[int] | None, typer.Option("--shinobi", "-s", help="Shinobi id (repeatable).")]
+DetaineeOpt = Annotated[list[int] | None, typer.Option("--detainee", "-d", help="Detainee id (repeatable).")]
+AtOpt = Annotated[str | None, typer.Option(help="ISO time with offset; default now.")]
+
+
+@gate_app.command("in")
+@fails_cleanly
+def gate_in(shinobi: ShinobiOpt = None, detainee: DetaineeOpt = None, at: AtOpt = None,
+            database: DatabaseOpt = None, as_user: AsOpt = None) -> None:
+    """Log arrivals through the gate."""
+    _log_gate(Direction.IN, shinobi, detainee, at, database, as_user)
+
+
+@gate_app.command("out")
+@fails_cleanly
+def gate_out(shinobi: ShinobiOpt = None, detainee: DetaineeOpt = None, at: AtOpt = None,
+             database: DatabaseOpt = None, as_user: AsOpt = None) -> None:
+    """Log departures through the gate."""
+    _log_gate(Direction.OUT, shinobi, detainee, at, database, as_user)
+
+
+@gate_app.command("present")
+@fails_cleanly
+def gate_present(database: DatabaseOpt = None, as_user: AsOpt = None) -> None:
+    """Who is inside the village now."""
+    s = Session(database, as_user)
+    inside = gate.present(s.uow, s.caller, now())
+    t = Table("kind", "id", "name", title=f"Inside the village at {now():%Y-%m-%d %H:%M} UTC")
+    for x in inside["shinobi"]:
+        t.add_row("shinobi", str(x.id), x.name)
+    for d in inside["detainees"]:
+        t.add_row("detainee", str(d.id), d.name)
+    out.print(t)
+
+
+# -- custody -------------------------------------------------------------------------------------------
+@custody_app.command("intake")
+@fails_cleanly
+def custody_intake(name: str, escort: Annotated[list[int], typer.Option("--escort", help="Repeatable.")],
+                   origin: str | None = None, at: AtOpt = None, database: DatabaseOpt = None,
+                   as_user: AsOpt = None) -> None:
+    """Take someone into custody, held by their escort."""
+    s = Session(database, as_user)
+    d = custody.take_into_custody(s.uow, s.caller, custody.Intake(
+        name=name, at=parse_time(at, "at") or now(), escort_ids=tuple(escort), origin=origin), now())
+    out.print(f"detainee {d.id}: {d.name}, held by {list(d.custodian_ids)}")
+
+
+@custody_app.command("transfer")
+@fails_cleanly
+def custody_transfer(detainee_id: int, to: Annotated[list[int], typer.Option("--to", help="Repeatable.")],
+                     at: AtOpt = None, database: DatabaseOpt = None, as_user: AsOpt = None) -> None:
+    """Hand a detainee on to new custodians."""
+    s = Session(database, as_user)
+    d = custody.transfer(s.uow, s.caller, detainee_id, tuple(to), parse_time(at, "at") or now(), now())
+    out.print(f"detainee {d.id} now held by {list(d.custodian_ids)}")
+
+
+@custody_app.command("release")
+@fails_cleanly
+def custody_release(detainee_id: int, transferred_out: bool = False, note: str | None = None, at: AtOpt = None,
+                    database: DatabaseOpt = None, as_user: AsOpt = None) -> None:
+    """End custody: a release, or a transfer out of the village."""
+    s = Session(database, as_user)
+    status = DetaineeStatus.TRANSFERRED_OUT if transferred_out else DetaineeStatus.RELEASED
+    d = custody.end_custody(s.uow, s.caller, detainee_id, status, parse_time(at, "at") or now(), note, now())
+    out.print(f"detainee {d.id}: {d.status.value}")
+
+
+@custody_app.command("show")
+@fails_cleanly
+def custody_show(detainee_id: int, database: DatabaseOpt = None, as_user: AsOpt = None) -> None:
+    """A detainee's chain of custody, oldest first."""
+    s = Session(database, as_user)
+    d = custody.get_detainee(s.uow, s.caller, detainee_id)
+    people = {p.id: p.name for p in roster.list_shinobi(s.uow, s.caller)}
+    held = d.held_for(now())
+    t = Table("#", "from", "custodians", "handed over by",
+              title=f"{d.name} ({d.origin or 'origin unknown'}): {d.status.value}, held "
+                    f"{held.total_seconds() / 3600:.1f} h since {d.detained_since:%Y-%m-%d %H:%M} UTC")
+    for i, link in enumerate(d.chain, 1):
+        t.add_row(str(i), f"{link.at:%Y-%m-%d %H:%M}", ", ".join(people.get(c, str(c)) for c in link.custodian_ids),
+                  link.by or "")
+    if d.ended_at:
+        t.add_row("end", f"{d.ended_at:%Y-%m-%d %H:%M}", d.status.value, d.end_note or "")
+    out.print(t)
+    for r in d.audience_requests:
+        out.print(f"audience with the {r.with_} asked {r.at:%Y-%m-%d %H:%M}: {r.status.value}")
 
 
 def main() -> None:

@@ -26,3 +26,9 @@ def last_direction(events: Iterable[GateEvent], t: datetime) -> Direction | None
         if e.at <= t and (last is None or (e.at, e.id) > (last.at, last.id)):
             last = e
     return last.direction if last else None
+
+
+def inside(events: Iterable[GateEvent], t: datetime, *, before_any: Direction = Direction.IN) -> bool:
+    """Inside at `t`: the last event at or before `t` was an arrival; with no event yet, `before_any`
+    says where the person is (shinobi start inside; detainees wherever their intake was)."""
+    return (last_direction(events, t) or before_any) is Direction.IN

@@ -8,7 +8,7 @@ from typing import Any
 from ..domain.access import Caller, require_role
 from ..domain.custody import Detainee, DetaineeStatus
 from ..domain.errors import Invalid, NotFound
-from ..domain.gate import Direction, last_direction
+from ..domain.gate import Direction, inside, last_direction
 from ..domain.ranks import Role, ShinobiStatus
 from ..domain.roster import Shinobi
 from .audit import record
@@ -78,16 +78,13 @@ def log_gate(tx: Transaction, caller: Caller, cmd: GateEntry, now: datetime) -> 
 
 def shinobi_inside(s: Shinobi, events: list, t: datetime) -> bool:
     """No gate event, or the last one at or before `t` is "in"; the dead and missing are nowhere."""
-    if s.status in (ShinobiStatus.KIA, ShinobiStatus.MIA):
-        return False
-    return (last_direction(events, t) or Direction.IN) is Direction.IN
+    return s.status not in (ShinobiStatus.KIA, ShinobiStatus.MIA) and inside(events, t)
 
 
 def detainee_inside(d: Detainee, events: list, in_village_at_intake: bool, t: datetime) -> bool:
     if d.status is not DetaineeStatus.HELD or t < d.detained_since:
         return False
-    default = Direction.IN if in_village_at_intake else Direction.OUT
-    return (last_direction(events, t) or default) is Direction.IN
+    return inside(events, t, before_any=Direction.IN if in_village_at_intake else Direction.OUT)
 
 
 @transactional(write=False)

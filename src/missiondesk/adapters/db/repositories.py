@@ -646,8 +646,8 @@ class CustodyRepository(_Repo):
         ids = list(ids)
         if not ids:
             return {}
-        return dict(self.session.execute(select(DetaineeRow.id, DetaineeRow.in_village)
-                                         .where(DetaineeRow.id.in_(ids))).tuples().all())
+        return {r.id: r.in_village for r in self.session.execute(select(DetaineeRow.id, DetaineeRow.in_village)
+                                                                  .where(DetaineeRow.id.in_(ids)))}
 
     def get(self, detainee_id: int) -> Detainee | None:
         found = self._convert(self.session.scalars(select(DetaineeRow).where(DetaineeRow.id == detainee_id)))
