@@ -4,12 +4,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from ..domain.access import Caller, can_see
-from ..domain.errors import AssignmentRefused, Forbidden, Invalid
+from ..domain.access import Caller
+from ..domain.errors import AssignmentRefused, Invalid
 from ..domain.fitness import DUTY_OF_CARE_CODES, FitnessPolicy, Reason, TeamVerdict, assess_team
 from ..domain.missions import Mission
-from ..domain.ranks import MissionStatus, Role, ShinobiStatus
+from ..domain.ranks import MissionStatus, ShinobiStatus
 from ..domain.roster import Assignment
+from . import authz
 from .audit import record
 from .fitness import gather_facts, mission_facts
 from .missions import visible_mission
@@ -34,13 +35,14 @@ def reason_detail(r: Reason) -> dict:
 @transactional(write=True)
 def assign_team(tx: Transaction, caller: Caller, mission_id: int, cmd: AssignTeam, now: datetime,
                 policy: FitnessPolicy) -> Assignment:
-    if cmd.override and not caller.is_hokage:
-        raise Forbidden("an override is the hokage's alone")
-    if cmd.override and not cmd.override_justification.strip():
-        raise Invalid("an override needs a written justification", code="JUSTIFICATION_REQUIRED")
+    if cmd.override:
+        authz.require(tx, caller, "override", message="an override is the hokage's alone")
+        if not cmd.override_justification.strip():
+            raise Invalid("an override needs a written justification", code="JUSTIFICATION_REQUIRED")
     mission = visible_mission(tx, caller, mission_id)
-    if not caller.has(Role.HOKAGE, Role.CLERK) and caller.shinobi_id not in cmd.shinobi_ids:
-        raise Forbidden("you may assign a team only when you are in it")
+    authz.require(tx, caller, "assignTeam", authz.mission_resource(mission.id, mission.classification),
+                  context={"in_team": caller.shinobi_id in cmd.shinobi_ids},
+                  message="you may assign a team only when you are in it")
     if not cmd.shinobi_ids:
         raise Invalid("name at least one shinobi", code="TEAM_EMPTY")
     if len(set(cmd.shinobi_ids)) != len(cmd.shinobi_ids):
@@ -83,7 +85,10 @@ def _tell_partners(tx: Transaction, mission: Mission, verdict: TeamVerdict, now:
         partners = tx.shinobi.get_many(subject.partner_ids)
         roles = tx.accounts.roles_of_shinobi(subject.partner_ids)
         for p in partners.values():
-            cleared = can_see(p.clearance, roles[p.id], mission.classification)
+            as_partner = Caller(account_id=0, username=f"shinobi-{p.id}", shinobi_id=p.id, roles=roles[p.id],
+                                clearance=p.clearance, divisions=frozenset(p.divisions))
+            cleared = authz.decide(as_partner, "viewMission",
+                                   authz.mission_resource(mission.id, mission.classification)).allowed
             what = (f"the {mission.rank.value}-rank mission “{mission.title}”" if cleared
                     else "a mission you are not cleared to know of")
             message = (f"{subject.name} asked to depart on {what} and was refused for their own safety "

@@ -4,9 +4,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from ..domain.access import Caller, require_role
+from ..domain.access import Caller
 from ..domain.audit import AuditEntry, ChainCheck, verify
 from ..domain.errors import Invalid
+from . import authz
 from .unit_of_work import Transaction, transactional
 
 MAX_PAGE = 1000
@@ -23,7 +24,7 @@ def record(tx: Transaction, now: datetime, actor: Caller | str | None, action: s
 def list_entries(tx: Transaction, caller: Caller, *, actor: str | None = None, action: str | None = None,
                  target: str | None = None, since: datetime | None = None, until: datetime | None = None,
                  after_seq: int = 0, limit: int = MAX_PAGE) -> list[AuditEntry]:
-    require_role(caller, action="reading the audit log")
+    authz.require(tx, caller, "readAudit")
     if not 1 <= limit <= MAX_PAGE:
         raise Invalid(f"limit must be between 1 and {MAX_PAGE}", code="LIMIT_INVALID")
     if since is not None and until is not None and until < since:
@@ -34,5 +35,5 @@ def list_entries(tx: Transaction, caller: Caller, *, actor: str | None = None, a
 
 @transactional(write=False)
 def verify_chain(tx: Transaction, caller: Caller) -> ChainCheck:
-    require_role(caller, action="verifying the audit log")
+    authz.require(tx, caller, "readAudit")
     return verify(tx.audit.walk())

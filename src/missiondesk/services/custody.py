@@ -11,22 +11,29 @@ from datetime import datetime
 from ..domain import custody as rules
 from ..domain.access import Caller
 from ..domain.custody import AudienceStatus, Detainee, DetaineeStatus
-from ..domain.errors import Forbidden, Invalid, NotFound
+from ..domain.errors import Invalid, NotFound
 from ..domain.ranks import Role, ShinobiStatus
+from . import authz
 from .audit import record
 from .unit_of_work import Transaction, transactional
 
 ANBU = "anbu"
 
 
-def is_custody_keeper(caller: Caller) -> bool:
-    return caller.is_hokage or ANBU in caller.divisions
+def is_custody_keeper(tx: Transaction, caller: Caller) -> bool:
+    return authz.allowed(tx, caller, "viewCustody", authz.VILLAGE)
+
+
+def _resource(d: Detainee) -> authz.Resource:
+    return authz.Resource("Detainee", str(d.id), {"custodians": list(d.custodian_ids)})
 
 
 def visible_detainee(tx: Transaction, caller: Caller, detainee_id: int) -> Detainee:
-    d = tx.custody.get(detainee_id) if is_custody_keeper(caller) else None
+    d = tx.custody.get(detainee_id)
     if d is None:
+        authz.require(tx, caller, "viewCustody", authz.detainee_resource(detainee_id), hide=True)
         raise NotFound("detainee", detainee_id)
+    authz.require(tx, caller, "viewCustody", _resource(d), hide=True)
     return d
 
 
@@ -56,8 +63,7 @@ class Intake:
 
 @transactional(write=True)
 def take_into_custody(tx: Transaction, caller: Caller, cmd: Intake, now: datetime) -> Detainee:
-    if not is_custody_keeper(caller):
-        raise Forbidden("taking someone into custody is the ANBU's")
+    authz.require(tx, caller, "takeCustody", message="taking someone into custody is the ANBU's")
     if not cmd.name.strip():
         raise Invalid("a detainee needs a name, even 'unknown'", code="NAME_REQUIRED")
     _check_custodians(tx, cmd.escort_ids)
@@ -70,9 +76,9 @@ def take_into_custody(tx: Transaction, caller: Caller, cmd: Intake, now: datetim
     return d
 
 
-def _may_hand_over(caller: Caller, d: Detainee) -> None:
-    if not (caller.is_hokage or caller.shinobi_id in d.custodian_ids):
-        raise Forbidden("only the detainee's current custodians (or the hokage) hand them over")
+def _may_hand_over(tx: Transaction, caller: Caller, d: Detainee) -> None:
+    authz.require(tx, caller, "handOver", _resource(d),
+                  message="only the detainee's current custodians (or the hokage) hand them over")
 
 
 @transactional(write=True)
@@ -80,7 +86,7 @@ def transfer(tx: Transaction, caller: Caller, detainee_id: int, to_ids: tuple[in
              now: datetime) -> Detainee:
     d = visible_detainee(tx, caller, detainee_id)
     rules.check_transfer(d, to_ids, at)
-    _may_hand_over(caller, d)
+    _may_hand_over(tx, caller, d)
     _check_custodians(tx, to_ids)
     tx.custody.add_link(detainee_id, list(to_ids), at, caller.username, now)
     record(tx, now, caller, "custody.transfer", f"detainee:{detainee_id}", at=at,
@@ -98,7 +104,7 @@ def end_custody(tx: Transaction, caller: Caller, detainee_id: int, status: Detai
         raise Invalid("custody ends in a release or a transfer out", code="STATUS_INVALID")
     d = visible_detainee(tx, caller, detainee_id)
     rules.check_release(d, at)
-    _may_hand_over(caller, d)
+    _may_hand_over(tx, caller, d)
     tx.custody.end(detainee_id, status, at, note)
     record(tx, now, caller, f"custody.{status.value}", f"detainee:{detainee_id}", at=at, note=note)
     result = tx.custody.get(detainee_id)
@@ -110,6 +116,7 @@ def end_custody(tx: Transaction, caller: Caller, detainee_id: int, status: Detai
 def request_audience(tx: Transaction, caller: Caller, detainee_id: int, with_: str, at: datetime,
                      now: datetime) -> Detainee:
     d = visible_detainee(tx, caller, detainee_id)
+    authz.require(tx, caller, "requestAudience", _resource(d))
     rules.check_audience_request(d, at)
     request_id = tx.custody.add_audience_request(detainee_id, with_, at, caller.username)
     record(tx, now, caller, "custody.audience_requested", f"detainee:{detainee_id}", request_id=request_id, at=at)
@@ -128,9 +135,9 @@ def request_audience(tx: Transaction, caller: Caller, detainee_id: int, with_: s
 @transactional(write=True)
 def decide_audience(tx: Transaction, caller: Caller, detainee_id: int, request_id: int, status: AudienceStatus,
                     at: datetime, note: str | None, now: datetime) -> Detainee:
-    if not caller.is_hokage:
-        raise Forbidden("granting or declining an audience is the hokage's")
     d = visible_detainee(tx, caller, detainee_id)
+    authz.require(tx, caller, "decideAudience", _resource(d),
+                  message="granting or declining an audience is the hokage's")
     request = next((r for r in d.audience_requests if r.id == request_id), None)
     if request is None:
         raise NotFound("audience_request", request_id)
@@ -152,4 +159,4 @@ def get_detainee(tx: Transaction, caller: Caller, detainee_id: int) -> Detainee:
 
 @transactional(write=False)
 def list_detainees(tx: Transaction, caller: Caller, *, status: DetaineeStatus | None = None) -> list[Detainee]:
-    return tx.custody.list(status=status) if is_custody_keeper(caller) else []
+    return tx.custody.list(status=status) if is_custody_keeper(tx, caller) else []

@@ -4,12 +4,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from ..domain.access import Caller, require_self_or_role
+from ..domain.access import Caller
 from ..domain.errors import NotFound
 from ..domain.fitness import FitnessPolicy, MissionFacts, ShinobiFacts, Verdict, assess
 from ..domain.gate import last_direction
 from ..domain.missions import Mission
-from ..domain.ranks import Role
+from . import authz
 from .missions import visible_mission
 from .unit_of_work import Transaction, transactional
 
@@ -48,7 +48,7 @@ def gather_facts(tx: Transaction, shinobi_ids: Sequence[int], departs_at: dateti
 def check_fitness(tx: Transaction, caller: Caller, shinobi_id: int, *, mission_id: int | None, at: datetime,
                   policy: FitnessPolicy) -> Verdict:
     """The individual verdict (never the team-level codes), with the fatigue behind it."""
-    require_self_or_role(caller, shinobi_id, Role.MEDIC, Role.CLERK, action="checking another shinobi's fitness")
+    authz.require(tx, caller, "checkFitness", authz.shinobi_resource(shinobi_id))
     mission = mission_facts(visible_mission(tx, caller, mission_id)) if mission_id is not None else None
     (facts,) = gather_facts(tx, [shinobi_id], at)
     return assess(facts, mission, at, policy)

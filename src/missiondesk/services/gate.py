@@ -5,20 +5,16 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
 
-from ..domain.access import Caller, require_role
+from ..domain.access import Caller
 from ..domain.custody import Detainee, DetaineeStatus
 from ..domain.errors import Invalid, NotFound
 from ..domain.gate import Direction, inside, last_direction
-from ..domain.ranks import Role, ShinobiStatus
+from ..domain.ranks import ShinobiStatus
 from ..domain.roster import Shinobi
+from . import authz
 from .audit import record
-from .custody import ANBU, is_custody_keeper
+from .custody import is_custody_keeper
 from .unit_of_work import Transaction, transactional
-
-
-def _may_keep_gate(caller: Caller) -> None:
-    if ANBU not in caller.divisions:
-        require_role(caller, Role.CLERK, action="logging the gate")
 
 
 @dataclass(frozen=True)
@@ -39,7 +35,7 @@ def _flag(before: Direction, direction: Direction) -> str | None:
 def log_gate(tx: Transaction, caller: Caller, cmd: GateEntry, now: datetime) -> dict[str, Any]:
     """Log the people through the gate. The gate does not argue with the people in front of it:
     an arrival of someone already inside (or a departure of someone already out) is kept and flagged."""
-    _may_keep_gate(caller)
+    authz.require(tx, caller, "logGate")
     if not cmd.shinobi_ids and not cmd.detainee_ids:
         raise Invalid("name at least one person passing the gate", code="GATE_EMPTY")
     if len(set(cmd.shinobi_ids)) != len(cmd.shinobi_ids) or len(set(cmd.detainee_ids)) != len(cmd.detainee_ids):
@@ -93,7 +89,7 @@ def present(tx: Transaction, caller: Caller, now: datetime) -> dict[str, list]:
     events = tx.gate.all_events()
     inside = [s for s in tx.shinobi.list() if shinobi_inside(s, events.get(s.id, []), now)]
     held: list[Detainee] = []
-    if is_custody_keeper(caller):
+    if is_custody_keeper(tx, caller):
         candidates = tx.custody.list(status=DetaineeStatus.HELD)
         d_events = tx.gate.events_for([d.id for d in candidates], detainees=True)
         intake = tx.custody.in_village_at_intake(d.id for d in candidates)
@@ -106,7 +102,7 @@ def gate_log(tx: Transaction, caller: Caller, *, day: date | None, tz: tzinfo, s
              detainee_id: int | None = None) -> list[dict[str, Any]]:
     """The gate log, oldest first; by village-local day and by person. Detainee events are the
     hokage's and the ANBU's to read; to others they do not exist."""
-    keeper = is_custody_keeper(caller)
+    keeper = is_custody_keeper(tx, caller)
     if detainee_id is not None and (not keeper or tx.custody.get(detainee_id) is None):
         raise NotFound("detainee", detainee_id)
     if shinobi_id is not None and tx.shinobi.get(shinobi_id) is None:

@@ -4,12 +4,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from ..domain.access import Caller, require_role, require_self_or_role
-from ..domain.errors import Conflict, Forbidden, Invalid, NotFound
+from ..domain.access import Caller
+from ..domain.errors import Conflict, Invalid, NotFound
 from ..domain.fatigue import SleepEpisode
 from ..domain.medical import Restriction, RestrictionKind, RestrictionStatus, WelfareHold
 from ..domain.medical_records import PILL_WINDOW, Severity, pill_warning
-from ..domain.ranks import Role
+from . import authz
 from .audit import record
 from .roster import get_existing
 from .unit_of_work import Transaction, transactional
@@ -20,7 +20,7 @@ MAX_SLEEP_HOURS = 24
 @transactional(write=True)
 def log_sleep(tx: Transaction, caller: Caller, shinobi_id: int, start: datetime, end: datetime,
               now: datetime) -> tuple[int, SleepEpisode]:
-    require_self_or_role(caller, shinobi_id, Role.MEDIC, action="logging another shinobi's sleep")
+    authz.require(tx, caller, "logSleep", authz.shinobi_resource(shinobi_id))
     get_existing(tx, shinobi_id)
     if end <= start:
         raise Invalid("a sleep episode must end after it starts", code="INTERVAL_INVALID")
@@ -39,7 +39,7 @@ def log_sleep(tx: Transaction, caller: Caller, shinobi_id: int, start: datetime,
 
 @transactional(write=False)
 def list_sleep(tx: Transaction, caller: Caller, shinobi_id: int) -> list[SleepEpisode]:
-    require_self_or_role(caller, shinobi_id, Role.MEDIC, Role.CLERK, action="reading another shinobi's sleep")
+    authz.require(tx, caller, "readSleep", authz.shinobi_resource(shinobi_id))
     get_existing(tx, shinobi_id)
     return tx.shinobi.sleep(shinobi_id)
 
@@ -57,14 +57,15 @@ class AddRestriction:
 @transactional(write=True)
 def add_restriction(tx: Transaction, caller: Caller, shinobi_id: int, cmd: AddRestriction,
                     now: datetime) -> Restriction:
-    require_role(caller, Role.MEDIC, action="restricting duty")
+    authz.require(tx, caller, "restrictDuty", authz.shinobi_resource(shinobi_id))
     get_existing(tx, shinobi_id)
     if not cmd.reason.strip():
         raise Invalid("a restriction needs a reason", code="REASON_REQUIRED")
     if cmd.ends_at is not None and cmd.ends_at <= cmd.starts_at:
         raise Invalid("a restriction must end after it starts", code="INTERVAL_INVALID")
-    if cmd.status is RestrictionStatus.FILED and not caller.is_hokage:
-        raise Forbidden("a restriction is recorded as recommended; only the hokage files it")
+    if cmd.status is RestrictionStatus.FILED:
+        authz.require(tx, caller, "fileRestriction", authz.shinobi_resource(shinobi_id),
+                      message="a restriction is recorded as recommended; only the hokage files it")
     if cmd.injury_id is not None:
         _injury_of(tx, shinobi_id, cmd.injury_id)
     r = tx.medical.add_restriction(shinobi_id=shinobi_id, kind=cmd.kind, status=cmd.status, reason=cmd.reason,
@@ -86,8 +87,8 @@ def _get_restriction(tx: Transaction, restriction_id: int) -> Restriction:
 @transactional(write=True)
 def file_restriction(tx: Transaction, caller: Caller, restriction_id: int, now: datetime) -> Restriction:
     """Paperwork: sets the status to filed and changes no fitness. Filing twice is harmless."""
-    require_role(caller, action="filing a restriction")
     r = _get_restriction(tx, restriction_id)
+    authz.require(tx, caller, "fileRestriction", authz.shinobi_resource(r.shinobi_id))
     if r.status is not RestrictionStatus.FILED:
         tx.medical.file_restriction(restriction_id, caller.username, now)
         record(tx, now, caller, "restriction.filed", f"restriction:{restriction_id}", shinobi_id=r.shinobi_id)
@@ -99,8 +100,8 @@ def file_restriction(tx: Transaction, caller: Caller, restriction_id: int, now: 
 @transactional(write=True)
 def lift_restriction(tx: Transaction, caller: Caller, restriction_id: int, at: datetime, note: str | None,
                      now: datetime) -> Restriction:
-    require_role(caller, Role.MEDIC, action="lifting a restriction")
     r = _get_restriction(tx, restriction_id)
+    authz.require(tx, caller, "liftRestriction", authz.shinobi_resource(r.shinobi_id))
     if r.lifted_at is not None:
         raise Conflict(f"restriction {restriction_id} was already lifted", code="ALREADY_LIFTED")
     if at < r.starts_at:
@@ -114,7 +115,7 @@ def lift_restriction(tx: Transaction, caller: Caller, restriction_id: int, at: d
 
 @transactional(write=False)
 def list_restrictions(tx: Transaction, caller: Caller, shinobi_id: int) -> list[Restriction]:
-    require_self_or_role(caller, shinobi_id, Role.MEDIC, action="reading medical restrictions")
+    authz.require(tx, caller, "readMedical", authz.shinobi_resource(shinobi_id))
     get_existing(tx, shinobi_id)
     return tx.medical.restrictions_for([shinobi_id])[shinobi_id]
 
@@ -122,7 +123,7 @@ def list_restrictions(tx: Transaction, caller: Caller, shinobi_id: int) -> list[
 @transactional(write=True)
 def add_hold(tx: Transaction, caller: Caller, shinobi_id: int, reason: str, since: datetime,
              now: datetime) -> WelfareHold:
-    require_role(caller, Role.MEDIC, action="placing a welfare hold")
+    authz.require(tx, caller, "placeHold", authz.shinobi_resource(shinobi_id))
     get_existing(tx, shinobi_id)
     if not reason.strip():
         raise Invalid("a welfare hold needs a reason", code="REASON_REQUIRED")
@@ -136,10 +137,10 @@ def add_hold(tx: Transaction, caller: Caller, shinobi_id: int, reason: str, sinc
 @transactional(write=True)
 def lift_hold(tx: Transaction, caller: Caller, hold_id: int, at: datetime, note: str, now: datetime
               ) -> WelfareHold:
-    require_role(caller, Role.MEDIC, action="lifting a welfare hold")
     h = tx.medical.get_hold(hold_id)
     if h is None:
         raise NotFound("welfare_hold", hold_id)
+    authz.require(tx, caller, "liftHold", authz.shinobi_resource(h.shinobi_id))
     if h.lifted_at is not None:
         raise Conflict(f"welfare hold {hold_id} was already lifted", code="ALREADY_LIFTED")
     if at < h.since:
@@ -155,7 +156,7 @@ def lift_hold(tx: Transaction, caller: Caller, hold_id: int, at: datetime, note:
 
 @transactional(write=False)
 def list_holds(tx: Transaction, caller: Caller, shinobi_id: int) -> list[WelfareHold]:
-    require_self_or_role(caller, shinobi_id, Role.MEDIC, action="reading welfare holds")
+    authz.require(tx, caller, "readMedical", authz.shinobi_resource(shinobi_id))
     get_existing(tx, shinobi_id)
     return tx.medical.holds_for([shinobi_id])[shinobi_id]
 
@@ -183,7 +184,7 @@ class AddInjury:
 
 @transactional(write=True)
 def add_injury(tx: Transaction, caller: Caller, shinobi_id: int, cmd: AddInjury, now: datetime) -> dict:
-    require_role(caller, Role.MEDIC, action="recording injuries")
+    authz.require(tx, caller, "recordInjury", authz.shinobi_resource(shinobi_id))
     get_existing(tx, shinobi_id)
     if cmd.mission_id is not None and tx.missions.get(cmd.mission_id) is None:
         raise NotFound("mission", cmd.mission_id)
@@ -199,7 +200,7 @@ def add_injury(tx: Transaction, caller: Caller, shinobi_id: int, cmd: AddInjury,
 def add_treatment(tx: Transaction, caller: Caller, shinobi_id: int, kind: str, at: datetime,
                   injury_id: int | None, notes: str | None, now: datetime) -> dict:
     """A healing session, given by the calling medic."""
-    require_role(caller, Role.MEDIC, action="recording treatment")
+    authz.require(tx, caller, "recordTreatment", authz.shinobi_resource(shinobi_id))
     get_existing(tx, shinobi_id)
     if injury_id is not None:
         _injury_of(tx, shinobi_id, injury_id)
@@ -223,7 +224,7 @@ class AddMedication:
 def add_medication(tx: Transaction, caller: Caller, shinobi_id: int, cmd: AddMedication, now: datetime
                    ) -> tuple[dict, list[str]]:
     """Record a dose; warns (never refuses) when chakra pills exceed the limit in 24 hours."""
-    require_self_or_role(caller, shinobi_id, Role.MEDIC, action="recording another shinobi's medication")
+    authz.require(tx, caller, "recordMedication", authz.shinobi_resource(shinobi_id))
     get_existing(tx, shinobi_id)
     if cmd.amount <= 0:
         raise Invalid("a dose must be more than zero", code="DOSE_INVALID")
@@ -242,7 +243,7 @@ def add_medication(tx: Transaction, caller: Caller, shinobi_id: int, cmd: AddMed
 
 @transactional(write=True)
 def add_note(tx: Transaction, caller: Caller, shinobi_id: int, text: str, at: datetime, now: datetime) -> dict:
-    require_role(caller, Role.MEDIC, action="writing medical notes")
+    authz.require(tx, caller, "writeMedicalNote", authz.shinobi_resource(shinobi_id))
     get_existing(tx, shinobi_id)
     if not text.strip():
         raise Invalid("a note needs text", code="TEXT_REQUIRED")
@@ -255,7 +256,7 @@ def add_note(tx: Transaction, caller: Caller, shinobi_id: int, text: str, at: da
 @transactional(write=False)
 def medical_record(tx: Transaction, caller: Caller, shinobi_id: int) -> dict:
     """The whole record: for medics, the hokage and the shinobi themself."""
-    require_self_or_role(caller, shinobi_id, Role.MEDIC, action="reading a medical record")
+    authz.require(tx, caller, "readMedical", authz.shinobi_resource(shinobi_id))
     get_existing(tx, shinobi_id)
     out = tx.medical.record_of(shinobi_id)
     out["restrictions"] = tx.medical.restrictions_for([shinobi_id])[shinobi_id]

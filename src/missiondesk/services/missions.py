@@ -5,11 +5,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ..domain import missions as rules
-from ..domain.access import Caller, caller_can_see, require_role
+from ..domain.access import Caller
 from ..domain.errors import Invalid, NotFound
 from ..domain.missions import Mission
-from ..domain.ranks import Classification, MissionRank, MissionStatus, Role
+from ..domain.ranks import Classification, MissionRank, MissionStatus
 from ..domain.roster import Assignment
+from . import authz
 from .audit import record
 from .unit_of_work import Transaction, transactional
 
@@ -35,17 +36,22 @@ class MissionView:
 def visible_mission(tx: Transaction, caller: Caller, mission_id: int) -> Mission:
     """The mission, or NotFound exactly as if it did not exist when the caller may not see it."""
     m = tx.missions.get(mission_id)
-    if m is None or not caller_can_see(caller, m.classification):
+    if m is None:
         raise NotFound("mission", mission_id)
+    authz.require(tx, caller, "viewMission", authz.mission_resource(m.id, m.classification), hide=True)
     return m
+
+
+def may_see(tx: Transaction, caller: Caller, m: Mission) -> bool:
+    return authz.allowed(tx, caller, "viewMission", authz.mission_resource(m.id, m.classification))
 
 
 @transactional(write=True)
 def post_mission(tx: Transaction, caller: Caller, cmd: PostMission, now: datetime) -> MissionView:
-    require_role(caller, Role.CLERK, action="posting missions")
+    authz.require(tx, caller, "postMission")
     if not cmd.title.strip() or not cmd.kind.strip():
         raise Invalid("a mission needs a title and a kind", code="TITLE_REQUIRED")
-    if not caller_can_see(caller, cmd.classification):
+    if not authz.allowed(tx, caller, "viewMission", authz.mission_resource(0, cmd.classification)):
         raise Invalid("you cannot post a mission classified above your own clearance",
                       code="CLASSIFICATION_ABOVE_CLEARANCE")
     size = rules.team_size_for(cmd.rank, cmd.min_team_size)
@@ -64,7 +70,7 @@ def post_mission(tx: Transaction, caller: Caller, cmd: PostMission, now: datetim
 
 @transactional(write=True)
 def authorize_mission(tx: Transaction, caller: Caller, mission_id: int, now: datetime) -> MissionView:
-    require_role(caller, Role.COUNCIL, action="authorising missions")
+    authz.require(tx, caller, "authorizeMission")
     m = visible_mission(tx, caller, mission_id)
     status = rules.authorize(m, caller.username)
     tx.missions.add_authorization(mission_id, caller.account_id, caller.username, now)
@@ -85,6 +91,7 @@ def get_mission(tx: Transaction, caller: Caller, mission_id: int) -> MissionView
 
 @transactional(write=False)
 def list_missions(tx: Transaction, caller: Caller, *, status: MissionStatus | None = None) -> list[MissionView]:
-    visible = [m for m in tx.missions.list(status=status) if caller_can_see(caller, m.classification)]
+    visible = authz.filter_allowed(tx, caller, "viewMission", tx.missions.list(status=status),
+                                   lambda m: authz.mission_resource(m.id, m.classification))
     teams = tx.assignments.for_missions(m.id for m in visible)
     return [MissionView(m, teams.get(m.id)) for m in visible]

@@ -6,14 +6,15 @@ from datetime import datetime
 from typing import Any
 
 from ..domain import missions as rules
-from ..domain.access import Caller, caller_can_see
-from ..domain.errors import Conflict, Forbidden, NotFound
+from ..domain.access import Caller
+from ..domain.errors import Conflict, NotFound
 from ..domain.medical_records import InjuryReport
 from ..domain.missions import Casualty, CasualtyStatus, Outcome
-from ..domain.ranks import MissionStatus, Role, ShinobiStatus
+from ..domain.ranks import MissionStatus, ShinobiStatus
 from ..domain.roster import Alert, MemorialEntry
+from . import authz
 from .audit import record
-from .missions import visible_mission
+from .missions import may_see, visible_mission
 from .unit_of_work import Transaction, transactional
 
 
@@ -32,8 +33,9 @@ def file_report(tx: Transaction, caller: Caller, mission_id: int, cmd: FileRepor
     mission = visible_mission(tx, caller, mission_id)
     assignment = tx.assignments.for_mission(mission_id)
     team = frozenset(assignment.shinobi_ids) if assignment else frozenset()
-    if not caller.has(Role.HOKAGE, Role.CLERK) and caller.shinobi_id not in team:
-        raise Forbidden("a report comes from a team member, a clerk or the hokage")
+    authz.require(tx, caller, "reportMission", authz.mission_resource(mission.id, mission.classification),
+                  context={"in_team": caller.shinobi_id in team},
+                  message="a report comes from a team member, a clerk or the hokage")
     if mission.status is not MissionStatus.ASSIGNED or assignment is None:
         raise Conflict(f"mission {mission_id} is {mission.status.value}; only a mission with a team is reported",
                        code="MISSION_NOT_ASSIGNED")
@@ -104,7 +106,7 @@ def memorial(tx: Transaction, caller: Caller) -> list[MemorialView]:
             if e.mission_id not in missions:
                 missions[e.mission_id] = tx.missions.get(e.mission_id)
             m = missions[e.mission_id]
-            if caller_can_see(caller, m.classification):
+            if may_see(tx, caller, m):
                 title = m.title
             else:
                 e = MemorialEntry(e.shinobi_id, e.name, e.rank, e.died_at, None)
@@ -125,7 +127,7 @@ def list_alerts(tx: Transaction, caller: Caller, *, unread_only: bool = False) -
         mission_id = None
         if a.mission_id is not None:
             m = tx.missions.get(a.mission_id)
-            mission_id = a.mission_id if m and caller_can_see(caller, m.classification) else None
+            mission_id = a.mission_id if m and may_see(tx, caller, m) else None
         out.append(AlertView(a, mission_id))
     return out
 

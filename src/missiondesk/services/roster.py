@@ -4,11 +4,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from ..domain.access import Caller, require_role
-from ..domain.errors import Conflict, Forbidden, Invalid, NotFound
+from ..domain.access import Caller
+from ..domain.errors import Conflict, Invalid, NotFound
 from ..domain.ranks import Classification, Role, ShinobiRank, ShinobiStatus
 from ..domain.roster import Shinobi
-from . import passwords
+from . import authz, passwords
 from .audit import record
 from .unit_of_work import Transaction, transactional
 
@@ -39,14 +39,14 @@ def get_existing(tx: Transaction, shinobi_id: int) -> Shinobi:
 
 @transactional(write=True)
 def add_shinobi(tx: Transaction, caller: Caller, cmd: AddShinobi, now: datetime) -> Shinobi:
-    require_role(caller, Role.CLERK, action="adding shinobi")
+    authz.require(tx, caller, "addShinobi")
     if not cmd.name.strip():
         raise Invalid("a shinobi needs a name", code="NAME_REQUIRED")
-    if not caller.is_hokage:
-        if cmd.clearance.order > caller.clearance.order:
-            raise Forbidden("only the hokage grants clearance above your own")
-        if cmd.account is not None and cmd.account.roles:
-            raise Forbidden("only the hokage gives accounts a role")
+    authz.require(tx, caller, "grantClearance",
+                  authz.Resource("Clearance", cmd.clearance.value, {"classification": cmd.clearance.order}),
+                  message="you may not grant a clearance above your own")
+    if cmd.account is not None and cmd.account.roles:
+        authz.require(tx, caller, "grantRoles", message="only the hokage gives accounts a role")
     if cmd.account is not None:
         passwords.check_strength(cmd.account.password)
         if tx.accounts.by_username(cmd.account.username) is not None:
@@ -81,7 +81,7 @@ def list_shinobi(tx: Transaction, caller: Caller, *, status: ShinobiStatus | Non
 def link_partners(tx: Transaction, caller: Caller, shinobi_id: int, partner_id: int, now: datetime
                   ) -> tuple[Shinobi, bool]:
     """Designated partners, both ways. Returns the shinobi and whether a new link was made."""
-    require_role(caller, Role.CLERK, action="linking partners")
+    authz.require(tx, caller, "linkPartners")
     get_existing(tx, shinobi_id)
     get_existing(tx, partner_id)
     if shinobi_id == partner_id:

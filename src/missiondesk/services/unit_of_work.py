@@ -29,8 +29,11 @@ class Transaction(Protocol):
     gate: Any
     audit: Any
     custody: Any
+    pending_security: list[dict[str, Any]]
 
     def commit(self) -> None: ...
+
+    def record_security(self, entry: dict[str, Any]) -> None: ...
 
 
 class UnitOfWork(Protocol):
@@ -45,15 +48,41 @@ def transactional(*, write: bool) -> Callable[[Callable[Concatenate[Transaction,
         @functools.wraps(fn)
         def run(uow: UnitOfWork, *args: P.args, **kwargs: P.kwargs) -> R:
             for attempt in range(1, MAX_ATTEMPTS + 1):
+                unsaved: list[dict[str, Any]] = []
                 try:
                     with uow.begin(write=write) as tx:
-                        return fn(tx, *args, **kwargs)
+                        try:
+                            result = fn(tx, *args, **kwargs)
+                        except Exception:
+                            unsaved = list(tx.pending_security)
+                            raise
+                        if tx.pending_security:  # a read that was audited keeps its audit entry
+                            tx.commit()
+                        return result
                 except Exception as exc:
-                    if attempt == MAX_ATTEMPTS or not uow.is_transient(exc):
-                        raise
-                    time.sleep(0.01 * 2 ** attempt)
+                    if attempt < MAX_ATTEMPTS and uow.is_transient(exc):
+                        time.sleep(0.01 * 2 ** attempt)
+                        continue
+                    if unsaved:
+                        _save_security(uow, unsaved)
+                    raise
             raise AssertionError("unreachable")
 
         return run
 
     return wrap
+
+
+def _save_security(uow: UnitOfWork, entries: list[dict[str, Any]]) -> None:
+    """Denied or hokage-granted requests whose own transaction rolled back are still recorded."""
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        try:
+            with uow.begin(write=True) as tx:
+                for entry in entries:
+                    tx.record_security(entry)
+                tx.commit()
+                return
+        except Exception as exc:
+            if attempt == MAX_ATTEMPTS or not uow.is_transient(exc):
+                raise
+            time.sleep(0.01 * 2 ** attempt)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
@@ -62,6 +63,7 @@ def _sqlite_engine(url: str) -> Engine:
 class SqlTransaction:
     def __init__(self, session: Session):
         self.session = session
+        self.pending_security: list[dict[str, Any]] = []
         self.shinobi = ShinobiRepository(session)
         self.accounts = AccountRepository(session)
         self.medical = MedicalRepository(session)
@@ -74,6 +76,13 @@ class SqlTransaction:
 
     def commit(self) -> None:
         self.session.commit()
+        self.pending_security.clear()
+
+    def record_security(self, entry: dict[str, Any]) -> None:
+        """An authorization decision worth keeping: written now, in this transaction, and kept
+        aside so that it can be written on its own should the transaction roll back."""
+        self.audit.append(at=datetime.now(UTC), **entry)
+        self.pending_security.append(entry)
 
 
 class SqlUnitOfWork:

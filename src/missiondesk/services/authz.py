@@ -1,0 +1,162 @@
+"""The one authorization policy of the service: Cedar, read from `authz/missiondesk.cedar`.
+
+Default-deny; a `forbid` beats every `permit`. The service asks `allowed`/`require` with the
+caller, an action name and a resource; what the caller may not see raises `Hidden` (a 404,
+exactly as if it did not exist), what the caller's role may not do raises `Forbidden` (403).
+Both are audited (`authz.denied`), and so is every permit that only the hokage's role granted
+(`authz.hokage_permit`), in the caller's transaction or, when that fails, in one of their own.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import cedarpy
+
+from ..domain.access import Caller
+from ..domain.errors import Forbidden, NotFound
+from ..domain.ranks import Classification
+
+POLICY_FILE = "missiondesk.cedar"
+HOKAGE_PREFIX = "hokage-"
+
+
+class Hidden(NotFound):
+    """Not found, because the caller may not know it exists (audited as a denial)."""
+
+
+@dataclass(frozen=True)
+class Resource:
+    kind: str
+    id: str
+    attrs: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def target(self) -> str:
+        return f"{self.kind.lower()}:{self.id}"
+
+
+VILLAGE = Resource("Office", "village")
+
+
+def mission_resource(mission_id: int, classification: Classification) -> Resource:
+    return Resource("Mission", str(mission_id), {"classification": classification.order})
+
+
+def brief_resource(mission_id: int, classification: Classification, destroyed: bool) -> Resource:
+    return Resource("Brief", str(mission_id), {"classification": classification.order, "destroyed": destroyed})
+
+
+def shinobi_resource(shinobi_id: int) -> Resource:
+    return Resource("Shinobi", str(shinobi_id), {"number": shinobi_id})
+
+
+def detainee_resource(detainee_id: int) -> Resource:
+    return Resource("Detainee", str(detainee_id))
+
+
+@cache
+def policy_text() -> str:
+    return resources.files("missiondesk.authz").joinpath(POLICY_FILE).read_text()
+
+
+@cache
+def _policies() -> tuple[cedarpy.PolicySet, dict[str, str]]:
+    text = policy_text()
+    names = {k: (v.get("annotations") or {}).get("id", k)
+             for k, v in json.loads(cedarpy.policies_to_json_str(text))["staticPolicies"].items()}
+    return cedarpy.PolicySet.from_str(text), names
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    policies: tuple[str, ...]  # the @id of each policy that decided
+
+    @property
+    def hokage_only(self) -> bool:
+        return self.allowed and bool(self.policies) and all(p.startswith(HOKAGE_PREFIX) for p in self.policies)
+
+
+def _principal(caller: Caller) -> dict[str, Any]:
+    return {"uid": {"type": "Account", "id": caller.username},
+            "attrs": {"roles": sorted(r.value for r in caller.roles), "clearance": caller.clearance.order,
+                      "divisions": sorted(caller.divisions), "shinobi": caller.shinobi_id},
+            "parents": []}
+
+
+def decide_many(caller: Caller, action: str, targets: Sequence[Resource],
+                context: dict[str, Any] | None = None) -> list[Decision]:
+    if not targets:
+        return []
+    policies, names = _policies()
+    entities = [_principal(caller)] + [
+        {"uid": {"type": r.kind, "id": r.id}, "attrs": r.attrs, "parents": []}
+        for r in {(r.kind, r.id): r for r in targets}.values()]
+    requests = [{"principal": {"type": "Account", "id": caller.username},
+                 "action": {"type": "Action", "id": action},
+                 "resource": {"type": r.kind, "id": r.id}, "context": context or {}} for r in targets]
+    results = cedarpy.is_authorized_batch(requests, policies, entities)
+    out = []
+    for r in results:
+        if r.diagnostics.errors:
+            raise RuntimeError(f"authorization policy error: {r.diagnostics.errors}")
+        out.append(Decision(allowed=r.allowed, policies=tuple(names.get(p, p) for p in r.diagnostics.reasons)))
+    return out
+
+
+def decide(caller: Caller, action: str, target: Resource, context: dict[str, Any] | None = None) -> Decision:
+    return decide_many(caller, action, [target], context)[0]
+
+
+# -- enforcement, with the audit trail -------------------------------------------------------------
+def _note(tx: Any, caller: Caller, action: str, what: str, targets: Iterable[Resource], **details: Any) -> None:
+    targets = list(targets)
+    target = targets[0].target if len(targets) == 1 else None
+    entry = {"actor": caller.username, "action": what, "target": target,
+             "details": {"request": action, **({"targets": [t.target for t in targets]} if target is None else {}),
+                         **details}}
+    tx.record_security(entry)
+
+
+def require(tx: Any, caller: Caller, action: str, target: Resource = VILLAGE, *, hide: bool = False,
+            context: dict[str, Any] | None = None, message: str | None = None) -> Decision:
+    """Permit, or raise: `Hidden` (404) when `hide`, else `Forbidden` (403). Audited either way
+    when denied, and when only the hokage's role granted it."""
+    d = decide(caller, action, target, context)
+    if not d.allowed:
+        _note(tx, caller, action, "authz.denied", [target], hidden=hide)
+        if hide:
+            raise Hidden(target.kind.lower(), int(target.id) if target.id.isdigit() else target.id)
+        raise Forbidden(message or f"your role may not {_words(action)}")
+    if d.hokage_only:
+        _note(tx, caller, action, "authz.hokage_permit", [target])
+    return d
+
+
+def allowed(tx: Any, caller: Caller, action: str, target: Resource,
+            context: dict[str, Any] | None = None) -> bool:
+    """A yes/no question (no denial is audited: nothing was attempted)."""
+    d = decide(caller, action, target, context)
+    if d.hokage_only:
+        _note(tx, caller, action, "authz.hokage_permit", [target])
+    return d.allowed
+
+
+def filter_allowed(tx: Any, caller: Caller, action: str, items: Sequence[Any], target_of: Any) -> list[Any]:
+    """The items the caller may `action`; one audit entry for those only the hokage's role revealed."""
+    targets = [target_of(i) for i in items]
+    decisions = decide_many(caller, action, targets)
+    hokage_only = [t for t, d in zip(targets, decisions, strict=True) if d.hokage_only]
+    if hokage_only:
+        _note(tx, caller, action, "authz.hokage_permit", hokage_only)
+    return [i for i, d in zip(items, decisions, strict=True) if d.allowed]
+
+
+def _words(action: str) -> str:
+    out = "".join(" " + c.lower() if c.isupper() else c for c in action)
+    return out.strip()
