@@ -89,6 +89,8 @@ def parse_time(value: str | None, name: str) -> datetime | None:
         raise DomainError(f"{name}: not an ISO 8601 time: {value!r}", code="VALIDATION_ERROR") from None
     if t.tzinfo is None:
         raise DomainError(f"{name}: a time needs an offset, e.g. 2026-03-14T06:30:00Z", code="VALIDATION_ERROR")
+    if not 1900 <= t.year <= 9000:
+        raise DomainError(f"{name}: a time between the years 1900 and 9000", code="VALIDATION_ERROR")
     return t
 
 

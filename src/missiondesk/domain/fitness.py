@@ -43,6 +43,8 @@ OVERRIDABLE = frozenset({
     Code.RANK_TOO_LOW, Code.NOT_IN_VILLAGE, Code.MEDICAL_REST, Code.MEDICAL_RESTRICTION,
     Code.FATIGUE_UNFIT, Code.WELFARE_HOLD, Code.TEAM_TOO_SMALL,
 })
+# Reasons whose message quotes the medical record; told in general words to those who may not read it.
+PRIVATE_CODES = frozenset({Code.MEDICAL_REST, Code.MEDICAL_RESTRICTION, Code.WELFARE_HOLD})
 # A refused A/S attempt on these grounds is a duty-of-care matter: the partners are told.
 DUTY_OF_CARE_CODES = frozenset({Code.MEDICAL_REST, Code.FATIGUE_UNFIT, Code.WELFARE_HOLD})
 
@@ -56,6 +58,16 @@ class Reason:
     @property
     def overridable(self) -> bool:
         return self.code in OVERRIDABLE
+
+
+def discreet(r: Reason, name: str) -> Reason:
+    """The same reason without what the medical record says."""
+    words = {
+        Code.MEDICAL_REST: f"{name} is under a medic's order to rest",
+        Code.MEDICAL_RESTRICTION: f"{name} is on light duty, which forbids missions of this rank",
+        Code.WELFARE_HOLD: f"{name} is on a welfare hold, which bars A and S missions until a review lifts it",
+    }
+    return Reason(r.code, words[r.code], r.shinobi_id) if r.code in words else r
 
 
 @dataclass(frozen=True)

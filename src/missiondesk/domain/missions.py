@@ -105,9 +105,10 @@ class Casualty:
 
 
 def check_report(team: frozenset[int], departs_at: datetime, at: datetime,
-                 casualties: tuple[Casualty, ...]) -> None:
-    """A report speaks only of the team, once each, and not before it left."""
-    if at < departs_at:
+                 casualties: tuple[Casualty, ...], outcome: Outcome = Outcome.SUCCESS) -> None:
+    """A report speaks only of the team, once each; a success or failure not before the team left
+    (a mission may be aborted before its departure)."""
+    if at < departs_at and outcome is not Outcome.ABORTED:
         raise Invalid("a report cannot be dated before the team departed", code="REPORT_BEFORE_DEPARTURE")
     seen: set[int] = set()
     for c in casualties:

@@ -6,7 +6,15 @@ from datetime import datetime
 
 from ..domain.access import Caller
 from ..domain.errors import AssignmentRefused, Invalid
-from ..domain.fitness import DUTY_OF_CARE_CODES, FitnessPolicy, Reason, TeamVerdict, assess_team
+from ..domain.fitness import (
+    DUTY_OF_CARE_CODES,
+    PRIVATE_CODES,
+    FitnessPolicy,
+    Reason,
+    TeamVerdict,
+    assess_team,
+    discreet,
+)
 from ..domain.missions import Mission
 from ..domain.ranks import MissionStatus, ShinobiStatus
 from ..domain.roster import Assignment
@@ -56,8 +64,9 @@ def assign_team(tx: Transaction, caller: Caller, mission_id: int, cmd: AssignTea
         record(tx, now, caller, "assignment.refused", f"mission:{mission_id}", shinobi_ids=list(cmd.shinobi_ids),
                departs_at=departs_at, reasons=details, override_asked=cmd.override)
         _tell_partners(tx, mission, verdict, now)
+        told = [reason_detail(r) for r in _as_the_caller_may_read(tx, caller, team, verdict.reasons)]
         tx.commit()
-        raise AssignmentRefused(f"the team may not go: {len(verdict.reasons)} reason(s)", details=details)
+        raise AssignmentRefused(f"the team may not go: {len(verdict.reasons)} reason(s)", details=told)
     if verdict.reasons:  # all overridable, and the hokage overrides them
         record(tx, now, caller, "assignment.override", f"mission:{mission_id}", shinobi_ids=list(cmd.shinobi_ids),
                departs_at=departs_at, justification=cmd.override_justification, overridden=details)
@@ -72,28 +81,54 @@ def assign_team(tx: Transaction, caller: Caller, mission_id: int, cmd: AssignTea
     return assignment
 
 
+def _as_the_caller_may_read(tx: Transaction, caller: Caller, team: list, reasons: tuple[Reason, ...]
+                            ) -> list[Reason]:
+    """Every reason, each code kept; what a teammate's medical record says only for those who may read it."""
+    names = {s.id: s.name for s in team}
+    readable: dict[int, bool] = {}
+    out = []
+    for r in reasons:
+        if r.code in PRIVATE_CODES and r.shinobi_id is not None:
+            if r.shinobi_id not in readable:
+                readable[r.shinobi_id] = authz.decide(caller, "readMedical",
+                                                      authz.shinobi_resource(r.shinobi_id)).allowed
+            if not readable[r.shinobi_id]:
+                r = discreet(r, names[r.shinobi_id])
+        out.append(r)
+    return out
+
+
 def _tell_partners(tx: Transaction, mission: Mission, verdict: TeamVerdict, now: datetime) -> None:
-    """One DUTY_OF_CARE alert per partner per refused A/S attempt of an at-risk shinobi."""
+    """One DUTY_OF_CARE alert per partner per refused A/S attempt, naming every at-risk shinobi of
+    theirs in it and the codes; it never names a mission the partner may not see."""
     if not mission.rank.high_risk:
         return
+    at_risk: dict[int, list[str]] = {}
     for member in verdict.members:
         codes = sorted({r.code.value for r in member.reasons if r.code in DUTY_OF_CARE_CODES})
-        if not codes:
-            continue
-        subject_id = member.reasons[0].shinobi_id
-        subject = tx.shinobi.get(subject_id)
-        partners = tx.shinobi.get_many(subject.partner_ids)
-        roles = tx.accounts.roles_of_shinobi(subject.partner_ids)
-        for p in partners.values():
-            as_partner = Caller(account_id=0, username=f"shinobi-{p.id}", shinobi_id=p.id, roles=roles[p.id],
-                                clearance=p.clearance, divisions=frozenset(p.divisions))
-            cleared = authz.decide(as_partner, "viewMission",
-                                   authz.mission_resource(mission.id, mission.classification)).allowed
-            what = (f"the {mission.rank.value}-rank mission “{mission.title}”" if cleared
-                    else "a mission you are not cleared to know of")
-            message = (f"{subject.name} asked to depart on {what} and was refused for their own safety "
-                       f"({', '.join(codes)}). You are their designated partner.")
-            alert_id = tx.alerts.add(recipient_id=p.id, kind="DUTY_OF_CARE", subject_shinobi_id=subject.id,
-                                     mission_id=mission.id, codes=codes, message=message, now=now)
-            record(tx, now, None, "alert.created", f"shinobi:{p.id}", alert_id=alert_id, kind="DUTY_OF_CARE",
-                   subject_shinobi_id=subject.id)
+        if codes:
+            at_risk[member.reasons[0].shinobi_id] = codes
+    if not at_risk:
+        return
+    subjects = tx.shinobi.get_many(at_risk)
+    told: dict[int, list[int]] = {}
+    for sid in at_risk:
+        for p in subjects[sid].partner_ids:
+            told.setdefault(p, []).append(sid)
+    partners = tx.shinobi.get_many(told)
+    roles = tx.accounts.roles_of_shinobi(told)
+    for pid, about in told.items():
+        p = partners[pid]
+        as_partner = Caller(account_id=0, username=f"shinobi-{p.id}", shinobi_id=p.id, roles=roles[p.id],
+                            clearance=p.clearance, divisions=frozenset(p.divisions))
+        cleared = authz.decide(as_partner, "viewMission",
+                               authz.mission_resource(mission.id, mission.classification)).allowed
+        what = f"the {mission.rank.value}-rank mission “{mission.title}”" if cleared else "a mission"
+        who = "; ".join(f"{subjects[s].name} ({', '.join(at_risk[s])})" for s in about)
+        message = (f"Refused for their own safety when asking to depart on {what}: {who}. "
+                   "You are their designated partner.")
+        codes = sorted({c for s in about for c in at_risk[s]})
+        alert_id = tx.alerts.add(recipient_id=p.id, kind="DUTY_OF_CARE", subject_shinobi_id=about[0],
+                                 mission_id=mission.id, codes=codes, message=message, now=now)
+        record(tx, now, None, "alert.created", f"shinobi:{p.id}", alert_id=alert_id, kind="DUTY_OF_CARE",
+               subject_shinobi_ids=about)

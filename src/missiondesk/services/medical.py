@@ -11,6 +11,7 @@ from ..domain.medical import Restriction, RestrictionKind, RestrictionStatus, We
 from ..domain.medical_records import PILL_WINDOW, Severity, pill_warning
 from . import authz
 from .audit import record
+from .missions import may_see, visible_mission
 from .roster import get_existing
 from .unit_of_work import Transaction, transactional
 
@@ -186,8 +187,8 @@ class AddInjury:
 def add_injury(tx: Transaction, caller: Caller, shinobi_id: int, cmd: AddInjury, now: datetime) -> dict:
     authz.require(tx, caller, "recordInjury", authz.shinobi_resource(shinobi_id))
     get_existing(tx, shinobi_id)
-    if cmd.mission_id is not None and tx.missions.get(cmd.mission_id) is None:
-        raise NotFound("mission", cmd.mission_id)
+    if cmd.mission_id is not None:
+        visible_mission(tx, caller, cmd.mission_id)
     injury = tx.medical.add_injury(shinobi_id=shinobi_id, body_part=cmd.body_part, kind=cmd.kind,
                                    severity=cmd.severity.value, at=cmd.at, mission_id=cmd.mission_id,
                                    notes=cmd.notes, by=caller.username, now=now)
@@ -259,6 +260,11 @@ def medical_record(tx: Transaction, caller: Caller, shinobi_id: int) -> dict:
     authz.require(tx, caller, "readMedical", authz.shinobi_resource(shinobi_id))
     get_existing(tx, shinobi_id)
     out = tx.medical.record_of(shinobi_id)
+    for injury in out["injuries"]:  # the record never names a mission the reader may not see
+        if injury["mission_id"] is not None:
+            m = tx.missions.get(injury["mission_id"])
+            if m is None or not may_see(tx, caller, m):
+                injury["mission_id"] = None
     out["restrictions"] = tx.medical.restrictions_for([shinobi_id])[shinobi_id]
     out["welfare_holds"] = tx.medical.holds_for([shinobi_id])[shinobi_id]
     return out

@@ -39,7 +39,7 @@ def file_report(tx: Transaction, caller: Caller, mission_id: int, cmd: FileRepor
     if mission.status is not MissionStatus.ASSIGNED or assignment is None:
         raise Conflict(f"mission {mission_id} is {mission.status.value}; only a mission with a team is reported",
                        code="MISSION_NOT_ASSIGNED")
-    rules.check_report(team, assignment.departs_at, cmd.at, cmd.casualties)
+    rules.check_report(team, assignment.departs_at, cmd.at, cmd.casualties, cmd.outcome)
     report_id = tx.assignments.add_report(
         mission_id=mission_id, outcome=cmd.outcome.value, at=cmd.at, summary=cmd.summary,
         casualties=[{"shinobi_id": c.shinobi_id, "status": c.status.value} for c in cmd.casualties],
@@ -68,7 +68,8 @@ def file_report(tx: Transaction, caller: Caller, mission_id: int, cmd: FileRepor
     tx.shinobi.set_status(back, ShinobiStatus.ACTIVE)
     hold_ids = []
     for sid in sorted(rules.survivors_to_hold(team, cmd.casualties)):
-        reason = f"{len(lost)} teammate(s) killed or missing on mission {mission_id}"
+        # the reason names no mission: a welfare hold is read by people not cleared for it
+        reason = f"{len(lost)} teammate(s) killed or missing on a mission"
         h = tx.medical.add_hold(shinobi_id=sid, reason=reason, since=cmd.at, mission_id=mission_id, by=None, now=now)
         hold_ids.append(h.id)
         record(tx, now, None, "welfare_hold.created", f"shinobi:{sid}", hold_id=h.id, since=cmd.at,

@@ -29,9 +29,12 @@ class Transaction(Protocol):
     gate: Any
     audit: Any
     custody: Any
+    briefs: Any
     pending_security: list[dict[str, Any]]
 
     def commit(self) -> None: ...
+
+    def scrub(self) -> None: ...
 
     def record_security(self, entry: dict[str, Any]) -> None: ...
 

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.orm import Session
 
 from ...domain.access import Caller
@@ -28,11 +28,13 @@ from .tables import (
     AudienceRequestRow,
     AuditRow,
     AuthorizationRow,
+    BriefRow,
     CustodyCustodianRow,
     CustodyLinkRow,
     DetaineeRow,
     GateEventRow,
     InjuryRow,
+    LoginFailureRow,
     MedicalNoteRow,
     MedicationRow,
     MemorialRow,
@@ -198,6 +200,19 @@ class AccountRepository(_Repo):
                       roles=frozenset(Role(r) for r in account.roles),
                       clearance=Classification(shinobi.clearance),
                       divisions=frozenset(shinobi.divisions or ()))
+
+    # -- failed sign-ins, shared by every app server ---------------------------------------------
+    def add_login_failure(self, username: str, at: datetime) -> None:
+        self.session.add(LoginFailureRow(username=username, at=at))
+        self.session.flush()
+
+    def login_failures(self, username: str, since: datetime) -> list[datetime]:
+        return list(self.session.scalars(select(LoginFailureRow.at).where(LoginFailureRow.username == username,
+                                                                          LoginFailureRow.at > since)
+                                         .order_by(LoginFailureRow.at)))
+
+    def clear_login_failures(self, username: str) -> None:
+        self.session.execute(delete(LoginFailureRow).where(LoginFailureRow.username == username))
 
     def with_role(self, role: Role) -> list[int]:
         """The shinobi ids of every account holding `role`."""
@@ -565,6 +580,7 @@ class AuditRepository(_Repo):
         at = at.astimezone(UTC)
         details = json.loads(json.dumps(details, default=str))  # exactly what the JSON column gives back
         if self.session.get_bind().dialect.name == "postgresql":
+            # writers already hold it (see session.py); a read that records an audit entry takes it here
             self.session.execute(text("SELECT pg_advisory_xact_lock(7431001)"))
         head = self.session.execute(select(AuditRow.seq, AuditRow.hash).order_by(AuditRow.seq.desc())
                                     .limit(1)).first()
@@ -687,3 +703,27 @@ class CustodyRepository(_Repo):
                                      for lk in links[r.id]),
                          audience_requests=tuple(requests[r.id]), ended_at=r.ended_at, end_note=r.end_note)
                 for r in rows]
+
+
+class BriefRepository(_Repo):
+    def add(self, mission_id: int, text_: str, by: str | None, now: datetime) -> dict[str, Any]:
+        row = BriefRow(mission_id=mission_id, text=text_, created_by=by, created_at=now)
+        self.session.add(row)
+        self.session.flush()
+        return _brief(row)
+
+    def latest(self, mission_id: int) -> dict[str, Any] | None:
+        """The live brief, else the last destroyed one."""
+        row = self.session.scalar(select(BriefRow).where(BriefRow.mission_id == mission_id)
+                                  .order_by(BriefRow.destroyed_at.is_(None).desc(), BriefRow.id.desc()).limit(1))
+        return _brief(row) if row else None
+
+    def destroy(self, brief_id: int, by: str, reason: str, now: datetime) -> None:
+        self.session.execute(update(BriefRow).where(BriefRow.id == brief_id)
+                             .values(text=None, destroyed_at=now, destroyed_by=by, destroy_reason=reason))
+
+
+def _brief(r: BriefRow) -> dict[str, Any]:
+    return {"id": r.id, "mission_id": r.mission_id, "text": r.text, "created_by": r.created_by,
+            "created_at": r.created_at, "destroyed_at": r.destroyed_at, "destroyed_by": r.destroyed_by,
+            "destroy_reason": r.destroy_reason}

@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import StaticPool
@@ -20,12 +20,15 @@ from .repositories import (
     AlertRepository,
     AssignmentRepository,
     AuditRepository,
+    BriefRepository,
     CustodyRepository,
     GateRepository,
     MedicalRepository,
     MissionRepository,
     ShinobiRepository,
 )
+
+WRITE_LOCK = 7431001  # the advisory lock key of missiondesk's writers
 
 
 def make_engine(url: str) -> Engine:
@@ -50,6 +53,7 @@ def _sqlite_engine(url: str) -> Engine:
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA busy_timeout=30000")
         cur.execute("PRAGMA synchronous=FULL")
+        cur.execute("PRAGMA secure_delete=ON")
         cur.close()
 
     @event.listens_for(engine, "begin")
@@ -73,10 +77,34 @@ class SqlTransaction:
         self.gate = GateRepository(session)
         self.audit = AuditRepository(session)
         self.custody = CustodyRepository(session)
+        self.briefs = BriefRepository(session)
+        self._after_commit: list[Any] = []
 
     def commit(self) -> None:
         self.session.commit()
         self.pending_security.clear()
+        hooks, self._after_commit = self._after_commit, []
+        for hook in hooks:
+            hook()
+
+    def scrub(self) -> None:
+        """After this commit, make erased text unrecoverable from the database files: SQLite runs
+        with secure_delete and its write-ahead log is checkpointed and truncated; PostgreSQL
+        vacuums the brief table so the old row versions are gone."""
+        engine = self.session.get_bind()
+
+        def run() -> None:
+            if engine.dialect.name == "sqlite":
+                raw = engine.raw_connection()
+                try:
+                    raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                finally:
+                    raw.close()
+            elif engine.dialect.name == "postgresql":
+                with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                    conn.exec_driver_sql("VACUUM brief")
+
+        self._after_commit.append(run)
 
     def record_security(self, entry: dict[str, Any]) -> None:
         """An authorization decision worth keeping: written now, in this transaction, and kept
@@ -108,6 +136,11 @@ class SqlUnitOfWork:
     def begin(self, *, write: bool) -> Iterator[SqlTransaction]:
         session = Session(bind=self._write_bind if write else self.engine, expire_on_commit=False,
                           autoflush=True)
+        if write and self.engine.dialect.name == "postgresql":
+            # PostgreSQL's counterpart of SQLite's BEGIN IMMEDIATE: one writer at a time, so that each
+            # use case's checks and its writes form one step (READ COMMITTED alone would let two
+            # requests both pass a check and both write).
+            session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITE_LOCK})
         try:
             yield SqlTransaction(session)
         finally:

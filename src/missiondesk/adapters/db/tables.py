@@ -16,7 +16,9 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
-    text,
+)
+from sqlalchemy import (
+    text as sql,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -189,7 +191,7 @@ class AssignmentMemberRow(Base):
     active: Mapped[bool] = mapped_column(Boolean)
     __table_args__ = (
         Index("uq_assignment_member_active_shinobi", "shinobi_id", unique=True,
-              sqlite_where=text("active"), postgresql_where=text("active")),
+              sqlite_where=sql("active"), postgresql_where=sql("active")),
     )
 
 
@@ -334,6 +336,35 @@ class MedicalNoteRow(Base):
     at: Mapped[datetime]
     recorded_by: Mapped[str | None] = mapped_column(String(80))
     recorded_at: Mapped[datetime]
+
+
+class BriefRow(Base):
+    """A mission's classified brief. `text` is erased (NULL) when the brief is destroyed; who, when
+    and why stay. At most one brief per mission is not destroyed."""
+
+    __tablename__ = "brief"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    mission_id: Mapped[int] = mapped_column(ForeignKey("mission.id"))
+    text: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[str | None] = mapped_column(String(80))
+    created_at: Mapped[datetime]
+    destroyed_at: Mapped[datetime | None]
+    destroyed_by: Mapped[str | None] = mapped_column(String(80))
+    destroy_reason: Mapped[str | None] = mapped_column(Text)
+    __table_args__ = (
+        Index("uq_brief_live_mission", "mission_id", unique=True,
+              sqlite_where=sql("destroyed_at IS NULL"), postgresql_where=sql("destroyed_at IS NULL")),
+    )
+
+
+class LoginFailureRow(Base):
+    """Failed sign-ins, counted in the database so that every app server sees the same count."""
+
+    __tablename__ = "login_failure"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(80))
+    at: Mapped[datetime]
+    __table_args__ = (Index("ix_login_failure_username_at", "username", "at"),)
 
 
 class AuditRow(Base):

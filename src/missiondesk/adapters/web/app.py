@@ -8,7 +8,7 @@ from ...domain.fitness import FitnessPolicy
 from ...services.unit_of_work import UnitOfWork
 from . import errors
 from .deps import Container
-from .routes import audit, auth, custody, medical, missions, people, shinobi
+from .routes import audit, auth, briefs, custody, medical, missions, people, shinobi
 
 
 def create_app(uow: UnitOfWork, settings: Settings, policy: FitnessPolicy) -> FastAPI:
@@ -22,7 +22,7 @@ def create_app(uow: UnitOfWork, settings: Settings, policy: FitnessPolicy) -> Fa
     def health() -> dict:
         return {"status": "ok"}
 
-    for module in (auth, shinobi, medical, missions, people, custody, audit):
+    for module in (auth, shinobi, medical, missions, briefs, people, custody, audit):
         api.include_router(module.router)
     app.include_router(api)
     return app

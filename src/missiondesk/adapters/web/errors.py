@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ...domain.errors import (
@@ -70,6 +70,12 @@ def install(app: FastAPI) -> None:
     def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = HTTP_CODES.get(exc.status_code, f"HTTP_{exc.status_code}")
         return envelope(exc.status_code, code, str(exc.detail), headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(OverflowError)
+    @app.exception_handler(DataError)
+    def _out_of_range(_request: Request, exc: Exception) -> JSONResponse:
+        log.warning("value out of range reached the database: %s", exc)
+        return envelope(422, "VALUE_OUT_OF_RANGE", "a number or time in the request is out of range")
 
     @app.exception_handler(IntegrityError)
     def _integrity(_request: Request, exc: IntegrityError) -> JSONResponse:

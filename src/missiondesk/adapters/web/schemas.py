@@ -1,9 +1,10 @@
 """The shapes of requests and responses. Shape only: meaning is checked by the domain."""
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from datetime import datetime
+from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from ...domain.fitness import Verdict
 from ...domain.medical import Restriction, RestrictionKind, RestrictionStatus, WelfareHold
@@ -12,14 +13,43 @@ from ...domain.missions import CasualtyStatus, Mission, Outcome
 from ...domain.ranks import Classification, MissionRank, MissionStatus, Role, ShinobiRank, ShinobiStatus
 from ...domain.roster import Assignment, Shinobi
 
+MAX_ID = 2**31 - 1  # ids are 32-bit on every engine
+EARLIEST, LATEST = 1900, 9000  # years a record may be dated in
+
+
+def in_range(t: datetime) -> datetime:
+    if not EARLIEST <= t.year <= LATEST:
+        raise ValueError(f"a time between the years {EARLIEST} and {LATEST}")
+    return t
+
+
+When = Annotated[AwareDatetime, AfterValidator(in_range)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Slug = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, pattern=r"^[a-z][a-z0-9_-]{0,39}$")]
+Kind = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
 Text = Annotated[str, StringConstraints(max_length=20_000)]
-Id = Annotated[int, Field(ge=1)]
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
 
 
 class In(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nul(cls, data: Any) -> Any:
+        if _has_nul(data):
+            raise ValueError("text may not contain NUL characters")
+        return data
 
 
 # -- auth ------------------------------------------------------------------------------------------
@@ -36,7 +66,7 @@ class TokenRead(BaseModel):
 
 # -- shinobi ---------------------------------------------------------------------------------------
 class AccountCreate(In):
-    username: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_.-]{0,79}$")]
+    username: Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_.-]{0,79}$")]
     password: Annotated[str, StringConstraints(max_length=1024)]
     roles: list[Role] = []
 
@@ -73,8 +103,8 @@ class PartnerCreate(In):
 
 
 class SleepCreate(In):
-    start: AwareDatetime
-    end: AwareDatetime
+    start: When
+    end: When
 
 
 class SleepRead(BaseModel):
@@ -89,8 +119,8 @@ class SleepRead(BaseModel):
 class RestrictionCreate(In):
     kind: RestrictionKind
     reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
-    starts_at: AwareDatetime
-    ends_at: AwareDatetime | None = None
+    starts_at: When
+    ends_at: When | None = None
     status: RestrictionStatus = RestrictionStatus.RECOMMENDED
     injury_id: Id | None = None
 
@@ -114,17 +144,17 @@ class RestrictionRead(BaseModel):
 
 
 class LiftRequest(In):
-    at: AwareDatetime
+    at: When
     note: Annotated[str, StringConstraints(max_length=2000)] | None = None
 
 
 class HoldCreate(In):
     reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
-    since: AwareDatetime
+    since: When
 
 
 class HoldLift(In):
-    at: AwareDatetime
+    at: When
     note: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 
 
@@ -147,11 +177,11 @@ class HoldRead(BaseModel):
 class MissionCreate(In):
     title: Name
     rank: MissionRank
-    kind: Slug
+    kind: Kind
     classification: Classification = Classification.PUBLIC
     reward_ryo: int | None = Field(default=None, le=10**12)
     min_team_size: int | None = Field(default=None, le=100)
-    posted_at: AwareDatetime | None = None
+    posted_at: When | None = None
     description: Text | None = None
 
 
@@ -205,7 +235,7 @@ class Override(In):
 
 class AssignmentCreate(In):
     shinobi_ids: Annotated[list[Id], Field(min_length=1, max_length=50)]
-    departs_at: AwareDatetime | None = None
+    departs_at: When | None = None
     override: Override | None = None
 
 
@@ -221,7 +251,7 @@ class SpecimenIn(In):
 
 class ReportCreate(In):
     outcome: Outcome
-    at: AwareDatetime
+    at: When
     summary: Text | None = None
     casualties: list[CasualtyIn] = []
     specimens: list[SpecimenIn] = []
@@ -273,7 +303,7 @@ class FitnessRead(BaseModel):
 # -- gate ------------------------------------------------------------------------------------------
 class GateEventCreate(In):
     direction: Literal["in", "out"]
-    at: AwareDatetime
+    at: When
     shinobi_ids: Annotated[list[Id], Field(max_length=500)] = []
     detainee_ids: Annotated[list[Id], Field(max_length=500)] = []
 
@@ -287,30 +317,30 @@ class PersonRef(BaseModel):
 class CustodyCreate(In):
     name: Name
     origin: Annotated[str, StringConstraints(max_length=200)] | None = None
-    at: AwareDatetime
+    at: When
     escort_ids: Annotated[list[Id], Field(min_length=1, max_length=50)]
     in_village: bool = False
 
 
 class TransferCreate(In):
     to_ids: Annotated[list[Id], Field(min_length=1, max_length=50)]
-    at: AwareDatetime
+    at: When
 
 
 class AudienceCreate(In):
     with_: Literal["hokage"] = Field(alias="with")
-    at: AwareDatetime
+    at: When
 
 
 class AudienceDecision(In):
     decision: Literal["granted", "declined"]
-    at: AwareDatetime
+    at: When
     note: Annotated[str, StringConstraints(max_length=2000)] | None = None
 
 
 class CustodyEnd(In):
     outcome: Literal["released", "transferred_out"]
-    at: AwareDatetime
+    at: When
     note: Annotated[str, StringConstraints(max_length=2000)] | None = None
 
 
@@ -322,7 +352,7 @@ class InjuryCreate(In):
     body_part: Short
     kind: Short
     severity: Severity
-    at: AwareDatetime
+    at: When
     notes: Text | None = None
     mission_id: Id | None = None
 
@@ -336,7 +366,7 @@ class InjuryIn(In):
 
 class TreatmentCreate(In):
     kind: Short = "healing_session"
-    at: AwareDatetime
+    at: When
     injury_id: Id | None = None
     notes: Text | None = None
 
@@ -345,13 +375,13 @@ class MedicationCreate(In):
     drug: Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, min_length=1, max_length=100)]
     amount: Annotated[float, Field(gt=0, le=1000)] = 1
     unit: Short = "dose"
-    at: AwareDatetime
+    at: When
     injury_id: Id | None = None
 
 
 class NoteCreate(In):
     text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20_000)]
-    at: AwareDatetime
+    at: When
 
 
 CasualtyIn.model_rebuild()

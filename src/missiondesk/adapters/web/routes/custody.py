@@ -8,6 +8,7 @@ from ....domain.custody import AudienceStatus, Detainee, DetaineeStatus
 from ....services import custody
 from ..deps import CurrentCaller, Deps, Now
 from ..schemas import AudienceCreate, AudienceDecision, CustodyCreate, CustodyEnd, TransferCreate
+from .common import PathId
 
 router = APIRouter(tags=["custody"])
 
@@ -39,28 +40,28 @@ def list_custody(caller: CurrentCaller, c: Deps, now: Now, status: DetaineeStatu
 
 
 @router.get("/custody/{detainee_id}")
-def get_custody(detainee_id: int, caller: CurrentCaller, c: Deps, now: Now) -> dict:
+def get_custody(detainee_id: PathId, caller: CurrentCaller, c: Deps, now: Now) -> dict:
     return detainee_view(custody.get_detainee(c.uow, caller, detainee_id), now)
 
 
 @router.post("/custody/{detainee_id}/transfers", status_code=201)
-def transfer(detainee_id: int, body: TransferCreate, caller: CurrentCaller, c: Deps, now: Now) -> dict:
+def transfer(detainee_id: PathId, body: TransferCreate, caller: CurrentCaller, c: Deps, now: Now) -> dict:
     return detainee_view(custody.transfer(c.uow, caller, detainee_id, tuple(body.to_ids), body.at, now), now)
 
 
 @router.post("/custody/{detainee_id}/release", status_code=201)
-def release(detainee_id: int, body: CustodyEnd, caller: CurrentCaller, c: Deps, now: Now) -> dict:
+def release(detainee_id: PathId, body: CustodyEnd, caller: CurrentCaller, c: Deps, now: Now) -> dict:
     d = custody.end_custody(c.uow, caller, detainee_id, DetaineeStatus(body.outcome), body.at, body.note, now)
     return detainee_view(d, now)
 
 
 @router.post("/custody/{detainee_id}/audience-requests", status_code=201)
-def request_audience(detainee_id: int, body: AudienceCreate, caller: CurrentCaller, c: Deps, now: Now) -> dict:
+def request_audience(detainee_id: PathId, body: AudienceCreate, caller: CurrentCaller, c: Deps, now: Now) -> dict:
     return detainee_view(custody.request_audience(c.uow, caller, detainee_id, body.with_, body.at, now), now)
 
 
 @router.post("/custody/{detainee_id}/audience-requests/{request_id}/decision")
-def decide(detainee_id: int, request_id: int, body: AudienceDecision, caller: CurrentCaller, c: Deps,
+def decide(detainee_id: PathId, request_id: PathId, body: AudienceDecision, caller: CurrentCaller, c: Deps,
            now: Now) -> dict:
     d = custody.decide_audience(c.uow, caller, detainee_id, request_id, AudienceStatus(body.decision), body.at,
                                 body.note, now)

@@ -19,13 +19,13 @@ from ..schemas import (
     RestrictionRead,
     TreatmentCreate,
 )
-from .common import aware
+from .common import PathId, QueryId, aware
 
 router = APIRouter(tags=["medical"])
 
 
 @router.post("/shinobi/{shinobi_id}/restrictions", status_code=201, response_model=RestrictionRead)
-def add_restriction(shinobi_id: int, body: RestrictionCreate, caller: CurrentCaller, c: Deps,
+def add_restriction(shinobi_id: PathId, body: RestrictionCreate, caller: CurrentCaller, c: Deps,
                     now: Now) -> RestrictionRead:
     cmd = medical.AddRestriction(kind=body.kind, reason=body.reason, starts_at=body.starts_at, ends_at=body.ends_at,
                                  status=body.status, injury_id=body.injury_id)
@@ -33,65 +33,65 @@ def add_restriction(shinobi_id: int, body: RestrictionCreate, caller: CurrentCal
 
 
 @router.get("/shinobi/{shinobi_id}/restrictions", response_model=list[RestrictionRead])
-def list_restrictions(shinobi_id: int, caller: CurrentCaller, c: Deps) -> list[RestrictionRead]:
+def list_restrictions(shinobi_id: PathId, caller: CurrentCaller, c: Deps) -> list[RestrictionRead]:
     return [RestrictionRead.of(r) for r in medical.list_restrictions(c.uow, caller, shinobi_id)]
 
 
 @router.post("/restrictions/{restriction_id}/file", response_model=RestrictionRead)
-def file_restriction(restriction_id: int, caller: CurrentCaller, c: Deps, now: Now) -> RestrictionRead:
+def file_restriction(restriction_id: PathId, caller: CurrentCaller, c: Deps, now: Now) -> RestrictionRead:
     return RestrictionRead.of(medical.file_restriction(c.uow, caller, restriction_id, now))
 
 
 @router.post("/restrictions/{restriction_id}/lift", response_model=RestrictionRead)
-def lift_restriction(restriction_id: int, body: LiftRequest, caller: CurrentCaller, c: Deps,
+def lift_restriction(restriction_id: PathId, body: LiftRequest, caller: CurrentCaller, c: Deps,
                      now: Now) -> RestrictionRead:
     return RestrictionRead.of(medical.lift_restriction(c.uow, caller, restriction_id, body.at, body.note, now))
 
 
 @router.post("/shinobi/{shinobi_id}/welfare-holds", status_code=201, response_model=HoldRead)
-def add_hold(shinobi_id: int, body: HoldCreate, caller: CurrentCaller, c: Deps, now: Now) -> HoldRead:
+def add_hold(shinobi_id: PathId, body: HoldCreate, caller: CurrentCaller, c: Deps, now: Now) -> HoldRead:
     return HoldRead.of(medical.add_hold(c.uow, caller, shinobi_id, body.reason, body.since, now))
 
 
 @router.get("/shinobi/{shinobi_id}/welfare-holds", response_model=list[HoldRead])
-def list_holds(shinobi_id: int, caller: CurrentCaller, c: Deps) -> list[HoldRead]:
+def list_holds(shinobi_id: PathId, caller: CurrentCaller, c: Deps) -> list[HoldRead]:
     return [HoldRead.of(h) for h in medical.list_holds(c.uow, caller, shinobi_id)]
 
 
 @router.post("/welfare-holds/{hold_id}/lift", response_model=HoldRead)
-def lift_hold(hold_id: int, body: HoldLift, caller: CurrentCaller, c: Deps, now: Now) -> HoldRead:
+def lift_hold(hold_id: PathId, body: HoldLift, caller: CurrentCaller, c: Deps, now: Now) -> HoldRead:
     return HoldRead.of(medical.lift_hold(c.uow, caller, hold_id, body.at, body.note, now))
 
 
 @router.get("/shinobi/{shinobi_id}/fitness", response_model=FitnessRead)
-def check_fitness(shinobi_id: int, caller: CurrentCaller, c: Deps, now: Now,
-                  mission_id: int | None = None, at: datetime | None = Query(default=None)) -> FitnessRead:
+def check_fitness(shinobi_id: PathId, caller: CurrentCaller, c: Deps, now: Now,
+                  mission_id: QueryId = None, at: datetime | None = Query(default=None)) -> FitnessRead:
     when = aware(at, "at") if at is not None else now
     verdict = fitness.check_fitness(c.uow, caller, shinobi_id, mission_id=mission_id, at=when, policy=c.policy)
     return FitnessRead.of(shinobi_id, mission_id, when, verdict)
 
 
 @router.get("/shinobi/{shinobi_id}/medical")
-def medical_record(shinobi_id: int, caller: CurrentCaller, c: Deps) -> dict:
+def medical_record(shinobi_id: PathId, caller: CurrentCaller, c: Deps) -> dict:
     r = medical.medical_record(c.uow, caller, shinobi_id)
     return {**r, "restrictions": [RestrictionRead.of(x) for x in r["restrictions"]],
             "welfare_holds": [HoldRead.of(h) for h in r["welfare_holds"]]}
 
 
 @router.post("/shinobi/{shinobi_id}/injuries", status_code=201)
-def add_injury(shinobi_id: int, body: InjuryCreate, caller: CurrentCaller, c: Deps, now: Now) -> dict:
+def add_injury(shinobi_id: PathId, body: InjuryCreate, caller: CurrentCaller, c: Deps, now: Now) -> dict:
     cmd = medical.AddInjury(body_part=body.body_part, kind=body.kind, severity=body.severity, at=body.at,
                             notes=body.notes, mission_id=body.mission_id)
     return medical.add_injury(c.uow, caller, shinobi_id, cmd, now)
 
 
 @router.post("/shinobi/{shinobi_id}/treatments", status_code=201)
-def add_treatment(shinobi_id: int, body: TreatmentCreate, caller: CurrentCaller, c: Deps, now: Now) -> dict:
+def add_treatment(shinobi_id: PathId, body: TreatmentCreate, caller: CurrentCaller, c: Deps, now: Now) -> dict:
     return medical.add_treatment(c.uow, caller, shinobi_id, body.kind, body.at, body.injury_id, body.notes, now)
 
 
 @router.post("/shinobi/{shinobi_id}/medications", status_code=201)
-def add_medication(shinobi_id: int, body: MedicationCreate, caller: CurrentCaller, c: Deps, now: Now) -> dict:
+def add_medication(shinobi_id: PathId, body: MedicationCreate, caller: CurrentCaller, c: Deps, now: Now) -> dict:
     cmd = medical.AddMedication(drug=body.drug, amount=body.amount, unit=body.unit, at=body.at,
                                 injury_id=body.injury_id)
     dose, warnings = medical.add_medication(c.uow, caller, shinobi_id, cmd, now)
@@ -99,5 +99,5 @@ def add_medication(shinobi_id: int, body: MedicationCreate, caller: CurrentCalle
 
 
 @router.post("/shinobi/{shinobi_id}/medical-notes", status_code=201)
-def add_note(shinobi_id: int, body: NoteCreate, caller: CurrentCaller, c: Deps, now: Now) -> dict:
+def add_note(shinobi_id: PathId, body: NoteCreate, caller: CurrentCaller, c: Deps, now: Now) -> dict:
     return medical.add_note(c.uow, caller, shinobi_id, body.text, body.at, now)

@@ -8,6 +8,7 @@ from ....domain.ranks import MissionStatus
 from ....services import assignments, missions, reports
 from ..deps import CurrentCaller, Deps, Now
 from ..schemas import AssignmentCreate, AssignmentRead, InjuryIn, MissionCreate, MissionRead, ReportCreate
+from .common import PathId
 
 router = APIRouter(tags=["missions"])
 
@@ -27,19 +28,19 @@ def list_missions(caller: CurrentCaller, c: Deps, status: MissionStatus | None =
 
 
 @router.get("/missions/{mission_id}", response_model=MissionRead)
-def get_mission(mission_id: int, caller: CurrentCaller, c: Deps) -> MissionRead:
+def get_mission(mission_id: PathId, caller: CurrentCaller, c: Deps) -> MissionRead:
     v = missions.get_mission(c.uow, caller, mission_id)
     return MissionRead.of(v.mission, v.assignment)
 
 
 @router.post("/missions/{mission_id}/authorizations", status_code=201, response_model=MissionRead)
-def authorize(mission_id: int, caller: CurrentCaller, c: Deps, now: Now) -> MissionRead:
+def authorize(mission_id: PathId, caller: CurrentCaller, c: Deps, now: Now) -> MissionRead:
     v = missions.authorize_mission(c.uow, caller, mission_id, now)
     return MissionRead.of(v.mission, v.assignment)
 
 
 @router.post("/missions/{mission_id}/assignments", status_code=201, response_model=AssignmentRead)
-def assign(mission_id: int, body: AssignmentCreate, caller: CurrentCaller, c: Deps, now: Now) -> AssignmentRead:
+def assign(mission_id: PathId, body: AssignmentCreate, caller: CurrentCaller, c: Deps, now: Now) -> AssignmentRead:
     cmd = assignments.AssignTeam(shinobi_ids=tuple(body.shinobi_ids), departs_at=body.departs_at,
                                  override_justification=body.override.justification if body.override else None)
     return AssignmentRead.of(assignments.assign_team(c.uow, caller, mission_id, cmd, now, c.policy))
@@ -52,7 +53,7 @@ def injury_report(i: InjuryIn | None) -> InjuryReport | None:
 
 
 @router.post("/missions/{mission_id}/report", status_code=201)
-def report(mission_id: int, body: ReportCreate, caller: CurrentCaller, c: Deps, now: Now) -> dict:
+def report(mission_id: PathId, body: ReportCreate, caller: CurrentCaller, c: Deps, now: Now) -> dict:
     cmd = reports.FileReport(outcome=body.outcome, at=body.at, summary=body.summary,
                              casualties=tuple(Casualty(x.shinobi_id, x.status, injury_report(x.injury))
                                               for x in body.casualties),
@@ -61,5 +62,5 @@ def report(mission_id: int, body: ReportCreate, caller: CurrentCaller, c: Deps, 
 
 
 @router.get("/missions/{mission_id}/report")
-def get_report(mission_id: int, caller: CurrentCaller, c: Deps) -> dict:
+def get_report(mission_id: PathId, caller: CurrentCaller, c: Deps) -> dict:
     return reports.get_report(c.uow, caller, mission_id)

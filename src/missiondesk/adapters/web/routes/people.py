@@ -1,14 +1,13 @@
 """Alerts, the memorial and the gate: what everyone signed in reads."""
 from __future__ import annotations
 
-from datetime import date
-
 from fastapi import APIRouter, Response
 
 from ....domain.gate import Direction
 from ....services import gate, reports
 from ..deps import CurrentCaller, Deps, Now
 from ..schemas import GateEventCreate
+from .common import Day, PathId, QueryId
 
 router = APIRouter(tags=["alerts", "memorial", "gate"])
 
@@ -22,7 +21,7 @@ def list_alerts(caller: CurrentCaller, c: Deps, unread: bool = False) -> list[di
 
 
 @router.post("/alerts/{alert_id}/read", status_code=204)
-def mark_read(alert_id: int, caller: CurrentCaller, c: Deps, now: Now) -> Response:
+def mark_read(alert_id: PathId, caller: CurrentCaller, c: Deps, now: Now) -> Response:
     reports.mark_alert_read(c.uow, caller, alert_id, now)
     return Response(status_code=204)
 
@@ -49,7 +48,7 @@ def present(caller: CurrentCaller, c: Deps, now: Now) -> dict:
 
 
 @router.get("/gate/events")
-def gate_log(caller: CurrentCaller, c: Deps, day: date | None = None, shinobi_id: int | None = None,
-             detainee_id: int | None = None) -> list[dict]:
+def gate_log(caller: CurrentCaller, c: Deps, day: Day = None, shinobi_id: QueryId = None,
+             detainee_id: QueryId = None) -> list[dict]:
     return gate.gate_log(c.uow, caller, day=day, tz=c.settings.village_tz, shinobi_id=shinobi_id,
                          detainee_id=detainee_id)

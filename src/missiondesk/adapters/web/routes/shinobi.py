@@ -6,6 +6,7 @@ from ....domain.ranks import ShinobiRank, ShinobiStatus
 from ....services import medical, roster
 from ..deps import CurrentCaller, Deps, Now
 from ..schemas import PartnerCreate, ShinobiCreate, ShinobiRead, SleepCreate, SleepRead
+from .common import PathId
 
 router = APIRouter(tags=["shinobi"])
 
@@ -28,12 +29,12 @@ def list_shinobi(caller: CurrentCaller, c: Deps, status: ShinobiStatus | None = 
 
 
 @router.get("/shinobi/{shinobi_id}", response_model=ShinobiRead)
-def get_shinobi(shinobi_id: int, caller: CurrentCaller, c: Deps) -> ShinobiRead:
+def get_shinobi(shinobi_id: PathId, caller: CurrentCaller, c: Deps) -> ShinobiRead:
     return ShinobiRead.of(roster.get_shinobi(c.uow, caller, shinobi_id))
 
 
 @router.post("/shinobi/{shinobi_id}/partners", status_code=201, response_model=ShinobiRead)
-def link_partner(shinobi_id: int, body: PartnerCreate, caller: CurrentCaller, c: Deps, now: Now,
+def link_partner(shinobi_id: PathId, body: PartnerCreate, caller: CurrentCaller, c: Deps, now: Now,
                  response: Response) -> ShinobiRead:
     s, created = roster.link_partners(c.uow, caller, shinobi_id, body.partner_id, now)
     if not created:
@@ -42,14 +43,14 @@ def link_partner(shinobi_id: int, body: PartnerCreate, caller: CurrentCaller, c:
 
 
 @router.post("/shinobi/{shinobi_id}/sleep", status_code=201, response_model=SleepRead)
-def log_sleep(shinobi_id: int, body: SleepCreate, caller: CurrentCaller, c: Deps, now: Now) -> SleepRead:
+def log_sleep(shinobi_id: PathId, body: SleepCreate, caller: CurrentCaller, c: Deps, now: Now) -> SleepRead:
     episode_id, e = medical.log_sleep(c.uow, caller, shinobi_id, body.start, body.end, now)
     return SleepRead(id=episode_id, shinobi_id=shinobi_id, start=e.start, end=e.end,
                      hours=round((e.end - e.start).total_seconds() / 3600, 2))
 
 
 @router.get("/shinobi/{shinobi_id}/sleep", response_model=list[SleepRead])
-def list_sleep(shinobi_id: int, caller: CurrentCaller, c: Deps) -> list[SleepRead]:
+def list_sleep(shinobi_id: PathId, caller: CurrentCaller, c: Deps) -> list[SleepRead]:
     return [SleepRead(shinobi_id=shinobi_id, start=e.start, end=e.end,
                       hours=round((e.end - e.start).total_seconds() / 3600, 2))
             for e in medical.list_sleep(c.uow, caller, shinobi_id)]
