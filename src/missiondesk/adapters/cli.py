@@ -6,10 +6,12 @@ a refused or failed command prints the reason to stderr and exits non-zero.
 from __future__ import annotations
 
 import functools
+import json
 import os
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
@@ -25,7 +27,7 @@ from ..domain.medical import RestrictionKind
 from ..domain.missions import Casualty, CasualtyStatus, Outcome
 from ..domain.ranks import Classification, MissionRank, Role, ShinobiRank
 from ..runtime import Runtime, start
-from ..services import assignments, auth, custody, fitness, gate, medical, missions, reports, roster
+from ..services import assignments, audit, auth, custody, fitness, gate, medical, missions, reports, roster
 
 app = typer.Typer(help="missiondesk: the mission office of a hidden village.", no_args_is_help=True,
                   add_completion=False, pretty_exceptions_enable=False)
@@ -34,6 +36,8 @@ mission_app = typer.Typer(help="The mission board.", no_args_is_help=True)
 sleep_app = typer.Typer(help="Sleep logs.", no_args_is_help=True)
 gate_app = typer.Typer(help="The gate: arrivals, departures, who is inside.", no_args_is_help=True)
 custody_app = typer.Typer(help="Custody of detainees (the ANBU and the hokage).", no_args_is_help=True)
+audit_app = typer.Typer(help="The audit log's hash chain: verify it, checkpoint it.", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
 app.add_typer(gate_app, name="gate")
 app.add_typer(custody_app, name="custody")
 app.add_typer(shinobi_app, name="shinobi")
@@ -433,6 +437,51 @@ def custody_show(detainee_id: int, database: DatabaseOpt = None, as_user: AsOpt 
     out.print(t)
     for r in d.audience_requests:
         out.print(f"audience with the {r.with_} asked {r.at:%Y-%m-%d %H:%M}: {r.status.value}")
+
+
+# -- the audit log -------------------------------------------------------------------------------------
+def _audit_key() -> bytes:
+    key = os.environ.get("MISSIONDESK_AUDIT_KEY", "")
+    if len(key) < 16:
+        raise DomainError("set MISSIONDESK_AUDIT_KEY (16 characters or more) to sign and check checkpoints",
+                          code="AUDIT_KEY_MISSING")
+    return key.encode()
+
+
+@audit_app.command("checkpoint")
+@fails_cleanly
+def audit_checkpoint(file: Path, database: DatabaseOpt = None) -> None:
+    """Write the chain's size and head hash, signed (HMAC, MISSIONDESK_AUDIT_KEY), to FILE."""
+    key = _audit_key()
+    rt = start(Settings.from_env(database), bootstrap=False)
+    cp = audit.make_checkpoint(rt.uow, key, now())
+    file.write_text(json.dumps(cp, indent=2) + "\n")
+    out.print(f"checkpoint: {cp['entries']} entries, head {cp['head_hash'][:16]}…, written to {file}")
+
+
+@audit_app.command("verify")
+@fails_cleanly
+def audit_verify(checkpoint: Annotated[Path | None, typer.Option(help="A file from `audit checkpoint`.")] = None,
+                 database: DatabaseOpt = None) -> None:
+    """Walk the hash chain; with --checkpoint, also catch a truncated or rewritten tail. Exit 1 if bad."""
+    rt = start(Settings.from_env(database), bootstrap=False)
+    if checkpoint is None:
+        chain = audit.verify(rt.uow)
+        problem = None if chain.ok else "CHAIN_BROKEN"
+    else:
+        try:
+            saved = json.loads(checkpoint.read_text())
+        except (OSError, ValueError) as e:
+            raise DomainError(f"cannot read the checkpoint: {e}", code="CHECKPOINT_INVALID") from None
+        check = audit.verify_with_checkpoint(rt.uow, saved, _audit_key())
+        chain, problem = check.chain, check.problem
+    if problem is None:
+        out.print(f"[green]ok[/]: {chain.entries} entries, the chain holds"
+                  + (" and matches the checkpoint" if checkpoint else ""))
+        return
+    where = f" at seq {chain.first_bad_seq}" if chain.first_bad_seq is not None else ""
+    err.print(f"[bold red]{problem}[/]{where}: {chain.entries} entries in the chain")
+    raise typer.Exit(1)
 
 
 def main() -> None:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -57,3 +58,45 @@ def verify(entries: Iterable[AuditEntry]) -> ChainCheck:
             continue
         prev, expected_seq = e.hash, e.seq + 1
     return ChainCheck(ok=first_bad is None, entries=n, first_bad_seq=first_bad)
+
+
+# -- checkpoints: the chain's size and head, signed, kept outside the database ---------------------
+@dataclass(frozen=True)
+class Checkpoint:
+    entries: int
+    head_hash: str
+    at: datetime
+
+    def payload(self) -> bytes:
+        return json.dumps({"entries": self.entries, "head_hash": self.head_hash,
+                           "at": self.at.isoformat(timespec="microseconds")},
+                          sort_keys=True, separators=(",", ":")).encode()
+
+
+def sign(checkpoint: Checkpoint, key: bytes) -> str:
+    return hmac.new(key, checkpoint.payload(), hashlib.sha256).hexdigest()
+
+
+def signature_ok(checkpoint: Checkpoint, signature: str, key: bytes) -> bool:
+    return hmac.compare_digest(sign(checkpoint, key), signature)
+
+
+@dataclass(frozen=True)
+class CheckpointCheck:
+    ok: bool
+    problem: str | None  # None | "TRUNCATED" | "REWRITTEN" | "CHAIN_BROKEN"
+    chain: ChainCheck
+
+
+def against_checkpoint(chain: ChainCheck, entry_at_size: AuditEntry | None, checkpoint: Checkpoint
+                       ) -> CheckpointCheck:
+    """The chain must verify, hold at least the checkpoint's entries, and agree on the head it had then."""
+    if not chain.ok:
+        return CheckpointCheck(False, "CHAIN_BROKEN", chain)
+    if checkpoint.entries == 0:
+        return CheckpointCheck(True, None, chain)
+    if chain.entries < checkpoint.entries or entry_at_size is None:
+        return CheckpointCheck(False, "TRUNCATED", chain)
+    if entry_at_size.hash != checkpoint.head_hash:
+        return CheckpointCheck(False, "REWRITTEN", chain)
+    return CheckpointCheck(True, None, chain)

@@ -50,5 +50,15 @@ class Conflict(DomainError):
     code = "CONFLICT"
 
 
+class LockedOut(DomainError):
+    """Too many attempts: come back later (429, with the seconds to wait)."""
+
+    code = "TOO_MANY_ATTEMPTS"
+
+    def __init__(self, message: str, *, retry_after: int):
+        super().__init__(message, details=[{"retry_after_seconds": retry_after}])
+        self.retry_after = retry_after
+
+
 class AssignmentRefused(DomainError):
     code = "ASSIGNMENT_REFUSED"

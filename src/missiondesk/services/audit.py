@@ -5,7 +5,16 @@ from datetime import datetime
 from typing import Any
 
 from ..domain.access import Caller
-from ..domain.audit import AuditEntry, ChainCheck, verify
+from ..domain.audit import (
+    AuditEntry,
+    ChainCheck,
+    Checkpoint,
+    CheckpointCheck,
+    against_checkpoint,
+    sign,
+    signature_ok,
+)
+from ..domain.audit import verify as _verify
 from ..domain.errors import Invalid
 from . import authz
 from .unit_of_work import Transaction, transactional
@@ -36,4 +45,39 @@ def list_entries(tx: Transaction, caller: Caller, *, actor: str | None = None, a
 @transactional(write=False)
 def verify_chain(tx: Transaction, caller: Caller) -> ChainCheck:
     authz.require(tx, caller, "readAudit")
-    return verify(tx.audit.walk())
+    return _verify(tx.audit.walk())
+
+
+@transactional(write=False)
+def verify(tx: Transaction) -> ChainCheck:
+    """The chain as the operator sees it (the CLI); the API's verify_chain checks the caller first."""
+    return _verify(tx.audit.walk())
+
+
+
+
+@transactional(write=False)
+def make_checkpoint(tx: Transaction, key: bytes, now: datetime) -> dict[str, Any]:
+    """The chain's size and head hash, signed with `key` (HMAC-SHA-256), to be kept outside the
+    database: a later verify against it catches a truncated tail, which the chain alone cannot."""
+    if not key:
+        raise Invalid("a checkpoint needs a signing key (MISSIONDESK_AUDIT_KEY)", code="AUDIT_KEY_MISSING")
+    head = tx.audit.head()
+    cp = Checkpoint(entries=head.seq if head else 0, head_hash=head.hash if head else "", at=now)
+    return {"entries": cp.entries, "head_hash": cp.head_hash, "at": cp.at.isoformat(timespec="microseconds"),
+            "signature": sign(cp, key)}
+
+
+@transactional(write=False)
+def verify_with_checkpoint(tx: Transaction, saved: dict[str, Any], key: bytes) -> CheckpointCheck:
+    try:
+        cp = Checkpoint(entries=int(saved["entries"]), head_hash=str(saved["head_hash"]),
+                        at=datetime.fromisoformat(saved["at"]))
+        signature = str(saved["signature"])
+    except (KeyError, TypeError, ValueError) as e:
+        raise Invalid(f"not a missiondesk checkpoint: {e}", code="CHECKPOINT_INVALID") from None
+    if not signature_ok(cp, signature, key):
+        raise Invalid("the checkpoint's signature does not match: wrong key or an altered file",
+                      code="CHECKPOINT_FORGED")
+    chain = _verify(tx.audit.walk())
+    return against_checkpoint(chain, tx.audit.get(cp.entries) if cp.entries else None, cp)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from ..domain.access import Caller
-from ..domain.errors import Unauthenticated
+from ..domain.errors import LockedOut, Unauthenticated
 from ..domain.ranks import Classification, Role, ShinobiRank
 from . import passwords
 from .audit import record
@@ -30,7 +30,7 @@ def bootstrap(tx: Transaction, *, username: str, name: str, password: str, now: 
     """Create the first hokage account when no account exists yet. True when created."""
     if tx.accounts.count() > 0:
         return False
-    passwords.check_strength(password)
+    passwords.check_strength(password, username)
     shinobi_id = tx.shinobi.add(name=name, rank=ShinobiRank.KAGE, clearance=Classification.TOP_SECRET,
                                 divisions=[], specialties=[], now=now)
     tx.accounts.add(username=username, password_hash=passwords.hash_password(password), roles=[Role.HOKAGE],
@@ -44,14 +44,31 @@ class LoginFailed(Unauthenticated):
     code = "INVALID_CREDENTIALS"
 
 
+LOCKOUT_FAILURES = 5
+LOCKOUT_WINDOW = timedelta(minutes=15)
+
+
 @transactional(write=True)
 def login(tx: Transaction, *, username: str, password: str, now: datetime, ttl: timedelta) -> IssuedToken:
+    """A bearer token for a right password. After LOCKOUT_FAILURES failures for one username within
+    LOCKOUT_WINDOW, every attempt is refused (429) until the window passes; the count lives in the
+    database, so it holds across app servers. Every attempt is on the audit log."""
+    recent = tx.accounts.login_failures(username, since=now - LOCKOUT_WINDOW)
+    if len(recent) >= LOCKOUT_FAILURES:
+        until = recent[-LOCKOUT_FAILURES] + LOCKOUT_WINDOW
+        record(tx, now, None, "auth.login_locked", f"account:{username}", username=username, until=until)
+        tx.commit()
+        raise LockedOut(f"too many failed sign-ins; try again after {until.isoformat()}",
+                        retry_after=max(1, int((until - now).total_seconds()) + 1))
     account = tx.accounts.by_username(username)
     ok = passwords.verify_password(account.password_hash if account else None, password)
     if account is None or not ok:
-        record(tx, now, None, "auth.login_failed", f"account:{username}", username=username)
+        tx.accounts.add_login_failure(username, now)
+        record(tx, now, None, "auth.login_failed", f"account:{username}", username=username,
+               failures_in_window=len(recent) + 1)
         tx.commit()
         raise LoginFailed("unknown username or wrong password")
+    tx.accounts.clear_login_failures(username)
     if passwords.needs_rehash(account.password_hash):
         tx.accounts.set_password_hash(account.id, passwords.hash_password(password))
     token = secrets.token_urlsafe(32)

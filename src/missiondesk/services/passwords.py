@@ -1,6 +1,10 @@
 """Password hashing: argon2id (argon2-cffi), parameters at or above OWASP's floor."""
 from __future__ import annotations
 
+import re
+from functools import cache
+from importlib import resources
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
@@ -13,9 +17,25 @@ MIN_LENGTH = 8
 _DUMMY = _hasher.hash("not-a-real-password-at-all")
 
 
-def check_strength(password: str) -> None:
+@cache
+def _common() -> frozenset[str]:
+    text = resources.files("missiondesk.data").joinpath("common-passwords.txt").read_text()
+    return frozenset(line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#"))
+
+
+def _stem(password: str) -> str:
+    return re.sub(r"[\d\W_]+$", "", password.lower())
+
+
+def check_strength(password: str, username: str | None = None) -> None:
+    """OWASP ASVS 2.1: at least 8 characters, not a common password, not the username."""
     if len(password) < MIN_LENGTH:
         raise Invalid(f"passwords need at least {MIN_LENGTH} characters", code="PASSWORD_TOO_SHORT")
+    lowered = password.lower()
+    if lowered in _common() or _stem(password) in _common() or len(set(lowered)) <= 2:
+        raise Invalid("this password is among the most common ones; choose another", code="PASSWORD_TOO_COMMON")
+    if username and len(username) >= 4 and username.lower() in lowered:
+        raise Invalid("a password may not contain the username", code="PASSWORD_CONTAINS_USERNAME")
 
 
 def hash_password(password: str) -> str:

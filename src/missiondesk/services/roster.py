@@ -48,7 +48,7 @@ def add_shinobi(tx: Transaction, caller: Caller, cmd: AddShinobi, now: datetime)
     if cmd.account is not None and cmd.account.roles:
         authz.require(tx, caller, "grantRoles", message="only the hokage gives accounts a role")
     if cmd.account is not None:
-        passwords.check_strength(cmd.account.password)
+        passwords.check_strength(cmd.account.password, cmd.account.username)
         if tx.accounts.by_username(cmd.account.username) is not None:
             raise Conflict(f"the username {cmd.account.username!r} is taken", code="USERNAME_TAKEN")
     shinobi_id = tx.shinobi.add(name=cmd.name.strip(), rank=cmd.rank, clearance=cmd.clearance,

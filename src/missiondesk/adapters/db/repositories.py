@@ -608,6 +608,14 @@ class AuditRepository(_Repo):
             q = q.where(AuditRow.at < until)
         return [_entry(r) for r in self.session.scalars(q)]
 
+    def head(self) -> AuditEntry | None:
+        row = self.session.scalar(select(AuditRow).order_by(AuditRow.seq.desc()).limit(1))
+        return _entry(row) if row else None
+
+    def get(self, seq: int) -> AuditEntry | None:
+        row = self.session.get(AuditRow, seq)
+        return _entry(row) if row else None
+
     def walk(self, batch: int = 5000) -> Iterator[AuditEntry]:
         after = 0
         while True:

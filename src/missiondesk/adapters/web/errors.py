@@ -17,6 +17,7 @@ from ...domain.errors import (
     Forbidden,
     Gone,
     Invalid,
+    LockedOut,
     NotFound,
     Unauthenticated,
 )
@@ -31,6 +32,7 @@ STATUS: dict[type[DomainError], int] = {
     Invalid: 422,
     Conflict: 409,
     AssignmentRefused: 409,
+    LockedOut: 429,
 }
 
 HTTP_CODES = {401: "UNAUTHENTICATED", 403: "FORBIDDEN", 404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED",
@@ -56,6 +58,8 @@ def install(app: FastAPI) -> None:
     def _domain(_request: Request, exc: DomainError) -> JSONResponse:
         status = status_for(exc)
         headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+        if isinstance(exc, LockedOut):
+            headers = {"Retry-After": str(exc.retry_after)}
         return envelope(status, exc.code, exc.message, exc.details, headers)
 
     @app.exception_handler(RequestValidationError)
