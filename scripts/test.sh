@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Install missiondesk with its test tools into .venv, then run the whole suite:
-# ruff, the unit/integration/e2e tests, and the shared acceptance files of resolved issues.
+# ruff, bandit, the unit/integration/e2e tests, and the shared acceptance files of resolved issues.
 # PostgreSQL legs run when MISSIONDESK_TEST_POSTGRES / MISSIONDESK_ACCEPTANCE_POSTGRES are set
 # (.ci/run sets both); without them those tests skip with a reason.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python3}
-ACCEPTANCE=(test_duty.py test_custody.py)
+ACCEPTANCE=(test_duty.py test_custody.py test_secrecy.py)
 
 "$PYTHON" -m venv .venv
 .venv/bin/python -m pip install --quiet --upgrade pip
@@ -14,6 +14,7 @@ ACCEPTANCE=(test_duty.py test_custody.py)
 export PATH="$PWD/.venv/bin:$PATH"   # the acceptance harness starts `missiondesk`
 
 ruff check src tests bench
+bandit --quiet --recursive src --severity-level high   # no high-severity finding
 pytest -q tests
 shared=../shared/acceptance
 env -u MISSIONDESK_ACCEPTANCE_POSTGRES pytest -q -p no:cacheprovider "${ACCEPTANCE[@]/#/$shared/}"

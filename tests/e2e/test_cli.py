@@ -96,3 +96,23 @@ def test_the_gate_clerk_and_the_anbu_on_duty(cli):
     assert "CUSTODY_TIME_BEFORE_LAST_LINK" in r.stderr
     cli("custody", "release", "1", "--transferred-out", "--at", "2026-03-20T00:00:00Z")
     assert "transferred_out" in cli("custody", "show", "1").output
+
+
+def test_audit_checkpoint_catches_a_truncated_tail(cli, tmp_path, monkeypatch):
+    import sqlite3
+
+    cli("shinobi", "add", "Yamato", "jonin")
+    cli("shinobi", "add", "Sai", "jonin")
+    r = cli("audit", "checkpoint", str(tmp_path / "cp.json"), code=1)
+    assert "AUDIT_KEY_MISSING" in r.stderr
+    monkeypatch.setenv("MISSIONDESK_AUDIT_KEY", "a-key-kept-off-the-database")
+    cli("audit", "checkpoint", str(tmp_path / "cp.json"))
+    assert "matches the checkpoint" in cli("audit", "verify", "--checkpoint", str(tmp_path / "cp.json")).output
+    with sqlite3.connect(tmp_path / "cli.db") as db:
+        db.execute("DELETE FROM audit_entry WHERE seq = (SELECT max(seq) FROM audit_entry)")
+    assert "the chain holds" in cli("audit", "verify").output
+    r = cli("audit", "verify", "--checkpoint", str(tmp_path / "cp.json"), code=1)
+    assert "TRUNCATED" in r.stderr
+    monkeypatch.setenv("MISSIONDESK_AUDIT_KEY", "another-key-entirely-here")
+    r = cli("audit", "verify", "--checkpoint", str(tmp_path / "cp.json"), code=1)
+    assert "CHECKPOINT_FORGED" in r.stderr

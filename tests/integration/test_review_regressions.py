@@ -87,7 +87,8 @@ def test_a_mission_may_be_aborted_before_it_departs(api: Api):
            json={"shinobi_ids": [s], "departs_at": "2026-03-20T06:00:00Z"})
     api.err("hokage", "POST", f"/missions/{m}/report", 422, "REPORT_BEFORE_DEPARTURE",
             json={"outcome": "success", "at": "2026-03-14T06:00:00Z"})
-    r = api.ok("hokage", "POST", f"/missions/{m}/report", 201, json={"outcome": "aborted", "at": "2026-03-14T06:00:00Z"})
+    r = api.ok("hokage", "POST", f"/missions/{m}/report", 201,
+               json={"outcome": "aborted", "at": "2026-03-14T06:00:00Z"})
     assert r["mission_status"] == "cancelled"
     assert api.ok("hokage", "GET", f"/shinobi/{s}")["status"] == "active"
 
