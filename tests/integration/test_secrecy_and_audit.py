@@ -99,15 +99,23 @@ def check(runtime):
     return audit.verify(runtime.uow)
 
 
+EDITS = {"actor": "'mallory'", "action": "'brief.read'", "target": "'mission:1'", "details": "'{\"i\": -1}'",
+         "prev_hash": "'" + "0" * 64 + "'", "hash": "'" + "f" * 64 + "'",
+         "at": "at + interval '1 second'"}
+
+
 @pytest.mark.parametrize("tamper,first_bad", [
-    ("UPDATE audit_entry SET actor = 'mallory' WHERE seq = 500", 500),
+    *[(f"UPDATE audit_entry SET {col} = {value} WHERE seq = 500", 500) for col, value in EDITS.items()],
     ("UPDATE audit_entry SET details = '{\"i\": -1}' WHERE seq = 2", 2),
     ("UPDATE audit_entry SET target = 'mission:1' WHERE seq = 1000", 1000),
     ("DELETE FROM audit_entry WHERE seq = 700", 700),
-])
+    ("DELETE FROM audit_entry WHERE seq = 1", 1),
+], ids=lambda x: x if isinstance(x, int) else x.split(" WHERE")[0].replace("UPDATE audit_entry ", ""))
 def test_tampering_is_caught_at_the_first_bad_seq(runtime, tamper, first_bad):
     tamperable_chain(runtime)
     assert check(runtime).ok
+    if runtime.engine.dialect.name == "sqlite":
+        tamper = tamper.replace("at + interval '1 second'", "strftime('%Y-%m-%d %H:%M:%f', at, '+1 second')")
     with runtime.engine.begin() as conn:
         conn.execute(text(tamper))
     result = check(runtime)

@@ -24,7 +24,7 @@ def mission_facts(m: Mission) -> MissionFacts:
 def gather_facts(tx: Transaction, shinobi_ids: Sequence[int], departs_at: datetime) -> list[ShinobiFacts]:
     """Everything the rules need about these shinobi, read in a handful of queries.
     Raises NotFound for the first unknown id."""
-    people = tx.shinobi.get_many(shinobi_ids)
+    people = tx.shinobi.get_many(shinobi_ids, links=False)
     for sid in shinobi_ids:
         if sid not in people:
             raise NotFound("shinobi", sid)

@@ -68,12 +68,13 @@ class ShinobiRepository(_Repo):
         found = self.get_many([shinobi_id])
         return found.get(shinobi_id)
 
-    def get_many(self, ids: Iterable[int]) -> dict[int, Shinobi]:
+    def get_many(self, ids: Iterable[int], *, links: bool = True) -> dict[int, Shinobi]:
+        """By id; `links=False` skips partners and usernames (the fitness rules need neither)."""
         ids = list(set(ids))
         if not ids:
             return {}
         rows = self.session.scalars(select(ShinobiRow).where(ShinobiRow.id.in_(ids))).all()
-        return self._convert(rows)
+        return self._convert(rows, links=links)
 
     def list(self, *, status: ShinobiStatus | None = None, rank: ShinobiRank | None = None) -> list[Shinobi]:
         q = select(ShinobiRow).order_by(ShinobiRow.id)
@@ -83,12 +84,12 @@ class ShinobiRepository(_Repo):
             q = q.where(ShinobiRow.rank == rank.value)
         return list(self._convert(self.session.scalars(q).all()).values())
 
-    def _convert(self, rows: Iterable[ShinobiRow]) -> dict[int, Shinobi]:
+    def _convert(self, rows: Iterable[ShinobiRow], *, links: bool = True) -> dict[int, Shinobi]:
         rows = list(rows)
         ids = [r.id for r in rows]
         partners: dict[int, list[int]] = defaultdict(list)
         usernames: dict[int, str] = {}
-        if ids:
+        if ids and links:
             for p in self.session.execute(select(PartnerRow.shinobi_id, PartnerRow.partner_id)
                                           .where(PartnerRow.shinobi_id.in_(ids))
                                           .order_by(PartnerRow.partner_id)):
