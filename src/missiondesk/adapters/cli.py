@@ -145,7 +145,8 @@ def demo(host: str = "127.0.0.1", port: int = 8000,
     logins = seed_demo(settings)
 
     def banner(address: str) -> None:
-        out.print(f"[bold]missiondesk demo[/] on [link={address}]{address}[/]  (database {settings.database_url})")
+        out.print(f"[bold]missiondesk demo[/]: open [link={address}/board]{address}/board[/]  "
+                  f"(database {settings.database_url})")
         t = Table(title="Logins (same password for all)")
         t.add_column("username")
         t.add_column("who")

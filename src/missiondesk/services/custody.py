@@ -24,6 +24,11 @@ def is_custody_keeper(tx: Transaction, caller: Caller) -> bool:
     return authz.allowed(tx, caller, "viewCustody", authz.VILLAGE)
 
 
+@transactional(write=False)
+def is_custody_keeper_of(tx: Transaction, caller: Caller) -> bool:
+    return is_custody_keeper(tx, caller)
+
+
 def _resource(d: Detainee) -> authz.Resource:
     return authz.Resource("Detainee", str(d.id), {"custodians": list(d.custodian_ids)})
 

@@ -2,13 +2,18 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from ..domain.access import Caller
 from ..domain.errors import NotFound
+from ..domain.fatigue import FatigueEstimate, estimate_roster, predict_series
 from ..domain.fitness import FitnessPolicy, MissionFacts, ShinobiFacts, Verdict, assess
-from ..domain.gate import last_direction
+from ..domain.gate import Direction, last_direction
+from ..domain.medical import RestrictionKind
 from ..domain.missions import Mission
+from ..domain.ranks import ShinobiStatus
+from ..domain.roster import Shinobi
 from . import authz
 from .missions import visible_mission
 from .unit_of_work import Transaction, transactional
@@ -52,3 +57,54 @@ def check_fitness(tx: Transaction, caller: Caller, shinobi_id: int, *, mission_i
     mission = mission_facts(visible_mission(tx, caller, mission_id)) if mission_id is not None else None
     (facts,) = gather_facts(tx, [shinobi_id], at)
     return assess(facts, mission, at, policy)
+
+
+# -- the roster's duty badges ------------------------------------------------------------------------
+BADGES = ("fallen", "on_mission", "away", "resting", "on_hold", "unfit", "caution", "fit", "unknown")
+
+
+@dataclass(frozen=True)
+class Duty:
+    shinobi: Shinobi
+    badge: str
+    fatigue: FatigueEstimate
+
+
+@transactional(write=False)
+def roster_duty(tx: Transaction, caller: Caller, *, at: datetime, policy: FitnessPolicy) -> list[Duty]:
+    """Every shinobi with one duty badge at `at`, the first that applies: fallen, on mission, away
+    (out of the gate), resting (a rest order), on hold (welfare), then the fatigue level. The fatigue
+    of the whole roster is computed at once (vectorised)."""
+    people = tx.shinobi.list()
+    ids = [s.id for s in people]
+    busy = tx.assignments.on_active_assignment(ids)
+    gate = tx.gate.events_for(ids)
+    restrictions = tx.medical.restrictions_for(ids)
+    holds = tx.medical.holds_for(ids)
+    sleep = tx.shinobi.sleep_many(ids, ending_after=at - HISTORY)
+    estimates = estimate_roster([sleep[i] for i in ids], at, policy.tz) if ids else []
+    out = []
+    for s, f in zip(people, estimates, strict=True):
+        if s.status in (ShinobiStatus.KIA, ShinobiStatus.MIA):
+            badge = "fallen"
+        elif s.id in busy or s.status is ShinobiStatus.ON_MISSION:
+            badge = "on_mission"
+        elif last_direction(gate[s.id], at) is Direction.OUT:
+            badge = "away"
+        elif any(r.kind is RestrictionKind.REST and r.covers(at) for r in restrictions[s.id]):
+            badge = "resting"
+        elif any(h.covers(at) for h in holds[s.id]):
+            badge = "on_hold"
+        else:
+            badge = f.level
+        out.append(Duty(s, badge, f))
+    return out
+
+
+@transactional(write=False)
+def forecast(tx: Transaction, caller: Caller, shinobi_id: int, *, start: datetime, hours: int, step_minutes: int,
+             policy: FitnessPolicy) -> list[tuple[datetime, FatigueEstimate]]:
+    """Predicted KSS and effectiveness from `start` on, with no more sleep than is logged."""
+    authz.require(tx, caller, "checkFitness", authz.shinobi_resource(shinobi_id))
+    episodes = tx.shinobi.sleep(shinobi_id, ending_after=start - HISTORY)
+    return predict_series(episodes, start, hours, step_minutes, policy.tz)

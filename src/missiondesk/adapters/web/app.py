@@ -1,14 +1,18 @@
 """The FastAPI application: the API under /api/v1, over the same services as the CLI."""
 from __future__ import annotations
 
+from pathlib import Path
+
 from fastapi import APIRouter, FastAPI
+from fastapi.staticfiles import StaticFiles
 
 from ...config import Settings
 from ...domain.fitness import FitnessPolicy
 from ...services.unit_of_work import UnitOfWork
-from . import errors
+from . import errors, pages
 from .deps import Container
 from .routes import audit, auth, briefs, custody, medical, missions, people, shinobi
+from .security import SecurityHeaders
 
 
 def create_app(uow: UnitOfWork, settings: Settings, policy: FitnessPolicy) -> FastAPI:
@@ -16,6 +20,10 @@ def create_app(uow: UnitOfWork, settings: Settings, policy: FitnessPolicy) -> Fa
                   description="The mission office of a hidden village: roster, board, fitness-gated assignment.")
     app.state.container = Container(uow=uow, settings=settings, policy=policy)
     errors.install(app)
+    pages.install(app)
+    app.add_middleware(SecurityHeaders)
+    app.mount("/static", StaticFiles(directory=str(Path(pages.__file__).parent / "static")), name="static")
+    app.include_router(pages.router)
     api = APIRouter(prefix="/api/v1")
 
     @api.get("/health", tags=["health"])

@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import DataError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -55,8 +55,11 @@ def envelope(status: int, code: str, message: str, details: list[Any] | None = N
 
 def install(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
-    def _domain(_request: Request, exc: DomainError) -> JSONResponse:
+    def _domain(request: Request, exc: DomainError) -> Response:
         status = status_for(exc)
+        page_error = getattr(request.app.state, "page_error", None)
+        if page_error is not None and not request.url.path.startswith("/api/"):
+            return page_error(request, exc)
         headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
         if isinstance(exc, LockedOut):
             headers = {"Retry-After": str(exc.retry_after)}

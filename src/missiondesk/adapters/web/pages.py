@@ -1,0 +1,387 @@
+"""The web page: server-rendered with Jinja2 (htmx for the team form), over the same services."""
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from ...domain.access import Caller
+from ...domain.errors import AssignmentRefused, DomainError, Forbidden, Gone, LockedOut, NotFound, Unauthenticated
+from ...domain.fitness import OVERRIDABLE, Code
+from ...domain.ranks import REWARD_BANDS, MissionStatus, Role
+from ...services import (
+    assignments,
+    audit,
+    auth,
+    authz,
+    briefs,
+    custody,
+    fitness,
+    gate,
+    medical,
+    missions,
+    reports,
+    roster,
+)
+from . import charts
+from .deps import Container, clock, container
+from .errors import status_for
+from .security import LOGIN_CSRF_COOKIE, SESSION_COOKIE, csrf_for, csrf_ok, new_login_csrf, set_cookie
+
+HERE = Path(__file__).parent
+templates = Jinja2Templates(directory=str(HERE / "templates"))
+router = APIRouter(include_in_schema=False)
+STALE_AFTER = timedelta(days=30)
+
+# Words a clerk understands, beside each code.
+CODE_WORDS = {
+    Code.RANK_TOO_LOW: "Rank too low for this mission",
+    Code.NOT_AVAILABLE: "Not available (fallen, missing, detained or retired)",
+    Code.ALREADY_ASSIGNED: "Already on another mission",
+    Code.NOT_IN_VILLAGE: "Not in the village at departure",
+    Code.CLEARANCE_INSUFFICIENT: "Not cleared for this mission",
+    Code.MEDICAL_REST: "Ordered to rest by a medic",
+    Code.MEDICAL_RESTRICTION: "On light duty",
+    Code.FATIGUE_UNFIT: "Too tired to depart",
+    Code.WELFARE_HOLD: "On a welfare hold",
+    Code.TEAM_TOO_SMALL: "Team too small",
+    Code.MISSION_NOT_OPEN: "Mission not open",
+}
+BADGE_WORDS = {"fallen": "Fallen", "on_mission": "On mission", "away": "Away", "resting": "Resting",
+               "on_hold": "On hold", "unfit": "Unfit", "caution": "Caution", "fit": "Fit", "unknown": "Unknown"}
+
+
+class SignInRequired(Exception):
+    def __init__(self, next_url: str):
+        self.next_url = next_url
+
+
+class PageContext:
+    """The signed-in user of a page, their session token and the clock."""
+
+    def __init__(self, caller: Caller, token: str, c: Container, now: datetime):
+        self.caller, self.token, self.c, self.now = caller, token, c, now
+
+    @property
+    def uow(self):
+        return self.c.uow
+
+
+def page_user(request: Request, c: Annotated[Container, Depends(container)],
+              now: Annotated[datetime, Depends(clock)]) -> PageContext:
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        raise SignInRequired(str(request.url.path))
+    try:
+        caller = auth.authenticate(c.uow, token, now)
+    except Unauthenticated:
+        raise SignInRequired(str(request.url.path)) from None
+    return PageContext(caller, token, c, now)
+
+
+Page = Annotated[PageContext, Depends(page_user)]
+
+
+def csrf_checked(request: Request, ctx: Page, csrf: Annotated[str, Form()] = "") -> PageContext:
+    if not csrf_ok(ctx.token, csrf):
+        raise Forbidden("the form's security token is missing or stale; reload the page and try again",
+                        code="CSRF_FAILED")
+    return ctx
+
+
+Posted = Annotated[PageContext, Depends(csrf_checked)]
+
+
+def render(request: Request, ctx: PageContext | None, name: str, http_status: int = 200, **values: Any
+           ) -> HTMLResponse:
+    common: dict[str, Any] = {"me": None, "csrf": "", "alert_count": 0, "now": datetime.now(UTC)}
+    if ctx is not None:
+        common.update(me=ctx.caller, csrf=csrf_for(ctx.token), now=ctx.now,
+                      alert_count=len(reports.list_alerts(ctx.uow, ctx.caller, unread_only=True)),
+                      is_hokage=Role.HOKAGE in ctx.caller.roles,
+                      keeper=custody.is_custody_keeper_of(ctx.uow, ctx.caller))
+    return templates.TemplateResponse(request, name, {**common, **values}, status_code=http_status)
+
+
+def see_other(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+def parse_local(value: str, ctx: PageContext) -> datetime:
+    """A datetime-local field (no offset) is read in the village's time zone."""
+    try:
+        t = datetime.fromisoformat(value)
+    except ValueError:
+        raise DomainError(f"not a date and time: {value!r}", code="VALIDATION_ERROR") from None
+    return t.replace(tzinfo=ctx.c.settings.village_tz) if t.tzinfo is None else t
+
+
+# -- signing in and out -------------------------------------------------------------------------------
+@router.get("/login")
+def login_form(request: Request, next: str = "/board") -> HTMLResponse:  # noqa: A002 - the query's name
+    token = new_login_csrf()
+    response = render(request, None, "login.html", next=_safe_next(next), login_csrf=token, error=None)
+    set_cookie(request, response, LOGIN_CSRF_COOKIE, token, max_age=3600)
+    return response
+
+
+def _safe_next(url: str) -> str:
+    return url if url.startswith("/") and not url.startswith("//") else "/board"
+
+
+@router.post("/login")
+def login(request: Request, c: Annotated[Container, Depends(container)], now: Annotated[datetime, Depends(clock)],
+          username: Annotated[str, Form()] = "", password: Annotated[str, Form()] = "",
+          csrf: Annotated[str, Form()] = "", next: Annotated[str, Form()] = "/board") -> Response:  # noqa: A002
+    expected = request.cookies.get(LOGIN_CSRF_COOKIE)
+    if not expected or not csrf or expected != csrf:
+        return render(request, None, "login.html", http_status=403, next=_safe_next(next), login_csrf=expected or "",
+                      error="The sign-in form expired. Please try again.")
+    try:
+        issued = auth.login(c.uow, username=username, password=password, now=now, ttl=c.settings.token_ttl)
+    except (Unauthenticated, LockedOut) as e:
+        status = 429 if isinstance(e, LockedOut) else 401
+        return render(request, None, "login.html", http_status=status, next=_safe_next(next), login_csrf=expected,
+                      error=e.message)
+    response = see_other(_safe_next(next))
+    set_cookie(request, response, SESSION_COOKIE, issued.access_token,
+               max_age=int(c.settings.token_ttl.total_seconds()))
+    response.delete_cookie(LOGIN_CSRF_COOKIE, path="/")
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request, ctx: Posted) -> Response:
+    auth.logout(ctx.uow, ctx.caller, ctx.token, ctx.now)
+    response = see_other("/login")
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+# -- the board ----------------------------------------------------------------------------------------
+@router.get("/")
+def home() -> Response:
+    return see_other("/board")
+
+
+SORTS = {"rank": lambda m: ("SABCD".index(m.rank.value), m.posted_at),
+         "age": lambda m: m.posted_at, "reward": lambda m: -m.reward_ryo, "title": lambda m: m.title.lower()}
+
+
+@router.get("/board")
+def board(request: Request, ctx: Page, rank: str = "", status: str = "", sort: str = "rank") -> HTMLResponse:
+    views = missions.list_missions(ctx.uow, ctx.caller)
+    rows = []
+    for v in views:
+        m = v.mission
+        if rank and m.rank.value != rank or status and m.status.value != status:
+            continue
+        age = ctx.now - m.posted_at
+        rows.append({"m": m, "team": v.assignment, "age_days": max(0, age.days),
+                     "stale": m.status is MissionStatus.OPEN and age > STALE_AFTER,
+                     "can": _mission_actions(ctx, m)})
+    rows.sort(key=lambda r: SORTS.get(sort, SORTS["rank"])(r["m"]))
+    return render(request, ctx, "board.html", rows=rows, rank=rank, status=status, sort=sort,
+                  statuses=[s.value for s in MissionStatus])
+
+
+def _mission_actions(ctx: PageContext, m) -> list[str]:
+    can = []
+    res = authz.mission_resource(m.id, m.classification)
+    if m.status is MissionStatus.OPEN:
+        can.append("send a team" if authz.decide(ctx.caller, "assignTeam", res, {"in_team": True}).allowed else "")
+    if m.status is MissionStatus.PENDING_AUTHORIZATION and authz.decide(ctx.caller, "authorizeMission", res).allowed:
+        can.append("authorise")
+    if m.status is MissionStatus.ASSIGNED and authz.decide(ctx.caller, "reportMission", res, {"in_team": True}).allowed:
+        can.append("report")
+    return [c for c in can if c]
+
+
+# -- a mission ----------------------------------------------------------------------------------------
+def _mission_page(request: Request, ctx: PageContext, mission_id: int, http_status: int = 200,
+                  **extra: Any) -> HTMLResponse:
+    v = missions.get_mission(ctx.uow, ctx.caller, mission_id)
+    m = v.mission
+    people = [s for s in roster.list_shinobi(ctx.uow, ctx.caller) if s.status.value in ("active", "on_mission")]
+    res = authz.mission_resource(m.id, m.classification)
+    low, high = REWARD_BANDS[m.rank]
+    default_departure = (ctx.now + timedelta(hours=1)).astimezone(ctx.c.settings.village_tz)
+    return render(request, ctx, "mission.html", http_status=http_status, m=m, team=v.assignment, people=people,
+                  names={s.id: s.name for s in roster.list_shinobi(ctx.uow, ctx.caller)},
+                  age_days=max(0, (ctx.now - m.posted_at).days),
+                  stale=m.status is MissionStatus.OPEN and ctx.now - m.posted_at > STALE_AFTER,
+                  band=(low, high), may_brief=authz.decide(ctx.caller, "readBrief",
+                                                           authz.brief_resource(m.id, m.classification, False)).allowed,
+                  may_authorize=authz.decide(ctx.caller, "authorizeMission", res).allowed,
+                  may_override=authz.decide(ctx.caller, "override", authz.VILLAGE).allowed,
+                  departure=default_departure.strftime("%Y-%m-%dT%H:%M"),
+                  code_words=CODE_WORDS, overridable={c.value for c in OVERRIDABLE}, **extra)
+
+
+@router.get("/missions/{mission_id}")
+def mission_page(request: Request, ctx: Page, mission_id: int) -> HTMLResponse:
+    return _mission_page(request, ctx, mission_id)
+
+
+@router.post("/missions/{mission_id}/team")
+def send_team(request: Request, ctx: Posted, mission_id: int,
+              shinobi_ids: Annotated[list[int], Form()] = None, departs_at: Annotated[str, Form()] = "",
+              justification: Annotated[str, Form()] = "") -> HTMLResponse:
+    chosen = list(shinobi_ids or [])
+    cmd = assignments.AssignTeam(shinobi_ids=tuple(chosen),
+                                 departs_at=parse_local(departs_at, ctx) if departs_at else None,
+                                 override_justification=justification if justification.strip() else None)
+    partial = request.headers.get("HX-Request") == "true"
+    try:
+        a = assignments.assign_team(ctx.uow, ctx.caller, mission_id, cmd, ctx.now, ctx.c.policy)
+        result = {"ok": True, "assignment": a}
+    except AssignmentRefused as e:
+        result = {"ok": False, "refused": e.details, "message": e.message}
+    except DomainError as e:
+        if isinstance(e, NotFound):
+            raise
+        result = {"ok": False, "error": e}
+    names = {s.id: s.name for s in roster.list_shinobi(ctx.uow, ctx.caller)}
+    if partial:
+        return render(request, ctx, "_team_result.html", result=result, names=names, code_words=CODE_WORDS,
+                      overridable={c.value for c in OVERRIDABLE}, m_id=mission_id)
+    return _mission_page(request, ctx, mission_id, http_status=200 if result["ok"] else 409, result=result,
+                         chosen=chosen)
+
+
+@router.post("/missions/{mission_id}/authorize")
+def authorize(request: Request, ctx: Posted, mission_id: int) -> Response:
+    missions.authorize_mission(ctx.uow, ctx.caller, mission_id, ctx.now)
+    return see_other(f"/missions/{mission_id}")
+
+
+@router.post("/missions/{mission_id}/brief")
+def read_brief(request: Request, ctx: Posted, mission_id: int) -> HTMLResponse:
+    """Reading is a POST: it leaves a mark (the audit entry), and a link prefetch must not read it."""
+    try:
+        brief = briefs.read_brief(ctx.uow, ctx.caller, mission_id, ctx.now)
+        return _mission_page(request, ctx, mission_id, brief=brief)
+    except Gone as e:
+        return _mission_page(request, ctx, mission_id, http_status=410, brief_gone=e.details[0] if e.details else {})
+    except NotFound as e:
+        if e.details and e.details[0].get("kind") == "brief":
+            return _mission_page(request, ctx, mission_id, http_status=404, brief_missing=True)
+        raise
+
+
+# -- the roster and a shinobi ---------------------------------------------------------------------------
+@router.get("/roster")
+def roster_page(request: Request, ctx: Page, badge: str = "", q: str = "") -> HTMLResponse:
+    duty = fitness.roster_duty(ctx.uow, ctx.caller, at=ctx.now, policy=ctx.c.policy)
+    counts: dict[str, int] = {}
+    for d in duty:
+        counts[d.badge] = counts.get(d.badge, 0) + 1
+    rows = [d for d in duty if (not badge or d.badge == badge) and (not q or q.lower() in d.shinobi.name.lower())]
+    return render(request, ctx, "roster.html", rows=rows, badge=badge, q=q, counts=counts, badges=BADGE_WORDS)
+
+
+@router.get("/shinobi/{shinobi_id}")
+def shinobi_page(request: Request, ctx: Page, shinobi_id: int) -> HTMLResponse:
+    return _shinobi_page(request, ctx, shinobi_id)
+
+
+def _shinobi_page(request: Request, ctx: PageContext, shinobi_id: int, http_status: int = 200,
+                  error: str | None = None) -> HTMLResponse:
+    s = roster.get_shinobi(ctx.uow, ctx.caller, shinobi_id)
+    names = {p.id: p.name for p in roster.list_shinobi(ctx.uow, ctx.caller)}
+    me = authz.shinobi_resource(shinobi_id)
+    record = sleep = chart = None
+    if authz.decide(ctx.caller, "readMedical", me).allowed:
+        record = medical.medical_record(ctx.uow, ctx.caller, shinobi_id)
+    if authz.decide(ctx.caller, "readSleep", me).allowed:
+        sleep = medical.list_sleep(ctx.uow, ctx.caller, shinobi_id)[-14:]
+    if authz.decide(ctx.caller, "checkFitness", me).allowed:
+        series = fitness.forecast(ctx.uow, ctx.caller, shinobi_id, start=ctx.now, hours=48, step_minutes=30,
+                                  policy=ctx.c.policy)
+        chart = charts.fatigue_chart(series, ctx.c.policy.fatigue)
+    return render(request, ctx, "shinobi.html", http_status=http_status, s=s, names=names, record=record, sleep=sleep,
+                  chart=chart, may_log_sleep=authz.decide(ctx.caller, "logSleep", me).allowed, error=error)
+
+
+@router.post("/shinobi/{shinobi_id}/sleep")
+def add_sleep(request: Request, ctx: Posted, shinobi_id: int, start: Annotated[str, Form()] = "",
+              end: Annotated[str, Form()] = "") -> Response:
+    try:
+        medical.log_sleep(ctx.uow, ctx.caller, shinobi_id, parse_local(start, ctx), parse_local(end, ctx), ctx.now)
+    except DomainError as e:
+        if isinstance(e, NotFound | Forbidden):
+            raise
+        return _shinobi_page(request, ctx, shinobi_id, http_status=status_for(e), error=f"{e.message} ({e.code})")
+    return see_other(f"/shinobi/{shinobi_id}#sleep")
+
+
+# -- alerts, the gate, the memorial, the audit log, the desk -----------------------------------------------
+@router.get("/alerts")
+def alerts_page(request: Request, ctx: Page) -> HTMLResponse:
+    return render(request, ctx, "alerts.html", alerts=reports.list_alerts(ctx.uow, ctx.caller),
+                  names={s.id: s.name for s in roster.list_shinobi(ctx.uow, ctx.caller)})
+
+
+@router.post("/alerts/{alert_id}/read")
+def alert_read(ctx: Posted, alert_id: int) -> Response:
+    reports.mark_alert_read(ctx.uow, ctx.caller, alert_id, ctx.now)
+    return see_other("/alerts")
+
+
+@router.get("/gate")
+def gate_page(request: Request, ctx: Page) -> HTMLResponse:
+    inside = gate.present(ctx.uow, ctx.caller, ctx.now)
+    detainees = custody.list_detainees(ctx.uow, ctx.caller)
+    today = ctx.now.astimezone(ctx.c.settings.village_tz).date()
+    log = gate.gate_log(ctx.uow, ctx.caller, day=today, tz=ctx.c.settings.village_tz)
+    names = {s.id: s.name for s in roster.list_shinobi(ctx.uow, ctx.caller)}
+    return render(request, ctx, "gate.html", inside=inside, detainees=detainees, log=log, names=names,
+                  detainee_names={d.id: d.name for d in detainees})
+
+
+@router.get("/memorial")
+def memorial_page(request: Request, ctx: Page) -> HTMLResponse:
+    return render(request, ctx, "memorial.html", entries=reports.memorial(ctx.uow, ctx.caller))
+
+
+@router.get("/audit")
+def audit_page(request: Request, ctx: Page, action: str = "", actor: str = "") -> HTMLResponse:
+    entries = audit.list_entries(ctx.uow, ctx.caller, action=action or None, actor=actor or None)
+    check = audit.verify_chain(ctx.uow, ctx.caller)
+    return render(request, ctx, "audit.html", entries=list(reversed(entries))[:300], check=check, action=action,
+                  actor=actor)
+
+
+@router.get("/desk")
+def desk_page(request: Request, ctx: Page) -> HTMLResponse:
+    if not authz.decide(ctx.caller, "readAudit", authz.VILLAGE).allowed:
+        raise Forbidden("the desk is the hokage's")
+    views = missions.list_missions(ctx.uow, ctx.caller)
+    pending = [v.mission for v in views if v.mission.status is MissionStatus.PENDING_AUTHORIZATION]
+    stale = [v.mission for v in views if v.mission.status is MissionStatus.OPEN
+             and ctx.now - v.mission.posted_at > STALE_AFTER]
+    duty = fitness.roster_duty(ctx.uow, ctx.caller, at=ctx.now, policy=ctx.c.policy)
+    concern = [d for d in duty if d.badge in ("unfit", "caution", "resting", "on_hold")]
+    audiences = [(d, r) for d in custody.list_detainees(ctx.uow, ctx.caller) for r in d.audience_requests
+                 if r.status.value == "open"]
+    return render(request, ctx, "desk.html", pending=pending, stale=stale, concern=concern, audiences=audiences,
+                  badges=BADGE_WORDS)
+
+
+# -- errors on pages --------------------------------------------------------------------------------------
+def install(app) -> None:
+    @app.exception_handler(SignInRequired)
+    def _sign_in(_request: Request, exc: SignInRequired) -> Response:
+        return see_other(f"/login?next={quote(exc.next_url)}")
+
+    def page_error(request: Request, exc: DomainError) -> HTMLResponse:
+        status = status_for(exc)
+        titles = {403: "Not allowed", 404: "Not found", 410: "Gone", 409: "Refused", 422: "Check the form"}
+        return render(request, None, "error.html", http_status=status, title=titles.get(status, "Error"), error=exc)
+
+    app.state.page_error = page_error
