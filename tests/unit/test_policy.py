@@ -24,7 +24,7 @@ ACTIONS = [
     "logSleep", "readSleep", "checkFitness", "recordMedication", "readMedical", "restrictDuty",
     "liftRestriction", "placeHold", "liftHold", "recordInjury", "recordTreatment", "writeMedicalNote",
     "fileRestriction", "readAudit", "logGate", "viewCustody", "takeCustody", "requestAudience", "handOver",
-    "decideAudience",
+    "decideAudience", "recommendTeam", "planBoard", "refitRisk",
 ]
 
 
@@ -45,6 +45,7 @@ def intent(action: str, roles: frozenset[Role], clearance: int, anbu: bool, *, l
         "grantClearance": clerk and clearance >= level,
         "authorizeMission": council,
         "assignTeam": clerk or in_team, "reportMission": clerk or in_team,
+        "recommendTeam": clerk, "planBoard": clerk,
         "logSleep": own or medic, "recordMedication": own or medic, "readMedical": own or medic,
         "readSleep": own or medic or clerk, "checkFitness": own or medic or clerk,
         "restrictDuty": medic, "liftRestriction": medic, "placeHold": medic, "liftHold": medic,
@@ -52,7 +53,7 @@ def intent(action: str, roles: frozenset[Role], clearance: int, anbu: bool, *, l
         "logGate": clerk or anbu,
         "viewCustody": anbu, "takeCustody": anbu, "requestAudience": anbu,
         "handOver": custodian,
-    }.get(action, False)  # grantRoles, override, fileRestriction, readAudit, decideAudience: hokage only
+    }.get(action, False)  # grantRoles, override, fileRestriction, readAudit, decideAudience, refitRisk: hokage
 
 
 def caller(roles, clearance: int, anbu: bool) -> Caller:
@@ -90,7 +91,7 @@ def test_every_combination_agrees_with_the_intent():
                     disagreements.append((action, sorted(roles), clearance, anbu, lvl, d, o, in_team, c))
     assert not disagreements, disagreements[:5]
     # 16 role sets × 4 clearances × 2 (ANBU) × 33 actions × 2 (in team) × 4 levels × 2 × 2 × 2
-    assert checked == 16 * 4 * 2 * len(ACTIONS) * 2 * 4 * 2 * 2 * 2 == 270_336
+    assert checked == 16 * 4 * 2 * len(ACTIONS) * 2 * 4 * 2 * 2 * 2 == 294_912
 
 
 def test_only_the_hokage_grants_are_marked_hokage_only():

@@ -16,6 +16,7 @@ from .ranks import (
     MissionRank,
     MissionStatus,
 )
+from .risk import Threat
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,8 @@ class Mission:
     posted_at: datetime
     description: str | None = None
     authorized_by: tuple[str, ...] = ()
+    threat: Threat = Threat.NONE
+    threat_count: int = 0
 
 
 def team_size_for(rank: MissionRank, requested: int | None) -> int:

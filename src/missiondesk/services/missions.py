@@ -5,10 +5,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ..domain import missions as rules
+from ..domain import risk
 from ..domain.access import Caller
 from ..domain.errors import Invalid, NotFound
 from ..domain.missions import Mission
 from ..domain.ranks import Classification, MissionRank, MissionStatus
+from ..domain.risk import Threat
 from ..domain.roster import Assignment
 from . import authz
 from .audit import record
@@ -25,12 +27,22 @@ class PostMission:
     min_team_size: int | None = None
     posted_at: datetime | None = None
     description: str | None = None
+    threat: Threat = Threat.NONE
+    threat_count: int = 0
 
 
 @dataclass(frozen=True)
 class MissionView:
     mission: Mission
     assignment: Assignment | None
+    suggested_reward: int | None = None
+
+
+def _suggest(tx: Transaction, m: Mission, model: risk.RiskModel | None = None) -> int:
+    """The reward the risk model suggests for this mission with a typical team of its rank."""
+    model = model or tx.risk.latest() or risk.PRIOR
+    e = risk.estimate(model, risk.typical_team(m.rank, m.min_team_size), m.kind, m.threat, m.threat_count)
+    return risk.suggested_reward(m.rank, e)
 
 
 def visible_mission(tx: Transaction, caller: Caller, mission_id: int) -> Mission:
@@ -60,12 +72,12 @@ def post_mission(tx: Transaction, caller: Caller, cmd: PostMission, now: datetim
     mission_id = tx.missions.add(title=cmd.title.strip(), rank=cmd.rank, kind=cmd.kind.strip(),
                                  classification=cmd.classification, reward_ryo=reward, min_team_size=size,
                                  status=status, posted_at=cmd.posted_at or now, description=cmd.description,
-                                 by=caller.username)
+                                 by=caller.username, threat=cmd.threat, threat_count=cmd.threat_count)
     record(tx, now, caller, "mission.created", f"mission:{mission_id}", rank=cmd.rank.value,
            classification=cmd.classification.value, status=status.value)
     m = tx.missions.get(mission_id)
     tx.commit()
-    return MissionView(m, None)
+    return MissionView(m, None, _suggest(tx, m))
 
 
 @transactional(write=True)
@@ -80,13 +92,13 @@ def authorize_mission(tx: Transaction, caller: Caller, mission_id: int, now: dat
         record(tx, now, caller, "mission.opened", f"mission:{mission_id}")
     result = tx.missions.get(mission_id)
     tx.commit()
-    return MissionView(result, None)
+    return MissionView(result, None, _suggest(tx, result))
 
 
 @transactional(write=False)
 def get_mission(tx: Transaction, caller: Caller, mission_id: int) -> MissionView:
     m = visible_mission(tx, caller, mission_id)
-    return MissionView(m, tx.assignments.for_mission(mission_id))
+    return MissionView(m, tx.assignments.for_mission(mission_id), _suggest(tx, m))
 
 
 @transactional(write=False)
@@ -94,4 +106,5 @@ def list_missions(tx: Transaction, caller: Caller, *, status: MissionStatus | No
     visible = authz.filter_allowed(tx, caller, "viewMission", tx.missions.list(status=status),
                                    lambda m: authz.mission_resource(m.id, m.classification))
     teams = tx.assignments.for_missions(m.id for m in visible)
-    return [MissionView(m, teams.get(m.id)) for m in visible]
+    model = tx.risk.latest() or risk.PRIOR
+    return [MissionView(m, teams.get(m.id), _suggest(tx, m, model)) for m in visible]

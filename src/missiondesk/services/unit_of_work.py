@@ -30,6 +30,7 @@ class Transaction(Protocol):
     audit: Any
     custody: Any
     briefs: Any
+    risk: Any
     pending_security: list[dict[str, Any]]
 
     def commit(self) -> None: ...

@@ -19,6 +19,7 @@ from ...domain.medical import Restriction, RestrictionKind, RestrictionStatus, W
 from ...domain.medical_records import Dose
 from ...domain.missions import Mission
 from ...domain.ranks import Classification, MissionRank, MissionStatus, Role, ShinobiRank, ShinobiStatus
+from ...domain.risk import RiskModel, Threat
 from ...domain.roster import Account, Alert, Assignment, MemorialEntry, Shinobi
 from .tables import (
     AccountRow,
@@ -42,6 +43,7 @@ from .tables import (
     PartnerRow,
     ReportRow,
     RestrictionRow,
+    RiskModelRow,
     ShinobiRow,
     SleepEpisodeRow,
     TokenRow,
@@ -380,10 +382,11 @@ def _hold(row: WelfareHoldRow) -> WelfareHold:
 class MissionRepository(_Repo):
     def add(self, *, title: str, rank: MissionRank, kind: str, classification: Classification, reward_ryo: int,
             min_team_size: int, status: MissionStatus, posted_at: datetime, description: str | None,
-            by: str | None) -> int:
+            by: str | None, threat: Threat = Threat.NONE, threat_count: int = 0) -> int:
         row = MissionRow(title=title, rank=rank.value, kind=kind, classification=classification.value,
                          reward_ryo=reward_ryo, min_team_size=min_team_size, status=status.value,
-                         posted_at=posted_at, description=description, created_by=by)
+                         posted_at=posted_at, description=description, created_by=by, threat=threat.value,
+                         threat_count=threat_count)
         self.session.add(row)
         self.session.flush()
         return row.id
@@ -410,7 +413,8 @@ class MissionRepository(_Repo):
         return [Mission(id=r.id, title=r.title, rank=MissionRank(r.rank), kind=r.kind,
                         classification=Classification(r.classification), reward_ryo=r.reward_ryo,
                         min_team_size=r.min_team_size, status=MissionStatus(r.status), posted_at=r.posted_at,
-                        description=r.description, authorized_by=tuple(signed[r.id])) for r in rows]
+                        description=r.description, authorized_by=tuple(signed[r.id]),
+                        threat=Threat(r.threat), threat_count=r.threat_count) for r in rows]
 
     def set_status(self, mission_id: int, status: MissionStatus, *, closed_at: datetime | None = None) -> None:
         values: dict[str, Any] = {"status": status.value}
@@ -736,3 +740,35 @@ def _brief(r: BriefRow) -> dict[str, Any]:
     return {"id": r.id, "mission_id": r.mission_id, "text": r.text, "created_by": r.created_by,
             "created_at": r.created_at, "destroyed_at": r.destroyed_at, "destroyed_by": r.destroyed_by,
             "destroy_reason": r.destroy_reason}
+
+
+class RiskRepository(_Repo):
+    def latest(self) -> RiskModel | None:
+        row = self.session.scalar(select(RiskModelRow).order_by(RiskModelRow.id.desc()).limit(1))
+        if row is None:
+            return None
+        return RiskModel(success=tuple(row.success), casualty=tuple(row.casualty), source="fitted",
+                         reports=row.reports, calibration=dict(row.calibration))
+
+    def add(self, model: RiskModel, now: datetime) -> None:
+        self.session.add(RiskModelRow(fitted_at=now, reports=model.reports, success=list(model.success),
+                                      casualty=list(model.casualty), calibration=model.calibration))
+        self.session.flush()
+
+    def history(self) -> list[dict[str, Any]]:
+        """Past missions with their teams and outcomes: what a fit learns from."""
+        out = []
+        for rep, mission, assignment in self.session.execute(
+                select(ReportRow, MissionRow, AssignmentRow)
+                .join(MissionRow, MissionRow.id == ReportRow.mission_id)
+                .join(AssignmentRow, AssignmentRow.mission_id == ReportRow.mission_id)
+                .where(ReportRow.outcome != "aborted").order_by(ReportRow.id)):
+            members = self.session.execute(
+                select(ShinobiRow.id, ShinobiRow.rank, ShinobiRow.specialties)
+                .join(AssignmentMemberRow, AssignmentMemberRow.shinobi_id == ShinobiRow.id)
+                .where(AssignmentMemberRow.assignment_id == assignment.id)).all()
+            out.append({"mission_id": mission.id, "kind": mission.kind, "threat": mission.threat,
+                        "threat_count": mission.threat_count, "departs_at": assignment.departs_at,
+                        "outcome": rep.outcome, "casualties": rep.casualties,
+                        "members": [(m.id, m.rank, tuple(m.specialties or ())) for m in members]})
+        return out

@@ -25,6 +25,7 @@ from .repositories import (
     GateRepository,
     MedicalRepository,
     MissionRepository,
+    RiskRepository,
     ShinobiRepository,
 )
 
@@ -78,6 +79,7 @@ class SqlTransaction:
         self.audit = AuditRepository(session)
         self.custody = CustodyRepository(session)
         self.briefs = BriefRepository(session)
+        self.risk = RiskRepository(session)
         self._after_commit: list[Any] = []
 
     def commit(self) -> None:

@@ -155,6 +155,8 @@ class MissionRow(Base):
     description: Mapped[str | None] = mapped_column(Text)
     created_by: Mapped[str | None] = mapped_column(String(80))
     closed_at: Mapped[datetime | None]
+    threat: Mapped[str] = mapped_column(String(20), server_default="none")
+    threat_count: Mapped[int] = mapped_column(Integer, server_default="0")
 
 
 class AuthorizationRow(Base):
@@ -365,6 +367,18 @@ class LoginFailureRow(Base):
     username: Mapped[str] = mapped_column(String(80))
     at: Mapped[datetime]
     __table_args__ = (Index("ix_login_failure_username_at", "username", "at"),)
+
+
+class RiskModelRow(Base):
+    """The risk model fitted from the village's reports; the newest row is in use."""
+
+    __tablename__ = "risk_model"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    fitted_at: Mapped[datetime]
+    reports: Mapped[int] = mapped_column(Integer)
+    success: Mapped[list[Any]]
+    casualty: Mapped[list[Any]]
+    calibration: Mapped[dict[str, Any]]
 
 
 class AuditRow(Base):

@@ -11,7 +11,7 @@ from ...domain.fitness import FitnessPolicy
 from ...services.unit_of_work import UnitOfWork
 from . import errors, pages
 from .deps import Container
-from .routes import audit, auth, briefs, custody, medical, missions, people, shinobi
+from .routes import audit, auth, briefs, custody, medical, missions, people, risk, shinobi
 from .security import SecurityHeaders
 
 
@@ -30,7 +30,7 @@ def create_app(uow: UnitOfWork, settings: Settings, policy: FitnessPolicy) -> Fa
     def health() -> dict:
         return {"status": "ok"}
 
-    for module in (auth, shinobi, medical, missions, briefs, people, custody, audit):
+    for module in (auth, shinobi, medical, missions, briefs, people, custody, risk, audit):
         api.include_router(module.router)
     app.include_router(api)
     return app

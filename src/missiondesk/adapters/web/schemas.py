@@ -10,7 +10,16 @@ from ...domain.fitness import Verdict
 from ...domain.medical import Restriction, RestrictionKind, RestrictionStatus, WelfareHold
 from ...domain.medical_records import Severity
 from ...domain.missions import CasualtyStatus, Mission, Outcome
-from ...domain.ranks import Classification, MissionRank, MissionStatus, Role, ShinobiRank, ShinobiStatus
+from ...domain.ranks import (
+    AUTHORIZATIONS_NEEDED,
+    Classification,
+    MissionRank,
+    MissionStatus,
+    Role,
+    ShinobiRank,
+    ShinobiStatus,
+)
+from ...domain.risk import Threat
 from ...domain.roster import Assignment, Shinobi
 
 MAX_ID = 2**31 - 1  # ids are 32-bit on every engine
@@ -183,6 +192,8 @@ class MissionCreate(In):
     min_team_size: int | None = Field(default=None, le=100)
     posted_at: When | None = None
     description: Text | None = None
+    threat: Threat = Threat.NONE
+    threat_count: Annotated[int, Field(ge=0, le=10_000)] = 0
 
 
 class AssignmentRead(BaseModel):
@@ -217,15 +228,18 @@ class MissionRead(BaseModel):
     description: str | None
     authorized_by: list[str]
     authorizations_needed: int
+    threat: Threat
+    threat_count: int
+    suggested_reward_ryo: int | None = None
     team: AssignmentRead | None = None
 
     @classmethod
-    def of(cls, m: Mission, assignment: Assignment | None = None) -> MissionRead:
-        from ...domain.ranks import AUTHORIZATIONS_NEEDED
+    def of(cls, m: Mission, assignment: Assignment | None = None, suggested: int | None = None) -> MissionRead:
         return cls(id=m.id, title=m.title, rank=m.rank, kind=m.kind, classification=m.classification,
                    reward_ryo=m.reward_ryo, min_team_size=m.min_team_size, status=m.status, posted_at=m.posted_at,
                    description=m.description, authorized_by=list(m.authorized_by),
-                   authorizations_needed=AUTHORIZATIONS_NEEDED[m.rank],
+                   authorizations_needed=AUTHORIZATIONS_NEEDED[m.rank], threat=m.threat,
+                   threat_count=m.threat_count, suggested_reward_ryo=suggested,
                    team=AssignmentRead.of(assignment) if assignment else None)
 
 

@@ -17,26 +17,28 @@ router = APIRouter(tags=["missions"])
 def post_mission(body: MissionCreate, caller: CurrentCaller, c: Deps, now: Now) -> MissionRead:
     cmd = missions.PostMission(title=body.title, rank=body.rank, kind=body.kind, classification=body.classification,
                                reward_ryo=body.reward_ryo, min_team_size=body.min_team_size,
-                               posted_at=body.posted_at, description=body.description)
+                               posted_at=body.posted_at, description=body.description, threat=body.threat,
+                               threat_count=body.threat_count)
     v = missions.post_mission(c.uow, caller, cmd, now)
-    return MissionRead.of(v.mission, v.assignment)
+    return MissionRead.of(v.mission, v.assignment, v.suggested_reward)
 
 
 @router.get("/missions", response_model=list[MissionRead])
 def list_missions(caller: CurrentCaller, c: Deps, status: MissionStatus | None = None) -> list[MissionRead]:
-    return [MissionRead.of(v.mission, v.assignment) for v in missions.list_missions(c.uow, caller, status=status)]
+    return [MissionRead.of(v.mission, v.assignment, v.suggested_reward)
+            for v in missions.list_missions(c.uow, caller, status=status)]
 
 
 @router.get("/missions/{mission_id}", response_model=MissionRead)
 def get_mission(mission_id: PathId, caller: CurrentCaller, c: Deps) -> MissionRead:
     v = missions.get_mission(c.uow, caller, mission_id)
-    return MissionRead.of(v.mission, v.assignment)
+    return MissionRead.of(v.mission, v.assignment, v.suggested_reward)
 
 
 @router.post("/missions/{mission_id}/authorizations", status_code=201, response_model=MissionRead)
 def authorize(mission_id: PathId, caller: CurrentCaller, c: Deps, now: Now) -> MissionRead:
     v = missions.authorize_mission(c.uow, caller, mission_id, now)
-    return MissionRead.of(v.mission, v.assignment)
+    return MissionRead.of(v.mission, v.assignment, v.suggested_reward)
 
 
 @router.post("/missions/{mission_id}/assignments", status_code=201, response_model=AssignmentRead)

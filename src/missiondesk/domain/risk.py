@@ -1,0 +1,153 @@
+"""Risk and price: a mission's opposition against a team's strength, as probabilities.
+
+A logistic model with documented priors (below), refitted from the village's own reports once
+there are enough of them (services/risk.py). Pure: no fitting library here, only the equations.
+
+    strength(shinobi) = RANK_POWER[rank] × fatigue factor × (1.25 if a specialty matches the kind)
+    fatigue factor    = clamp(E / 100, 0.5, 1.0), 0.9 when E is unknown
+    S = Σ strength over the team;  O = THREAT_POWER[threat] × threat_count
+    x = ln((S + 1) / (O + 1))
+    P(success)  = σ(a0 + a1·x + a2·[a sensor on the team])
+    P(casualty) = σ(b0 − b1·x − b2·[a medic on the team])
+
+Priors [our design, to be replaced by the fit]: a0 = 1.0, a1 = 2.0, a2 = 0.3 (an evenly matched
+team succeeds 73% of the time, one twice the opposition's strength 94%); b0 = −2.0, b1 = 1.5,
+b2 = 0.7 (an even fight hurts someone 12% of the time; a medic roughly halves that).
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from .ranks import REWARD_BANDS, MissionRank, ShinobiRank
+
+
+class Threat(StrEnum):
+    NONE = "none"
+    BANDITS = "bandits"
+    GENIN = "genin"
+    CHUNIN = "chunin"
+    JONIN = "jonin"
+    KAGE = "kage"
+
+
+THREAT_POWER = {Threat.NONE: 0.0, Threat.BANDITS: 0.5, Threat.GENIN: 1.0, Threat.CHUNIN: 2.0, Threat.JONIN: 4.0,
+                Threat.KAGE: 12.0}
+RANK_POWER = {ShinobiRank.ACADEMY: 0.5, ShinobiRank.GENIN: 1.0, ShinobiRank.CHUNIN: 2.0,
+              ShinobiRank.SPECIAL_JONIN: 3.0, ShinobiRank.JONIN: 4.0, ShinobiRank.KAGE: 12.0}
+MEDIC, SENSOR = "medical-ninjutsu", "sensor"
+MEDIC_SPECIALTIES = frozenset({MEDIC, "medic", "medical"})
+SENSOR_SPECIALTIES = frozenset({SENSOR, "sensing"})
+# An S-rank band has no ceiling; suggestions stop here.
+S_SUGGESTION_CEILING = 10_000_000
+
+
+@dataclass(frozen=True)
+class RiskModel:
+    success: tuple[float, float, float] = (1.0, 2.0, 0.3)    # a0, a1 (log strength ratio), a2 (sensor)
+    casualty: tuple[float, float, float] = (-2.0, 1.5, 0.7)  # b0, b1 (log strength ratio), b2 (medic)
+    source: str = "prior"
+    reports: int = 0
+    calibration: dict = field(default_factory=dict, compare=False)
+
+
+PRIOR = RiskModel()
+
+
+def sigmoid(z: float) -> float:
+    return 1.0 / (1.0 + math.exp(-z)) if z >= 0 else math.exp(z) / (1.0 + math.exp(z))
+
+
+@dataclass(frozen=True)
+class Member:
+    id: int
+    rank: ShinobiRank
+    specialties: tuple[str, ...] = ()
+    effectiveness: float | None = None
+
+    @property
+    def medic(self) -> bool:
+        return bool(MEDIC_SPECIALTIES & set(self.specialties))
+
+    @property
+    def sensor(self) -> bool:
+        return bool(SENSOR_SPECIALTIES & set(self.specialties))
+
+
+def strength(m: Member, kind: str) -> float:
+    fatigue = 0.9 if m.effectiveness is None else min(1.0, max(0.5, m.effectiveness / 100))
+    matched = 1.25 if kind in m.specialties else 1.0
+    return RANK_POWER[m.rank] * fatigue * matched
+
+
+def opposition(threat: Threat, count: int) -> float:
+    return THREAT_POWER[threat] * max(0, count)
+
+
+def ratio(team_strength: float, opp: float) -> float:
+    return math.log((team_strength + 1.0) / (opp + 1.0))
+
+
+@dataclass(frozen=True)
+class Estimate:
+    success: float
+    casualty: float
+    team_strength: float
+    opposition: float
+
+
+def estimate(model: RiskModel, team: Sequence[Member], kind: str, threat: Threat, count: int) -> Estimate:
+    s = sum(strength(m, kind) for m in team)
+    o = opposition(threat, count)
+    x = ratio(s, o)
+    a0, a1, a2 = model.success
+    b0, b1, b2 = model.casualty
+    sensor = any(m.sensor for m in team)
+    medic = any(m.medic for m in team)
+    return Estimate(success=sigmoid(a0 + a1 * x + a2 * sensor), casualty=sigmoid(b0 - b1 * x - b2 * medic),
+                    team_strength=s, opposition=o)
+
+
+def expected_value(reward: int, e: Estimate, casualty_cost: int) -> float:
+    """What sending this team is worth: the reward times the chance of success, less the cost of a casualty
+    times its chance."""
+    return reward * e.success - casualty_cost * e.casualty
+
+
+def suggested_reward(rank: MissionRank, e: Estimate) -> int:
+    """Within the rank's band, rising with the risk: the band's floor for a sure and safe mission, its
+    ceiling for a hopeless or deadly one (S: capped for the suggestion)."""
+    low, high = REWARD_BANDS[rank]
+    high = high if high is not None else S_SUGGESTION_CEILING
+    risk = 1.0 - e.success * (1.0 - e.casualty)
+    return int(round((low + (high - low) * risk) / 1000.0) * 1000)
+
+
+def typical_team(rank: MissionRank, size: int) -> list[Member]:
+    """Who a mission of this rank would usually get: `size` rested shinobi of its minimum rank."""
+    from .ranks import MIN_SHINOBI_RANK
+
+    return [Member(id=-i, rank=MIN_SHINOBI_RANK[rank], effectiveness=95.0) for i in range(size)]
+
+
+# -- calibration -----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Calibration:
+    brier: float
+    bins: tuple[tuple[float, float, int], ...]  # (mean predicted, observed rate, count) per non-empty bin
+    n: int
+
+
+def calibrate(predicted: Sequence[float], observed: Sequence[bool], bins: int = 10) -> Calibration:
+    """The Brier score and a reliability curve (predicted against observed, by equal-width bins)."""
+    n = len(predicted)
+    if n == 0:
+        return Calibration(brier=float("nan"), bins=(), n=0)
+    brier = sum((p - float(o)) ** 2 for p, o in zip(predicted, observed, strict=True)) / n
+    buckets: list[list[tuple[float, bool]]] = [[] for _ in range(bins)]
+    for p, o in zip(predicted, observed, strict=True):
+        buckets[min(bins - 1, int(p * bins))].append((p, o))
+    curve = tuple((sum(p for p, _ in b) / len(b), sum(o for _, o in b) / len(b), len(b)) for b in buckets if b)
+    return Calibration(brier=brier, bins=curve, n=n)
