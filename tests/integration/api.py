@@ -40,8 +40,10 @@ class Api:
         return body["error"]
 
     def person(self, name: str, rank: str = "jonin", clearance: str = "public", username: str | None = None,
-               roles: list[str] | None = None, divisions: list[str] | None = None) -> int:
-        body: dict[str, Any] = {"name": name, "rank": rank, "clearance": clearance, "divisions": divisions or []}
+               roles: list[str] | None = None, divisions: list[str] | None = None,
+               specialties: list[str] | None = None) -> int:
+        body: dict[str, Any] = {"name": name, "rank": rank, "clearance": clearance, "divisions": divisions or [],
+                                "specialties": specialties or []}
         if username:
             body["account"] = {"username": username, "password": PASSWORD, "roles": roles or []}
         sid = self.ok("hokage", "POST", "/shinobi", 201, json=body)["id"]

@@ -1,0 +1,74 @@
+"""The recommended team, the suggested reward, and the model refitted from the village's reports."""
+from datetime import UTC, datetime, timedelta
+
+from missiondesk.domain.missions import Outcome
+from missiondesk.services import assignments, auth, reports
+from missiondesk.services.reports import FileReport
+
+from .api import Api
+
+T = "2026-03-14T10:00:00Z"
+
+
+def test_the_board_shows_offered_and_suggested_rewards(api: Api):
+    easy = api.mission("D", threat="bandits", threat_count=1)
+    hard = api.mission("D", threat="jonin", threat_count=6, title="Hold the bridge")
+    assert easy["threat"] == "bandits" and easy["reward_ryo"] == 5000
+    assert 5000 <= easy["suggested_reward_ryo"] < hard["suggested_reward_ryo"] <= 50000
+    listed = {m["id"]: m for m in api.ok("clerk", "GET", "/missions")}
+    assert listed[hard["id"]]["suggested_reward_ryo"] == hard["suggested_reward_ryo"]
+    api.err("clerk", "POST", "/missions", 422, "VALIDATION_ERROR",
+            json={"title": "x", "rank": "D", "kind": "k", "threat": "dragons"})
+
+
+def test_the_recommended_team_is_eligible_and_never_refused(api: Api):
+    medic = api.person("Field medic", specialties=["medical-ninjutsu"])
+    strong = [api.person(f"Jonin {i}") for i in range(3)]
+    resting = api.person("Resting jonin")
+    api.ok("medic", "POST", f"/shinobi/{resting}/restrictions", 201,
+           json={"kind": "rest", "reason": "flu", "starts_at": "2026-03-13T00:00:00Z"})
+    m = api.open_mission("B", threat="jonin", threat_count=2, min_team_size=3, kind="escort")
+    r = api.ok("clerk", "GET", f"/missions/{m}/recommendation", params={"departs_at": T})
+    team = [p["shinobi_id"] for p in r["team"]]
+    assert len(team) == 3 and resting not in team and r["shortfall"] is None
+    assert medic in team, r  # the medic's lower casualty risk is worth more than a third jonin
+    assert 0 < r["casualty_probability"] < r["success_probability"] < 1
+    assert all(p["why"] for p in r["team"]) and any("medic" in p["why"] for p in r["team"])
+    assert strong
+    a = api.ok("clerk", "POST", f"/missions/{m}/assignments", 201, json={"shinobi_ids": team, "departs_at": T})
+    assert sorted(a["shinobi_ids"]) == sorted(team)
+
+
+def test_no_eligible_team_says_why(api: Api):
+    api.person("Lone chunin", rank="chunin")
+    m = api.open_mission("A", classification="top_secret", min_team_size=3)  # two are cleared: the hokage, the elder
+    r = api.ok("hokage", "GET", f"/missions/{m}/recommendation", params={"departs_at": T})
+    assert r["team"] == [] and r["shortfall"]["needed"] == 3
+    assert r["shortfall"]["kept_out_by"]["CLEARANCE_INSUFFICIENT"] >= 1
+    api.err("genin", "GET", f"/missions/{m}/recommendation", 404, "NOT_FOUND")
+    d = api.open_mission("D")
+    api.err("genin", "GET", f"/missions/{d}/recommendation", 403, "FORBIDDEN")
+
+
+def test_the_model_is_refitted_from_thirty_reports(runtime, api: Api):
+    api.err("hokage", "POST", "/risk/model/refit", 422, "TOO_FEW_REPORTS")
+    assert api.ok("clerk", "GET", "/risk/model")["source"] == "prior"
+    hokage = auth.caller_for_username(runtime.uow, "hokage")
+    people = [api.person(f"Veteran {i}") for i in range(4)]
+    t0 = datetime(2026, 1, 1, tzinfo=UTC)
+    for i in range(32):
+        hard = i % 3 == 0
+        m = api.open_mission("C", threat="jonin" if hard else "bandits", threat_count=3 if hard else 1,
+                             min_team_size=2)
+        team = people[(i % 2) * 2:(i % 2) * 2 + 2]
+        at = t0 + timedelta(days=i)
+        assignments.assign_team(runtime.uow, hokage, m, assignments.AssignTeam(tuple(team), at), at, runtime.policy)
+        outcome = Outcome.FAILURE if hard else Outcome.SUCCESS
+        reports.file_report(runtime.uow, hokage, m, FileReport(outcome, at + timedelta(hours=5)), at)
+    fitted = api.ok("hokage", "POST", "/risk/model/refit", 201)
+    assert fitted["source"] == "fitted" and fitted["reports"] == 32
+    cal = fitted["calibration"]["success"]
+    assert 0 <= cal["brier"] < 0.25 and sum(b["count"] for b in cal["reliability"]) == 32
+    assert fitted["success"]["log_strength_ratio"] > 0  # the village's own history: stronger teams succeed
+    assert api.ok("clerk", "GET", "/risk/model")["source"] == "fitted"
+    api.err("clerk", "POST", "/risk/model/refit", 403, "FORBIDDEN")
