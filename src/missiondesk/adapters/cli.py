@@ -27,7 +27,7 @@ from ..domain.medical import RestrictionKind
 from ..domain.missions import Casualty, CasualtyStatus, Outcome
 from ..domain.ranks import Classification, MissionRank, Role, ShinobiRank
 from ..runtime import Runtime, start
-from ..services import assignments, audit, auth, custody, fitness, gate, medical, missions, reports, roster
+from ..services import assignments, audit, auth, custody, fitness, gate, medical, missions, reports, risk, roster
 
 app = typer.Typer(help="missiondesk: the mission office of a hidden village.", no_args_is_help=True,
                   add_completion=False, pretty_exceptions_enable=False)
@@ -438,6 +438,49 @@ def custody_show(detainee_id: int, database: DatabaseOpt = None, as_user: AsOpt 
     out.print(t)
     for r in d.audience_requests:
         out.print(f"audience with the {r.with_} asked {r.at:%Y-%m-%d %H:%M}: {r.status.value}")
+
+
+# -- risk and recommendation -----------------------------------------------------------------------------
+@app.command()
+@fails_cleanly
+def recommend(mission_id: int, departs_at: AtOpt = None, database: DatabaseOpt = None, as_user: AsOpt = None) -> None:
+    """The best eligible team for a mission, why each member, and the runners-up."""
+    s = Session(database, as_user)
+    r = risk.recommend(s.uow, s.caller, mission_id, departs_at=parse_time(departs_at, "departs_at") or now(),
+                       policy=s.rt.policy)
+    m = r.mission
+    out.print(f"[bold]{m.rank.value} · {m.title}[/]: {r.eligible} eligible shinobi, model: {r.model}")
+    if not r.team:
+        t = Table("reason", "shinobi kept out", title=f"No team of {m.min_team_size} can go")
+        for code, n in sorted(r.shortfall.items(), key=lambda kv: -kv[1]):
+            t.add_row(code, str(n))
+        out.print(t)
+        raise typer.Exit(3)
+    t = Table("id", "who", "strength", "why", title="Recommended team")
+    for p in r.team:
+        t.add_row(str(p.member.id), p.name, f"{p.strength:.1f}", p.why)
+    out.print(t)
+    out.print(f"success {r.estimate.success:.0%}, casualty {r.estimate.casualty:.0%}, "
+              f"expected value {r.expected_value:,.0f} ryo")
+    if r.runners_up:
+        out.print("runners-up: " + "; ".join(p.why for p in r.runners_up))
+
+
+@app.command("risk")
+@fails_cleanly
+def risk_cmd(refit: Annotated[bool, typer.Option(help="Refit from the village's reports (hokage).")] = False,
+             database: DatabaseOpt = None, as_user: AsOpt = None) -> None:
+    """The risk model in use, and its calibration (Brier score, reliability curve)."""
+    s = Session(database, as_user)
+    model = risk.refit(s.uow, s.caller, now(), s.rt.policy) if refit else risk.describe_model(s.uow, s.caller)
+    out.print(f"model: {model.source} ({model.reports} reports); success a0, a1, a2 = "
+              f"{', '.join(f'{v:.2f}' for v in model.success)}; casualty b0, b1, b2 = "
+              f"{', '.join(f'{v:.2f}' for v in model.casualty)}")
+    for name, cal in (model.calibration or {}).items():
+        t = Table("predicted", "observed", "missions", title=f"{name}: Brier {cal['brier']:.3f} over {cal['n']}")
+        for b in cal["reliability"]:
+            t.add_row(f"{b['predicted']:.2f}", f"{b['observed']:.2f}", str(b["count"]))
+        out.print(t)
 
 
 # -- backups -------------------------------------------------------------------------------------------

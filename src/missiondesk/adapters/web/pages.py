@@ -26,6 +26,7 @@ from ...services import (
     medical,
     missions,
     reports,
+    risk,
     roster,
 )
 from . import charts
@@ -220,7 +221,15 @@ def _mission_page(request: Request, ctx: PageContext, mission_id: int, http_stat
                   may_authorize=authz.decide(ctx.caller, "authorizeMission", res).allowed,
                   may_override=authz.decide(ctx.caller, "override", authz.VILLAGE).allowed,
                   departure=default_departure.strftime("%Y-%m-%dT%H:%M"),
+                  suggested=v.suggested_reward, recommendation=_recommendation(ctx, m, default_departure),
                   code_words=CODE_WORDS, overridable={c.value for c in OVERRIDABLE}, **extra)
+
+
+def _recommendation(ctx: PageContext, m, departs_at: datetime):
+    if m.status is not MissionStatus.OPEN or not authz.decide(
+            ctx.caller, "recommendTeam", authz.mission_resource(m.id, m.classification)).allowed:
+        return None
+    return risk.recommend(ctx.uow, ctx.caller, m.id, departs_at=departs_at, policy=ctx.c.policy)
 
 
 @router.get("/missions/{mission_id}")
