@@ -43,3 +43,40 @@ def test_tokens_expire_and_the_bootstrap_runs_once(runtime):
     with pytest.raises(Unauthenticated):
         auth.authenticate(runtime.uow, issued.access_token, t0 + timedelta(hours=1))
     assert auth.bootstrap(runtime.uow, username="other", name="Other", password="long-password", now=t0) is False
+
+
+def test_an_older_database_with_data_is_migrated_on_start(database_url):
+    """A village on the first schema, with rows in it, is brought to head by `start` and keeps its rows."""
+    from alembic import command
+
+    from missiondesk.adapters.db.migrate import alembic_config
+    from missiondesk.config import Settings, normalise_url
+    from missiondesk.runtime import start
+    from missiondesk.services import missions
+
+    url = normalise_url(database_url)
+    cfg = alembic_config(url)
+    command.upgrade(cfg, "0001")
+    from sqlalchemy import create_engine
+
+    old = create_engine(url)
+    with old.begin() as conn:
+        conn.execute(text("INSERT INTO shinobi (id, name, rank, clearance, status, divisions, specialties, created_at) "
+                          "VALUES (1, 'Hiruzen', 'kage', 'top_secret', 'active', '[]', '[]', '2026-01-01 00:00:00')"))
+        conn.execute(text("INSERT INTO mission (id, title, rank, kind, classification, reward_ryo, min_team_size, "
+                          "status, posted_at) VALUES (1, 'Old scroll', 'D', 'chores', 'public', 5000, 1, 'open', "
+                          "'2026-01-01 00:00:00')"))
+    old.dispose()
+    rt = start(Settings(database_url=url, bootstrap_user="hokage", bootstrap_name="Tsunade",
+                        bootstrap_password=BOOT_PASSWORD))
+    try:
+        hokage = auth.caller_for_username(rt.uow, "hokage")
+        view = missions.get_mission(rt.uow, hokage, 1)
+        assert view.mission.title == "Old scroll" and view.mission.threat.value == "none"
+        with rt.engine.connect() as conn:
+            from alembic.script import ScriptDirectory
+
+            head = ScriptDirectory.from_config(cfg).get_current_head()
+            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == head
+    finally:
+        rt.close()
