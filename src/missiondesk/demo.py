@@ -19,6 +19,7 @@ from .domain.medical import RestrictionKind
 from .domain.medical_records import Severity
 from .domain.missions import Casualty, CasualtyStatus, Outcome
 from .domain.ranks import Classification, MissionRank, Role, ShinobiRank
+from .domain.risk import Threat
 from .runtime import start
 from .services import assignments, auth, custody, gate, medical, missions, reports, roster
 from .services.gate import GateEntry
@@ -99,7 +100,7 @@ def _seed(uow, policy, password: str, today: datetime) -> None:
     # the board: the S-rank posted two months ago, signed by the elders
     target = missions.post_mission(uow, hokage, missions.PostMission(
         "Strike back at the lightning nin", MissionRank.S, "assassination", Classification.TOP_SECRET,
-        reward_ryo=3_000_000, min_team_size=2, posted_at=t(-60),
+        reward_ryo=3_000_000, min_team_size=2, posted_at=t(-60), threat=Threat.JONIN, threat_count=6,
         description="Untraceable. Authorised by the council."), t(-60)).mission.id
     missions.authorize_mission(uow, homura, target, t(-60, 3))
     missions.authorize_mission(uow, koharu, target, t(-60, 4))

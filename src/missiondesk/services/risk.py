@@ -13,7 +13,7 @@ from ..domain.errors import Invalid
 from ..domain.fatigue import estimate_roster
 from ..domain.fitness import FitnessPolicy, assess
 from ..domain.missions import Mission
-from ..domain.ranks import ShinobiRank, ShinobiStatus
+from ..domain.ranks import Role, ShinobiRank, ShinobiStatus
 from ..domain.risk import Estimate, Member, RiskModel
 from . import authz
 from .audit import record
@@ -159,6 +159,14 @@ def best_team(candidates: list[tuple[Member, float]], size: int, kind: str, mode
     return team, best_e, best_value
 
 
+def available(tx: Transaction) -> list:
+    """Who the desk may propose: active shinobi, but not the village's office holders (the hokage and
+    the council), whom a clerk does not send; a person may still name them in a team."""
+    people = [s for s in tx.shinobi.list() if s.status is ShinobiStatus.ACTIVE]
+    roles = tx.accounts.roles_of_shinobi(s.id for s in people)
+    return [s for s in people if not roles[s.id] & {Role.HOKAGE, Role.COUNCIL}]
+
+
 @transactional(write=False)
 def recommend(tx: Transaction, caller: Caller, mission_id: int, *, departs_at: datetime, policy: FitnessPolicy
               ) -> Recommendation:
@@ -166,7 +174,7 @@ def recommend(tx: Transaction, caller: Caller, mission_id: int, *, departs_at: d
     mission = visible_mission(tx, caller, mission_id)
     authz.require(tx, caller, "recommendTeam", authz.mission_resource(mission.id, mission.classification))
     model = current_model(tx)
-    people = [s for s in tx.shinobi.list() if s.status is ShinobiStatus.ACTIVE]
+    people = available(tx)
     facts = gather_facts(tx, [s.id for s in people], departs_at)
     fatigue = estimate_roster([f.sleep for f in facts], departs_at, policy.tz)
     mf = mission_facts(mission)
