@@ -466,6 +466,34 @@ def recommend(mission_id: int, departs_at: AtOpt = None, database: DatabaseOpt =
         out.print("runners-up: " + "; ".join(p.why for p in r.runners_up))
 
 
+@app.command()
+@fails_cleanly
+def plan(departs_at: AtOpt = None, time_limit: Annotated[float, typer.Option(help="Seconds for the solver.")] = 5.0,
+         database: DatabaseOpt = None, as_user: AsOpt = None) -> None:
+    """Propose teams for the whole board (OR-Tools); nothing is assigned until each is accepted with `assign`."""
+    from rich.progress import Progress
+
+    s = Session(database, as_user)
+    with Progress(transient=True) as bar:
+        task = bar.add_task("planning", total=1.0)
+
+        def progress(phase: str, done: float) -> None:
+            bar.update(task, completed=done, description=phase)
+
+        p = risk.plan_board(s.uow, s.caller, departs_at=parse_time(departs_at, "departs_at") or now(),
+                            policy=s.rt.policy, time_limit=time_limit, progress=progress)
+    t = Table("mission", "team", "success", "casualty", "expected value",
+              title=f"Plan: {len(p.teams)} teams, value {p.value:,.0f} of a bound {p.upper_bound:,.0f} "
+                    f"(gap {p.gap:.2%})")
+    for team in p.teams:
+        t.add_row(f"{team.mission.id} · {team.mission.title}", ", ".join(map(str, team.shinobi_ids)),
+                  f"{team.estimate.success:.0%}", f"{team.estimate.casualty:.0%}", f"{team.expected_value:,.0f}")
+    out.print(t)
+    if p.left_empty:
+        out.print(f"left empty: missions {', '.join(map(str, p.left_empty))}")
+    out.print("accept a team with: missiondesk assign MISSION SHINOBI… (every check runs then)")
+
+
 @app.command("risk")
 @fails_cleanly
 def risk_cmd(refit: Annotated[bool, typer.Option(help="Refit from the village's reports (hokage).")] = False,

@@ -13,7 +13,7 @@ from ..domain.errors import Invalid
 from ..domain.fatigue import estimate_roster
 from ..domain.fitness import FitnessPolicy, assess
 from ..domain.missions import Mission
-from ..domain.ranks import Role, ShinobiRank, ShinobiStatus
+from ..domain.ranks import MissionStatus, Role, ShinobiRank, ShinobiStatus
 from ..domain.risk import Estimate, Member, RiskModel
 from . import authz
 from .audit import record
@@ -203,3 +203,73 @@ def recommend(tx: Transaction, caller: Caller, mission_id: int, *, departs_at: d
 def default_departure(now: datetime) -> datetime:
     return now + timedelta(hours=1)
 
+
+
+# -- the whole board: a plan ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class PlannedTeam:
+    mission: Mission
+    shinobi_ids: tuple[int, ...]
+    estimate: Estimate
+    expected_value: float
+
+
+@dataclass(frozen=True)
+class Plan:
+    departs_at: datetime
+    teams: tuple[PlannedTeam, ...]
+    left_empty: tuple[int, ...]
+    value: float
+    upper_bound: float
+    gap: float
+    eligible_pairs: int
+    stats: dict[str, float]
+
+
+@transactional(write=False)
+def plan_board(tx: Transaction, caller: Caller, *, departs_at: datetime, policy: FitnessPolicy,
+               time_limit: float = 5.0, progress: Any = None) -> Plan:
+    """A proposed assignment of available shinobi to the open missions the caller may see, maximising
+    the expected value (reward × P(success) − casualty cost × P(casualty), counted per member); every
+    mission fully staffed or left empty, nobody twice. Nothing is assigned: each team goes through the
+    normal assignment, with every check, when a person accepts it."""
+    import numpy as np
+
+    from ..domain.planning import solve_plan
+
+    authz.require(tx, caller, "planBoard")
+    board = [v for v in tx.missions.list(status=MissionStatus.OPEN)
+             if authz.decide(caller, "viewMission", authz.mission_resource(v.id, v.classification)).allowed]
+    people = available(tx)
+    facts = gather_facts(tx, [s.id for s in people], departs_at)
+    fatigue = estimate_roster([f.sleep for f in facts], departs_at, policy.tz)
+    model = current_model(tx)
+    members = [Member(id=s.id, rank=s.rank, specialties=s.specialties, effectiveness=e.effectiveness)
+               for s, e in zip(people, fatigue, strict=True)]
+    eligible_for: dict[tuple, list[int]] = {}  # the fitness rules depend on the mission's rank and classification
+    pm, ps, pv = [], [], []
+    for mi, m in enumerate(board):
+        key = (m.rank, m.classification)
+        if key not in eligible_for:
+            mf = mission_facts(m)
+            eligible_for[key] = [i for i, (f, e) in enumerate(zip(facts, fatigue, strict=True))
+                                 if not assess(f, mf, departs_at, policy, e).reasons]
+        k = m.min_team_size
+        for i in eligible_for[key]:
+            e = model_.estimate(model, [members[i]] * k, m.kind, m.threat, m.threat_count)
+            pm.append(mi)
+            ps.append(i)
+            pv.append(model_.expected_value(m.reward_ryo, e, CASUALTY_COST) / k)
+    result = solve_plan([m.id for m in board], [m.min_team_size for m in board], [s.id for s in people],
+                        np.asarray(pm, dtype=np.int64), np.asarray(ps, dtype=np.int64),
+                        np.asarray(pv, dtype=np.float64), time_limit=time_limit, progress=progress)
+    by_id = {m.id: m for m in board}
+    index = {s.id: i for i, s in enumerate(people)}
+    teams = []
+    for mission_id, ids in sorted(result.assignment.items()):
+        m = by_id[mission_id]
+        e = model_.estimate(model, [members[index[s]] for s in ids], m.kind, m.threat, m.threat_count)
+        teams.append(PlannedTeam(m, tuple(ids), e, model_.expected_value(m.reward_ryo, e, CASUALTY_COST)))
+    empty = tuple(m.id for m in board if m.id not in result.assignment)
+    return Plan(departs_at, tuple(teams), empty, result.value, result.upper_bound, result.gap, len(pv),
+                dict(result.stats))

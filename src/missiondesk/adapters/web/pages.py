@@ -382,6 +382,14 @@ def desk_page(request: Request, ctx: Page) -> HTMLResponse:
                   badges=BADGE_WORDS)
 
 
+@router.post("/desk/plan")
+def desk_plan(request: Request, ctx: Posted) -> HTMLResponse:
+    plan = risk.plan_board(ctx.uow, ctx.caller, departs_at=ctx.now + timedelta(hours=1), policy=ctx.c.policy,
+                           time_limit=3.0)
+    names = {s.id: s.name for s in roster.list_shinobi(ctx.uow, ctx.caller)}
+    return render(request, ctx, "plan.html", plan=plan, names=names)
+
+
 # -- errors on pages --------------------------------------------------------------------------------------
 def install(app) -> None:
     @app.exception_handler(SignInRequired)
