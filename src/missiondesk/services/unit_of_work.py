@@ -54,7 +54,9 @@ def transactional(*, write: bool) -> Callable[[Callable[Concatenate[Transaction,
             for attempt in range(1, MAX_ATTEMPTS + 1):
                 unsaved: list[dict[str, Any]] = []
                 try:
-                    with uow.begin(write=write) as tx:
+                    # a read that failed to become a write (SQLite: a snapshot gone stale while it recorded an
+                    # audit entry) runs again as a write, which waits its turn instead of failing
+                    with uow.begin(write=write or attempt > 1) as tx:
                         try:
                             result = fn(tx, *args, **kwargs)
                         except Exception:

@@ -12,6 +12,7 @@ from ...services.unit_of_work import UnitOfWork
 from . import errors, pages
 from .deps import Container
 from .routes import audit, auth, briefs, custody, medical, missions, people, risk, shinobi
+from .schemas import ERROR_RESPONSES
 from .security import SecurityHeaders
 
 
@@ -24,7 +25,7 @@ def create_app(uow: UnitOfWork, settings: Settings, policy: FitnessPolicy) -> Fa
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=str(Path(pages.__file__).parent / "static")), name="static")
     app.include_router(pages.router)
-    api = APIRouter(prefix="/api/v1")
+    api = APIRouter(prefix="/api/v1", responses=ERROR_RESPONSES)
 
     @api.get("/health", tags=["health"])
     def health() -> dict:

@@ -61,6 +61,25 @@ class In(BaseModel):
         return data
 
 
+# -- errors: the one envelope of every 4xx and 5xx --------------------------------------------------------
+class ErrorBody(BaseModel):
+    code: str
+    message: str
+    details: list[Any]
+
+
+class ErrorEnvelope(BaseModel):
+    error: ErrorBody
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorEnvelope, "description": text}
+    for status, text in ((400, "Bad request"), (401, "No or bad token"), (403, "A role that may not"),
+                         (404, "Unknown, or not cleared to see"), (409, "Refused, or a clash with the current state"),
+                         (410, "Gone (a destroyed brief)"), (422, "Invalid input"), (429, "Too many attempts"))
+}
+
+
 # -- auth ------------------------------------------------------------------------------------------
 class TokenRequest(In):
     username: Annotated[str, StringConstraints(min_length=1, max_length=80)]

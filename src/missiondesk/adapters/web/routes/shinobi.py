@@ -33,7 +33,8 @@ def get_shinobi(shinobi_id: PathId, caller: CurrentCaller, c: Deps) -> ShinobiRe
     return ShinobiRead.of(roster.get_shinobi(c.uow, caller, shinobi_id))
 
 
-@router.post("/shinobi/{shinobi_id}/partners", status_code=201, response_model=ShinobiRead)
+@router.post("/shinobi/{shinobi_id}/partners", status_code=201, response_model=ShinobiRead,
+             responses={200: {"model": ShinobiRead, "description": "Already partners: nothing changed"}})
 def link_partner(shinobi_id: PathId, body: PartnerCreate, caller: CurrentCaller, c: Deps, now: Now,
                  response: Response) -> ShinobiRead:
     s, created = roster.link_partners(c.uow, caller, shinobi_id, body.partner_id, now)
