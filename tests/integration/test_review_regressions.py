@@ -126,3 +126,40 @@ def test_no_mission_is_named_to_the_uncleared_through_the_medical_record(api: Ap
     assert hidden.status_code == missing.status_code == 404
     assert hidden.json()["error"]["message"].replace(str(m), "N") == \
         missing.json()["error"]["message"].replace("99999", "N")
+
+
+def test_audited_reads_beside_a_busy_writer_never_fail(runtime, api: Api):
+    """A read that records an audit entry (here the hokage's reading of the audit log) must not fail
+    with 'database is locked' while another client keeps writing (found by the fuzzer on SQLite)."""
+    import time
+
+    from missiondesk.services import audit
+    from missiondesk.services.missions import PostMission
+
+    hokage = auth.caller_for_username(runtime.uow, "hokage")
+    stop = time.monotonic() + 3
+    errors: list[BaseException] = []
+
+    def write():
+        from missiondesk.domain.ranks import MissionRank
+
+        i = 0
+        while time.monotonic() < stop:
+            i += 1
+            missions.post_mission(runtime.uow, hokage, PostMission(f"busy {i}", MissionRank.D, "chores"),
+                                  datetime.now(UTC))
+
+    def read():
+        n = 0
+        while time.monotonic() < stop:
+            try:
+                audit.list_entries(runtime.uow, hokage, limit=1)
+                n += 1
+            except Exception as e:  # noqa: BLE001 - any failure is the finding
+                errors.append(e)
+        assert n > 0
+
+    threads = [threading.Thread(target=write), threading.Thread(target=read), threading.Thread(target=read)]
+    [t.start() for t in threads]
+    [t.join() for t in threads]
+    assert not errors, errors[:3]
