@@ -60,9 +60,6 @@ def check_fitness(tx: Transaction, caller: Caller, shinobi_id: int, *, mission_i
 
 
 # -- the roster's duty badges ------------------------------------------------------------------------
-BADGES = ("fallen", "on_mission", "away", "resting", "on_hold", "unfit", "caution", "fit", "unknown")
-
-
 @dataclass(frozen=True)
 class Duty:
     shinobi: Shinobi

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from ..domain import risk as model_
@@ -27,11 +27,6 @@ CASUALTY_COST = 1_000_000  # ryo: what the office counts a casualty as, against 
 
 def current_model(tx: Transaction) -> RiskModel:
     return tx.risk.latest() or model_.PRIOR
-
-
-def suggested_reward(model: RiskModel, m: Mission) -> int:
-    e = model_.estimate(model, model_.typical_team(m.rank, m.min_team_size), m.kind, m.threat, m.threat_count)
-    return model_.suggested_reward(m.rank, e)
 
 
 # -- fitting ---------------------------------------------------------------------------------------------
@@ -200,10 +195,6 @@ def recommend(tx: Transaction, caller: Caller, mission_id: int, *, departs_at: d
     return Recommendation(mission, departs_at, picks, e, value, runners, len(candidates), dict(blocked), model.source)
 
 
-def default_departure(now: datetime) -> datetime:
-    return now + timedelta(hours=1)
-
-
 
 # -- the whole board: a plan ---------------------------------------------------------------------------
 @dataclass(frozen=True)
@@ -238,8 +229,8 @@ def plan_board(tx: Transaction, caller: Caller, *, departs_at: datetime, policy:
     from ..domain.planning import solve_plan
 
     authz.require(tx, caller, "planBoard")
-    board = [v for v in tx.missions.list(status=MissionStatus.OPEN)
-             if authz.decide(caller, "viewMission", authz.mission_resource(v.id, v.classification)).allowed]
+    board = authz.filter_allowed(tx, caller, "viewMission", tx.missions.list(status=MissionStatus.OPEN),
+                                 lambda m: authz.mission_resource(m.id, m.classification))
     people = available(tx)
     facts = gather_facts(tx, [s.id for s in people], departs_at)
     fatigue = estimate_roster([f.sleep for f in facts], departs_at, policy.tz)
