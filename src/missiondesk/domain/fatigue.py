@@ -597,6 +597,41 @@ def _sleep_batch(grid: _Grid, debt: np.ndarray, start: np.ndarray, end: np.ndarr
     return np.maximum(d - si, 0.0), si
 
 
+@dataclass(frozen=True)
+class RosterFatigue:
+    """`estimate_roster`'s answer as arrays, one entry per history: `level` indexes LEVELS; the floats
+    are NaN where the FatigueEstimate field would be None."""
+
+    level: np.ndarray  # int8
+    kss: np.ndarray
+    effectiveness: np.ndarray
+    kss_with_inertia: np.ndarray
+    effectiveness_with_inertia: np.ndarray
+    hours_awake: np.ndarray
+
+    def __len__(self) -> int:
+        return int(self.level.size)
+
+    def refused(self, policy: FatiguePolicy, mission_rank: object) -> np.ndarray:
+        """`policy.refuses(mission_rank, estimate)` for every entry at once."""
+        limit = policy.limit_for(mission_rank)
+        known = self.level != LEVELS.index("unknown")
+        return known & ((self.kss >= limit.max_kss) | (self.effectiveness < limit.min_effectiveness))
+
+    def estimates(self) -> list[FatigueEstimate]:
+        def none(v: float) -> float | None:
+            return None if v != v else v
+
+        return [
+            _NO_HISTORY if k != k else FatigueEstimate(LEVELS[lv], k, e, kw, ei, none(h))
+            for lv, k, e, kw, ei, h in zip(
+                self.level.tolist(), self.kss.tolist(), self.effectiveness.tolist(),
+                self.kss_with_inertia.tolist(), self.effectiveness_with_inertia.tolist(),
+                self.hours_awake.tolist(), strict=True,
+            )
+        ]
+
+
 def estimate_roster(
     histories: Sequence[Sequence[SleepEpisode]],
     at: datetime,
@@ -608,18 +643,39 @@ def estimate_roster(
     count = len(histories)
     if count == 0:
         return []
-    at_ts = at.timestamp()
-    h_at = _clock_hour(at, tz)
     sizes = np.fromiter(map(len, histories), dtype=np.int64, count=count)
     flat = list(chain.from_iterable(histories))
     total = len(flat)
-    st = np.fromiter(map(datetime.timestamp, map(attrgetter("start"), flat)), np.float64, total) - at_ts
-    en = np.fromiter(map(datetime.timestamp, map(attrgetter("end"), flat)), np.float64, total) - at_ts
+    st = np.fromiter(map(datetime.timestamp, map(attrgetter("start"), flat)), np.float64, total)
+    en = np.fromiter(map(datetime.timestamp, map(attrgetter("end"), flat)), np.float64, total)
     owner = np.repeat(np.arange(count, dtype=np.int64), sizes)
+    return estimate_roster_arrays(owner, st, en, count, at, tz, bands).estimates()
+
+
+def estimate_roster_arrays(
+    owner: np.ndarray,
+    start: np.ndarray,
+    end: np.ndarray,
+    count: int,
+    at: datetime,
+    tz: tzinfo = UTC,
+    bands: FatigueBands = DEFAULT_BANDS,
+) -> RosterFatigue:
+    """The roster's fatigue from its sleep log as columns: episode k belongs to history `owner[k]`
+    (0 <= owner < count) and runs from `start[k]` to `end[k]` (POSIX seconds, end > start). The same
+    model and answers as `estimate_fatigue`, without building an object per episode or per answer."""
+    _require_aware(at, "at")
+    at_ts = at.timestamp()
+    h_at = _clock_hour(at, tz)
+    st = np.asarray(start, dtype=np.float64) - at_ts
+    en = np.asarray(end, dtype=np.float64) - at_ts
+    owner = np.asarray(owner, dtype=np.int64)
+    if st.size and not np.all(en > st):
+        raise ValueError("sleep episode must end after it starts")
 
     used = (st < 0.0) & (en > -_HISTORY_S)
     st, en, owner = st[used], np.minimum(en[used], 0.0), owner[used]
-    if not np.all((st[1:] >= st[:-1]) | (owner[1:] != owner[:-1])):  # logs usually come sorted
+    if not np.all((owner[1:] > owner[:-1]) | ((owner[1:] == owner[:-1]) & (st[1:] >= st[:-1]))):  # usually sorted
         order = np.lexsort((st, owner))
         st, en, owner = st[order], en[order], owner[order]
     same = owner[1:] == owner[:-1]
@@ -629,9 +685,10 @@ def estimate_roster(
     recent = np.zeros(count, dtype=bool)
     recent[owner[en > -_RECENT_S]] = True
 
-    results: list[FatigueEstimate] = [_NO_HISTORY] * count
+    nan = np.full(count, np.nan)
     if owner.size == 0:
-        return results
+        return RosterFatigue(np.full(count, LEVELS.index("unknown"), dtype=np.int8), nan, nan.copy(), nan.copy(),
+                             nan.copy(), nan.copy())
     ns = np.floor(st / 60.0 + 0.5).astype(np.int64)
     ne = np.floor(en / 60.0 + 0.5).astype(np.int64)
     who, first = np.unique(owner, return_index=True)
@@ -692,18 +749,14 @@ def estimate_roster(
         default=2,
     )  # indexes into LEVELS, as level_for decides
     hours = np.where(rec, awake_min / 60.0, np.nan)
-    for i, lv, k_, e_, kw_, ei_, h_ in zip(
-        who.tolist(),
-        level.tolist(),
-        kss.tolist(),
-        eff.tolist(),
-        kss_wc.tolist(),
-        eff_i.tolist(),
-        hours.tolist(),
-        strict=True,
-    ):
-        results[i] = FatigueEstimate(LEVELS[lv], k_, e_, kw_, ei_, None if h_ != h_ else h_)
-    return results
+
+    def spread(values: np.ndarray, fill: float = np.nan) -> np.ndarray:
+        out = np.full(count, fill, dtype=values.dtype)
+        out[who] = values
+        return out
+
+    return RosterFatigue(spread(level.astype(np.int8), LEVELS.index("unknown")), spread(kss), spread(eff),
+                         spread(kss_wc), spread(eff_i), spread(hours))
 
 
 def _tpm_awake(s: np.ndarray, hours: np.ndarray) -> np.ndarray:

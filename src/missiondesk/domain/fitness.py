@@ -10,8 +10,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from enum import StrEnum
+from itertools import chain
 
-from .fatigue import FatigueEstimate, FatiguePolicy, SleepEpisode, estimate_fatigue
+import numpy as np
+
+from .fatigue import (
+    FatigueEstimate,
+    FatiguePolicy,
+    RosterFatigue,
+    SleepEpisode,
+    estimate_fatigue,
+    estimate_roster_arrays,
+)
 from .medical import HOLD_FORBIDS, Restriction, RestrictionKind, WelfareHold
 from .ranks import (
     MIN_SHINOBI_RANK,
@@ -224,3 +234,103 @@ def _not_open_message(status: MissionStatus) -> str:
     if status is MissionStatus.ASSIGNED:
         return "the mission already has a team"
     return f"the mission is closed ({status.value})"
+
+
+# -- the whole roster at once ------------------------------------------------------------------------
+_MISSION_RANKS = tuple(MissionRank)
+
+
+@dataclass(frozen=True, eq=False)
+class RosterFacts:
+    """What `assess` reads of many shinobi at one departure time, as columns (one entry per shinobi),
+    so that every individual rule is judged for the whole roster at once. The sleep log is columnar
+    too: episode k belongs to shinobi `sleep_owner[k]` (an index) and runs from `sleep_start[k]` to
+    `sleep_end[k]` (POSIX seconds)."""
+
+    departs_at: datetime
+    ids: np.ndarray  # int64
+    rank: np.ndarray  # int16: ShinobiRank.order
+    clearance: np.ndarray  # int16: Classification.order
+    unavailable: np.ndarray  # status among UNAVAILABLE_STATUSES
+    assigned: np.ndarray  # on an unreported mission, or marked on mission
+    away: np.ndarray  # last through the gate outwards, by the departure
+    resting: np.ndarray  # a rest order in force at the departure
+    light: np.ndarray  # (n, 5): a light-duty order in force forbids that MissionRank (in enum order)
+    held: np.ndarray  # a welfare hold in force at the departure
+    sleep_owner: np.ndarray
+    sleep_start: np.ndarray
+    sleep_end: np.ndarray
+
+    def __len__(self) -> int:
+        return int(self.ids.size)
+
+    @classmethod
+    def of(cls, facts: Sequence[ShinobiFacts], departs_at: datetime) -> RosterFacts:
+        n = len(facts)
+        light = np.zeros((n, len(_MISSION_RANKS)), dtype=bool)
+        resting = np.zeros(n, dtype=bool)
+        held = np.zeros(n, dtype=bool)
+        for i, s in enumerate(facts):
+            for r in s.restrictions:
+                if not r.covers(departs_at):
+                    continue
+                if r.kind is RestrictionKind.REST:
+                    resting[i] = True
+                else:
+                    light[i] |= [r.forbids(m) for m in _MISSION_RANKS]
+            held[i] = any(h.covers(departs_at) for h in s.holds)
+        sizes = np.fromiter((len(s.sleep) for s in facts), np.int64, n)
+        episodes = list(chain.from_iterable(s.sleep for s in facts))
+        return cls(
+            departs_at=departs_at,
+            ids=np.fromiter((s.id for s in facts), np.int64, n),
+            rank=np.fromiter((s.rank.order for s in facts), np.int16, n),
+            clearance=np.fromiter((s.clearance.order for s in facts), np.int16, n),
+            unavailable=np.fromiter((s.status in UNAVAILABLE_STATUSES for s in facts), bool, n),
+            assigned=np.fromiter((s.on_assignment or s.status is ShinobiStatus.ON_MISSION for s in facts), bool, n),
+            away=np.fromiter((s.last_gate_direction == "out" for s in facts), bool, n),
+            resting=resting, light=light, held=held,
+            sleep_owner=np.repeat(np.arange(n, dtype=np.int64), sizes),
+            sleep_start=np.fromiter((e.start.timestamp() for e in episodes), np.float64, len(episodes)),
+            sleep_end=np.fromiter((e.end.timestamp() for e in episodes), np.float64, len(episodes)),
+        )
+
+    def fatigue(self, policy: FitnessPolicy) -> RosterFatigue:
+        return estimate_roster_arrays(self.sleep_owner, self.sleep_start, self.sleep_end, len(self),
+                                      self.departs_at, policy.tz)
+
+
+@dataclass(frozen=True, eq=False)
+class RosterVerdict:
+    """For each individual reason code, which shinobi it applies to; `eligible` where none does."""
+
+    codes: dict[Code, np.ndarray]
+    eligible: np.ndarray
+
+    def count(self) -> dict[str, int]:
+        """How many shinobi each reason keeps out (a shinobi may count under several)."""
+        return {c.value: int(m.sum()) for c, m in self.codes.items() if m.any()}
+
+
+def assess_roster(roster: RosterFacts, mission: MissionFacts, policy: FitnessPolicy,
+                  fatigue: RosterFatigue | None = None) -> RosterVerdict:
+    """The individual rules of `assess` on `mission` for every shinobi of the roster at once: the
+    same codes for each shinobi as `assess` gives (the property tests hold the two together)."""
+    if fatigue is None:
+        fatigue = roster.fatigue(policy)
+    rank_i = _MISSION_RANKS.index(mission.rank)
+    codes = {
+        Code.NOT_AVAILABLE: roster.unavailable,
+        Code.ALREADY_ASSIGNED: roster.assigned,
+        Code.NOT_IN_VILLAGE: roster.away,
+        Code.RANK_TOO_LOW: roster.rank < MIN_SHINOBI_RANK[mission.rank].order,
+        Code.CLEARANCE_INSUFFICIENT: roster.clearance < mission.classification.order,
+        Code.MEDICAL_REST: roster.resting,
+        Code.MEDICAL_RESTRICTION: roster.light[:, rank_i],
+        Code.FATIGUE_UNFIT: fatigue.refused(policy.fatigue, mission.rank),
+        Code.WELFARE_HOLD: roster.held if mission.rank in HOLD_FORBIDS else np.zeros(len(roster), dtype=bool),
+    }
+    blocked = np.zeros(len(roster), dtype=bool)
+    for mask in codes.values():
+        blocked |= mask
+    return RosterVerdict(codes=codes, eligible=~blocked)

@@ -20,6 +20,9 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Protocol
+
+import numpy as np
 
 from .ranks import REWARD_BANDS, MissionRank, ShinobiRank
 
@@ -99,21 +102,117 @@ class Estimate:
 
 
 def estimate(model: RiskModel, team: Sequence[Member], kind: str, threat: Threat, count: int) -> Estimate:
-    s = sum(strength(m, kind) for m in team)
+    return estimate_totals(model, sum(strength(m, kind) for m in team), any(m.sensor for m in team),
+                           any(m.medic for m in team), threat, count)
+
+
+def estimate_totals(model: RiskModel, team_strength: float, sensor: bool, medic: bool, threat: Threat,
+                    count: int) -> Estimate:
+    """`estimate` from what it reads of a team: its summed strength and whether a sensor and a medic go."""
     o = opposition(threat, count)
-    x = ratio(s, o)
+    x = ratio(team_strength, o)
     a0, a1, a2 = model.success
     b0, b1, b2 = model.casualty
-    sensor = any(m.sensor for m in team)
-    medic = any(m.medic for m in team)
     return Estimate(success=sigmoid(a0 + a1 * x + a2 * sensor), casualty=sigmoid(b0 - b1 * x - b2 * medic),
-                    team_strength=s, opposition=o)
+                    team_strength=team_strength, opposition=o)
 
 
 def expected_value(reward: int, e: Estimate, casualty_cost: int) -> float:
     """What sending this team is worth: the reward times the chance of success, less the cost of a casualty
     times its chance."""
     return reward * e.success - casualty_cost * e.casualty
+
+
+# -- many shinobi at once (numpy): the same equations over columns -----------------------------------------
+_POWER_BY_ORDER = np.array([RANK_POWER[r] for r in sorted(ShinobiRank, key=lambda r: r.order)])
+
+
+def strengths(rank_order: np.ndarray, effectiveness: np.ndarray, matched: np.ndarray) -> np.ndarray:
+    """`strength` for each shinobi: rank as ShinobiRank.order, effectiveness NaN where unknown, and
+    whether a specialty matches the mission's kind."""
+    fatigue = np.where(np.isnan(effectiveness), 0.9, np.clip(effectiveness / 100, 0.5, 1.0))
+    return _POWER_BY_ORDER[rank_order] * fatigue * np.where(matched, 1.25, 1.0)
+
+
+class Priced(Protocol):
+    """What the risk of a mission reads of it."""
+
+    reward_ryo: int
+    threat: Threat
+    threat_count: int
+    min_team_size: int
+
+
+@dataclass(frozen=True, eq=False)
+class Selection:
+    team: np.ndarray  # roster indexes, strongest first (a specialist swapped in comes last)
+    runners_up: np.ndarray  # the strongest left out, strongest first
+    estimate: Estimate
+    value: float
+
+
+def _top(order_key: np.ndarray, ids: np.ndarray, pool: np.ndarray, t: int) -> np.ndarray:
+    """The `t` best of `pool` (indexes) by order_key descending, then id ascending; sorted that way."""
+    if t < pool.size:
+        key = order_key[pool]
+        cut = key[np.argpartition(-key, t - 1)[t - 1]]  # the t-th best key
+        above = pool[key > cut]
+        tied = pool[key == cut]
+        tied = tied[np.argsort(ids[tied], kind="stable")[: t - above.size]]
+        pool = np.concatenate((above, tied))
+    return pool[np.lexsort((ids[pool], -order_key[pool]))]
+
+
+def select_team(mission: Priced, model: RiskModel, ids: np.ndarray, strength: np.ndarray, medic: np.ndarray,
+                sensor: np.ndarray, eligible: np.ndarray, casualty_cost: float, runners: int = 3
+                ) -> Selection | None:
+    """The best team among the eligible: the strongest `min_team_size` (ties to the lower id), then, where
+    the team has no medic (then no sensor), its weakest member (never one swapped in before) swapped for
+    the strongest one left out, kept when the expected value (reward × P(success) − casualty_cost ×
+    P(casualty)) improves.
+    None when fewer are eligible than the team needs."""
+    size = mission.min_team_size
+    pool = np.flatnonzero(eligible)
+    if pool.size < size or size < 1:
+        return None
+    ranked = _top(strength, ids, pool, min(pool.size, size + runners))
+    team = ranked[:size]
+
+    def value(t: np.ndarray) -> tuple[float, Estimate]:
+        e = estimate_totals(model, float(strength[t].sum()), bool(sensor[t].any()), bool(medic[t].any()),
+                            mission.threat, mission.threat_count)
+        return mission.reward_ryo * e.success - casualty_cost * e.casualty, e
+
+    best_value, best_e = value(team)
+    kept = 0  # specialists swapped in, at the end of the team: never swapped out again
+    for want in (medic, sensor):
+        if want[team].any() or kept >= size:
+            continue
+        rest = pool[want[pool]]
+        if rest.size == 0:
+            continue
+        weakest = size - 1 - kept
+        trial = np.concatenate((team[:weakest], team[weakest + 1:], _top(strength, ids, rest, 1)))
+        v, e = value(trial)
+        if v > best_value:
+            team, best_value, best_e = trial, v, e
+            kept += 1
+    left = ranked[~np.isin(ranked, team)][:runners]
+    return Selection(team=team, runners_up=left, estimate=best_e, value=best_value)
+
+
+def pair_values(model: RiskModel, mission: Priced, strength: np.ndarray, medic: np.ndarray, sensor: np.ndarray,
+                casualty_cost: float) -> np.ndarray:
+    """Each shinobi's share of the expected value of a team of `min_team_size` like them: what the
+    planner adds up (a team's value is near the sum of its members' shares)."""
+    k = mission.min_team_size
+    o = opposition(mission.threat, mission.threat_count)
+    x = np.log((k * strength + 1.0) / (o + 1.0))
+    a0, a1, a2 = model.success
+    b0, b1, b2 = model.casualty
+    p_success = 1.0 / (1.0 + np.exp(-(a0 + a1 * x + a2 * sensor)))
+    p_casualty = 1.0 / (1.0 + np.exp(-(b0 - b1 * x - b2 * medic)))
+    return (mission.reward_ryo * p_success - casualty_cost * p_casualty) / k
 
 
 def suggested_reward(rank: MissionRank, e: Estimate) -> int:

@@ -2,19 +2,21 @@
 best team for one mission, and the plan for the whole board."""
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import numpy as np
+
 from ..domain import risk as model_
 from ..domain.access import Caller
 from ..domain.errors import Invalid
-from ..domain.fatigue import estimate_roster
-from ..domain.fitness import FitnessPolicy, assess
+from ..domain.fatigue import RosterFatigue, estimate_roster
+from ..domain.fitness import FitnessPolicy, RosterFacts, assess_roster
 from ..domain.missions import Mission
 from ..domain.ranks import MissionStatus, Role, ShinobiRank, ShinobiStatus
 from ..domain.risk import Estimate, Member, RiskModel
+from ..domain.roster import Shinobi
 from . import authz
 from .audit import record
 from .fitness import HISTORY, gather_facts, mission_facts
@@ -129,37 +131,42 @@ def _why(m: Member, s: float, name: str, kind: str) -> str:
     return f"{name}: " + "; ".join(parts)
 
 
-def best_team(candidates: list[tuple[Member, float]], size: int, kind: str, model: RiskModel, mission: Mission
-              ) -> tuple[list[tuple[Member, float]], Estimate, float]:
-    """The strongest `size`, then each swap of the weakest for the best medic or sensor left out,
-    kept when the expected value improves. Candidates come sorted strongest first."""
-    team = candidates[:size]
-    rest = candidates[size:]
-
-    def ev(t: list[tuple[Member, float]]) -> tuple[float, Estimate]:
-        e = model_.estimate(model, [m for m, _ in t], kind, mission.threat, mission.threat_count)
-        return model_.expected_value(mission.reward_ryo, e, CASUALTY_COST), e
-
-    best_value, best_e = ev(team)
-    for want in ("medic", "sensor"):
-        if any(getattr(m, want) for m, _ in team):
-            continue
-        extra = next((c for c in rest if getattr(c[0], want)), None)
-        if extra is None or not team:
-            continue
-        trial = [*team[:-1], extra]
-        value, e = ev(trial)
-        if value > best_value:
-            team, best_value, best_e = trial, value, e
-    return team, best_e, best_value
-
-
 def available(tx: Transaction) -> list:
     """Who the desk may propose: active shinobi, but not the village's office holders (the hokage and
     the council), whom a clerk does not send; a person may still name them in a team."""
     people = [s for s in tx.shinobi.list() if s.status is ShinobiStatus.ACTIVE]
     roles = tx.accounts.roles_of_shinobi(s.id for s in people)
     return [s for s in people if not roles[s.id] & {Role.HOKAGE, Role.COUNCIL}]
+
+
+@dataclass(frozen=True, eq=False)
+class Village:
+    """Who the desk may propose, with their fitness facts and fatigue at one departure, as columns."""
+
+    people: list[Shinobi]
+    roster: RosterFacts
+    fatigue: RosterFatigue
+    medic: np.ndarray
+    sensor: np.ndarray
+
+    def matched(self, kind: str) -> np.ndarray:
+        return np.fromiter((kind in s.specialties for s in self.people), bool, len(self.people))
+
+    def strength(self, kind: str) -> np.ndarray:
+        return model_.strengths(self.roster.rank, self.fatigue.effectiveness, self.matched(kind))
+
+    def member(self, i: int) -> Member:
+        s = self.people[i]
+        e = float(self.fatigue.effectiveness[i])
+        return Member(id=s.id, rank=s.rank, specialties=s.specialties, effectiveness=None if e != e else e)
+
+
+def village(tx: Transaction, departs_at: datetime, policy: FitnessPolicy) -> Village:
+    people = available(tx)
+    roster = RosterFacts.of(gather_facts(tx, [s.id for s in people], departs_at), departs_at)
+    medic = np.fromiter((bool(model_.MEDIC_SPECIALTIES & set(s.specialties)) for s in people), bool, len(people))
+    sensor = np.fromiter((bool(model_.SENSOR_SPECIALTIES & set(s.specialties)) for s in people), bool, len(people))
+    return Village(people, roster, roster.fatigue(policy), medic, sensor)
 
 
 @transactional(write=False)
@@ -169,31 +176,22 @@ def recommend(tx: Transaction, caller: Caller, mission_id: int, *, departs_at: d
     mission = visible_mission(tx, caller, mission_id)
     authz.require(tx, caller, "recommendTeam", authz.mission_resource(mission.id, mission.classification))
     model = current_model(tx)
-    people = available(tx)
-    facts = gather_facts(tx, [s.id for s in people], departs_at)
-    fatigue = estimate_roster([f.sleep for f in facts], departs_at, policy.tz)
-    mf = mission_facts(mission)
-    blocked: Counter = Counter()
-    candidates: list[tuple[Member, float]] = []
-    names = {s.id: s.name for s in people}
-    for s, f, est in zip(people, facts, fatigue, strict=True):
-        verdict = assess(f, mf, departs_at, policy, est)
-        if verdict.reasons:
-            blocked.update({r.code.value for r in verdict.reasons})
-            continue
-        m = Member(id=s.id, rank=s.rank, specialties=s.specialties, effectiveness=est.effectiveness)
-        candidates.append((m, model_.strength(m, mission.kind)))
-    candidates.sort(key=lambda c: (-c[1], c[0].id))
-    size = mission.min_team_size
-    if len(candidates) < size:
-        return Recommendation(mission, departs_at, (), None, None, (), len(candidates), dict(blocked), model.source)
-    team, e, value = best_team(candidates, size, mission.kind, model, mission)
-    chosen = {m.id for m, _ in team}
-    picks = tuple(Pick(m, names[m.id], s, _why(m, s, names[m.id], mission.kind)) for m, s in team)
-    runners = tuple(Pick(m, names[m.id], s, _why(m, s, names[m.id], mission.kind))
-                    for m, s in candidates if m.id not in chosen)[:3]
-    return Recommendation(mission, departs_at, picks, e, value, runners, len(candidates), dict(blocked), model.source)
+    v = village(tx, departs_at, policy)
+    verdict = assess_roster(v.roster, mission_facts(mission), policy, v.fatigue)
+    strength = v.strength(mission.kind)
+    eligible = int(verdict.eligible.sum())
+    chosen = model_.select_team(mission, model, v.roster.ids, strength, v.medic, v.sensor, verdict.eligible,
+                                CASUALTY_COST)
+    if chosen is None:
+        return Recommendation(mission, departs_at, (), None, None, (), eligible, verdict.count(), model.source)
 
+    def pick(i: int) -> Pick:
+        m, s, name = v.member(i), float(strength[i]), v.people[i].name
+        return Pick(m, name, s, _why(m, s, name, mission.kind))
+
+    return Recommendation(mission, departs_at, tuple(pick(i) for i in chosen.team.tolist()), chosen.estimate,
+                          chosen.value, tuple(pick(i) for i in chosen.runners_up.tolist()), eligible,
+                          verdict.count(), model.source)
 
 
 # -- the whole board: a plan ---------------------------------------------------------------------------
@@ -224,43 +222,43 @@ def plan_board(tx: Transaction, caller: Caller, *, departs_at: datetime, policy:
     the expected value (reward × P(success) − casualty cost × P(casualty), counted per member); every
     mission fully staffed or left empty, nobody twice. Nothing is assigned: each team goes through the
     normal assignment, with every check, when a person accepts it."""
-    import numpy as np
-
     from ..domain.planning import solve_plan
 
     authz.require(tx, caller, "planBoard")
     board = authz.filter_allowed(tx, caller, "viewMission", tx.missions.list(status=MissionStatus.OPEN),
                                  lambda m: authz.mission_resource(m.id, m.classification))
-    people = available(tx)
-    facts = gather_facts(tx, [s.id for s in people], departs_at)
-    fatigue = estimate_roster([f.sleep for f in facts], departs_at, policy.tz)
+    v = village(tx, departs_at, policy)
     model = current_model(tx)
-    members = [Member(id=s.id, rank=s.rank, specialties=s.specialties, effectiveness=e.effectiveness)
-               for s, e in zip(people, fatigue, strict=True)]
-    eligible_for: dict[tuple, list[int]] = {}  # the fitness rules depend on the mission's rank and classification
+    eligible_for: dict[tuple, np.ndarray] = {}  # the fitness rules depend on the mission's rank and classification
+    strength_for: dict[str, np.ndarray] = {}
     pm, ps, pv = [], [], []
     for mi, m in enumerate(board):
         key = (m.rank, m.classification)
         if key not in eligible_for:
-            mf = mission_facts(m)
-            eligible_for[key] = [i for i, (f, e) in enumerate(zip(facts, fatigue, strict=True))
-                                 if not assess(f, mf, departs_at, policy, e).reasons]
-        k = m.min_team_size
-        for i in eligible_for[key]:
-            e = model_.estimate(model, [members[i]] * k, m.kind, m.threat, m.threat_count)
-            pm.append(mi)
-            ps.append(i)
-            pv.append(model_.expected_value(m.reward_ryo, e, CASUALTY_COST) / k)
+            eligible_for[key] = np.flatnonzero(assess_roster(v.roster, mission_facts(m), policy, v.fatigue).eligible)
+        if m.kind not in strength_for:
+            strength_for[m.kind] = v.strength(m.kind)
+        who = eligible_for[key]
+        pm.append(np.full(who.size, mi, dtype=np.int64))
+        ps.append(who)
+        pv.append(model_.pair_values(model, m, strength_for[m.kind][who], v.medic[who], v.sensor[who],
+                                     CASUALTY_COST))
+    people = v.people
+
+    def joined(parts: list[np.ndarray], dtype: type) -> np.ndarray:
+        return np.concatenate(parts).astype(dtype, copy=False) if parts else np.zeros(0, dtype=dtype)
+
+    pair_values = joined(pv, np.float64)
     result = solve_plan([m.id for m in board], [m.min_team_size for m in board], [s.id for s in people],
-                        np.asarray(pm, dtype=np.int64), np.asarray(ps, dtype=np.int64),
-                        np.asarray(pv, dtype=np.float64), time_limit=time_limit, progress=progress)
+                        joined(pm, np.int64), joined(ps, np.int64), pair_values, time_limit=time_limit,
+                        progress=progress)
     by_id = {m.id: m for m in board}
     index = {s.id: i for i, s in enumerate(people)}
     teams = []
     for mission_id, ids in sorted(result.assignment.items()):
         m = by_id[mission_id]
-        e = model_.estimate(model, [members[index[s]] for s in ids], m.kind, m.threat, m.threat_count)
+        e = model_.estimate(model, [v.member(index[s]) for s in ids], m.kind, m.threat, m.threat_count)
         teams.append(PlannedTeam(m, tuple(ids), e, model_.expected_value(m.reward_ryo, e, CASUALTY_COST)))
     empty = tuple(m.id for m in board if m.id not in result.assignment)
-    return Plan(departs_at, tuple(teams), empty, result.value, result.upper_bound, result.gap, len(pv),
+    return Plan(departs_at, tuple(teams), empty, result.value, result.upper_bound, result.gap, pair_values.size,
                 dict(result.stats))
