@@ -265,12 +265,17 @@ class RosterFacts:
         return int(self.ids.size)
 
     @classmethod
-    def of(cls, facts: Sequence[ShinobiFacts], departs_at: datetime) -> RosterFacts:
+    def of(cls, facts: Sequence[ShinobiFacts], departs_at: datetime,
+           sleep: tuple[Sequence[int], Sequence[float], Sequence[float]] | None = None) -> RosterFacts:
+        """The columns of these facts. `sleep`, when given, is the log as columns (shinobi id, start, end
+        in POSIX seconds) and stands for the facts' own `sleep`, which is then not read."""
         n = len(facts)
         light = np.zeros((n, len(_MISSION_RANKS)), dtype=bool)
         resting = np.zeros(n, dtype=bool)
         held = np.zeros(n, dtype=bool)
         for i, s in enumerate(facts):
+            if not (s.restrictions or s.holds):
+                continue
             for r in s.restrictions:
                 if not r.covers(departs_at):
                     continue
@@ -279,20 +284,31 @@ class RosterFacts:
                 else:
                     light[i] |= [r.forbids(m) for m in _MISSION_RANKS]
             held[i] = any(h.covers(departs_at) for h in s.holds)
-        sizes = np.fromiter((len(s.sleep) for s in facts), np.int64, n)
-        episodes = list(chain.from_iterable(s.sleep for s in facts))
+        ids = np.fromiter((s.id for s in facts), np.int64, n)
+        if sleep is None:
+            sizes = np.fromiter((len(s.sleep) for s in facts), np.int64, n)
+            episodes = list(chain.from_iterable(s.sleep for s in facts))
+            owner = np.repeat(np.arange(n, dtype=np.int64), sizes)
+            start = np.fromiter((e.start.timestamp() for e in episodes), np.float64, len(episodes))
+            end = np.fromiter((e.end.timestamp() for e in episodes), np.float64, len(episodes))
+        else:
+            by_id = np.argsort(ids, kind="stable")
+            owner_ids = np.asarray(sleep[0], dtype=np.int64)
+            at = np.searchsorted(ids, owner_ids, sorter=by_id)
+            if owner_ids.size and (at.max() >= n or not np.array_equal(ids[by_id[at]], owner_ids)):
+                raise ValueError("sleep logged for a shinobi who is not in the roster")
+            owner = by_id[at]
+            start, end = np.asarray(sleep[1], dtype=np.float64), np.asarray(sleep[2], dtype=np.float64)
         return cls(
             departs_at=departs_at,
-            ids=np.fromiter((s.id for s in facts), np.int64, n),
+            ids=ids,
             rank=np.fromiter((s.rank.order for s in facts), np.int16, n),
             clearance=np.fromiter((s.clearance.order for s in facts), np.int16, n),
             unavailable=np.fromiter((s.status in UNAVAILABLE_STATUSES for s in facts), bool, n),
             assigned=np.fromiter((s.on_assignment or s.status is ShinobiStatus.ON_MISSION for s in facts), bool, n),
             away=np.fromiter((s.last_gate_direction == "out" for s in facts), bool, n),
             resting=resting, light=light, held=held,
-            sleep_owner=np.repeat(np.arange(n, dtype=np.int64), sizes),
-            sleep_start=np.fromiter((e.start.timestamp() for e in episodes), np.float64, len(episodes)),
-            sleep_end=np.fromiter((e.end.timestamp() for e in episodes), np.float64, len(episodes)),
+            sleep_owner=owner, sleep_start=start, sleep_end=end,
         )
 
     def fatigue(self, policy: FitnessPolicy) -> RosterFatigue:

@@ -14,7 +14,7 @@ class ShinobiRank(StrEnum):
 
     @property
     def order(self) -> int:
-        return list(ShinobiRank).index(self)
+        return _SHINOBI_ORDER[self]
 
 
 class MissionRank(StrEnum):
@@ -37,7 +37,11 @@ class Classification(StrEnum):
 
     @property
     def order(self) -> int:
-        return list(Classification).index(self)
+        return _CLEARANCE_ORDER[self]
+
+
+_SHINOBI_ORDER = {r: i for i, r in enumerate(ShinobiRank)}
+_CLEARANCE_ORDER = {c: i for i, c in enumerate(Classification)}
 
 
 class ShinobiStatus(StrEnum):

@@ -26,9 +26,10 @@ def mission_facts(m: Mission) -> MissionFacts:
                         min_team_size=m.min_team_size)
 
 
-def gather_facts(tx: Transaction, shinobi_ids: Sequence[int], departs_at: datetime) -> list[ShinobiFacts]:
-    """Everything the rules need about these shinobi, read in a handful of queries.
-    Raises NotFound for the first unknown id."""
+def gather_facts(tx: Transaction, shinobi_ids: Sequence[int], departs_at: datetime, *, with_sleep: bool = True
+                 ) -> list[ShinobiFacts]:
+    """Everything the rules need about these shinobi, read in a handful of queries (without the sleep
+    log if not `with_sleep`: a caller reading it as columns). Raises NotFound for the first unknown id."""
     people = tx.shinobi.get_many(shinobi_ids, links=False)
     for sid in shinobi_ids:
         if sid not in people:
@@ -37,7 +38,7 @@ def gather_facts(tx: Transaction, shinobi_ids: Sequence[int], departs_at: dateti
     gate = tx.gate.events_for(shinobi_ids)
     restrictions = tx.medical.restrictions_for(shinobi_ids)
     holds = tx.medical.holds_for(shinobi_ids)
-    sleep = tx.shinobi.sleep_many(shinobi_ids, ending_after=departs_at - HISTORY)
+    sleep = tx.shinobi.sleep_many(shinobi_ids, ending_after=departs_at - HISTORY) if with_sleep else {}
     out = []
     for sid in shinobi_ids:
         s = people[sid]
@@ -45,7 +46,7 @@ def gather_facts(tx: Transaction, shinobi_ids: Sequence[int], departs_at: dateti
         out.append(ShinobiFacts(
             id=s.id, name=s.name, rank=s.rank, clearance=s.clearance, status=s.status,
             on_assignment=sid in busy, last_gate_direction=direction.value if direction else None,
-            restrictions=tuple(restrictions[sid]), holds=tuple(holds[sid]), sleep=tuple(sleep[sid])))
+            restrictions=tuple(restrictions[sid]), holds=tuple(holds[sid]), sleep=tuple(sleep.get(sid, ()))))
     return out
 
 

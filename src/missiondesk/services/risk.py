@@ -12,7 +12,7 @@ from ..domain import risk as model_
 from ..domain.access import Caller
 from ..domain.errors import Invalid
 from ..domain.fatigue import RosterFatigue, estimate_roster
-from ..domain.fitness import FitnessPolicy, RosterFacts, assess_roster
+from ..domain.fitness import FitnessPolicy, RosterFacts, RosterVerdict, assess_roster
 from ..domain.missions import Mission
 from ..domain.ranks import MissionStatus, Role, ShinobiRank, ShinobiStatus
 from ..domain.risk import Estimate, Member, RiskModel
@@ -148,9 +148,13 @@ class Village:
     fatigue: RosterFatigue
     medic: np.ndarray
     sensor: np.ndarray
+    specialty_sets: list[tuple[str, ...]]  # the distinct sets of specialties ...
+    specialty_set: np.ndarray  # ... and which one each shinobi has
 
     def matched(self, kind: str) -> np.ndarray:
-        return np.fromiter((kind in s.specialties for s in self.people), bool, len(self.people))
+        if not self.specialty_sets:
+            return np.zeros(0, dtype=bool)
+        return np.array([kind in d for d in self.specialty_sets], dtype=bool)[self.specialty_set]
 
     def strength(self, kind: str) -> np.ndarray:
         return model_.strengths(self.roster.rank, self.fatigue.effectiveness, self.matched(kind))
@@ -160,13 +164,34 @@ class Village:
         e = float(self.fatigue.effectiveness[i])
         return Member(id=s.id, rank=s.rank, specialties=s.specialties, effectiveness=None if e != e else e)
 
+    @classmethod
+    def of(cls, people: list[Shinobi], roster: RosterFacts, policy: FitnessPolicy) -> Village:
+        """`people[i]` is the shinobi of the roster's entry i."""
+        kinds: dict[tuple[str, ...], int] = {}  # each distinct set of specialties, judged once
+        which = np.fromiter((kinds.setdefault(s.specialties, len(kinds)) for s in people), np.int64, len(people))
+        distinct = list(kinds)
+        medic = np.array([not model_.MEDIC_SPECIALTIES.isdisjoint(d) for d in distinct], dtype=bool)
+        sensor = np.array([not model_.SENSOR_SPECIALTIES.isdisjoint(d) for d in distinct], dtype=bool)
+        return cls(people, roster, roster.fatigue(policy), medic[which] if distinct else np.zeros(0, bool),
+                   sensor[which] if distinct else np.zeros(0, bool), distinct, which)
+
 
 def village(tx: Transaction, departs_at: datetime, policy: FitnessPolicy) -> Village:
     people = available(tx)
-    roster = RosterFacts.of(gather_facts(tx, [s.id for s in people], departs_at), departs_at)
-    medic = np.fromiter((bool(model_.MEDIC_SPECIALTIES & set(s.specialties)) for s in people), bool, len(people))
-    sensor = np.fromiter((bool(model_.SENSOR_SPECIALTIES & set(s.specialties)) for s in people), bool, len(people))
-    return Village(people, roster, roster.fatigue(policy), medic, sensor)
+    ids = [s.id for s in people]
+    facts = gather_facts(tx, ids, departs_at, with_sleep=False)
+    sleep = tx.shinobi.sleep_columns(ids, ending_after=departs_at - HISTORY)
+    return Village.of(people, RosterFacts.of(facts, departs_at, sleep), policy)
+
+
+def choose(v: Village, mission: Mission, model: RiskModel, policy: FitnessPolicy
+           ) -> tuple[RosterVerdict, np.ndarray, model_.Selection | None]:
+    """Every fitness rule for the whole village, each one's strength for this mission, and the best
+    team among the eligible (None when too few are)."""
+    verdict = assess_roster(v.roster, mission_facts(mission), policy, v.fatigue)
+    strength = v.strength(mission.kind)
+    return verdict, strength, model_.select_team(mission, model, v.roster.ids, strength, v.medic, v.sensor,
+                                                 verdict.eligible, CASUALTY_COST)
 
 
 @transactional(write=False)
@@ -177,11 +202,8 @@ def recommend(tx: Transaction, caller: Caller, mission_id: int, *, departs_at: d
     authz.require(tx, caller, "recommendTeam", authz.mission_resource(mission.id, mission.classification))
     model = current_model(tx)
     v = village(tx, departs_at, policy)
-    verdict = assess_roster(v.roster, mission_facts(mission), policy, v.fatigue)
-    strength = v.strength(mission.kind)
+    verdict, strength, chosen = choose(v, mission, model, policy)
     eligible = int(verdict.eligible.sum())
-    chosen = model_.select_team(mission, model, v.roster.ids, strength, v.medic, v.sensor, verdict.eligible,
-                                CASUALTY_COST)
     if chosen is None:
         return Recommendation(mission, departs_at, (), None, None, (), eligible, verdict.count(), model.source)
 

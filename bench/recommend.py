@@ -1,0 +1,200 @@
+"""One-mission recommendation at 10,000 shinobi (`missiondesk.services.risk.choose`), in process.
+
+Run: python bench/recommend.py [--quick] [--shinobi N] [--seed N]   (bench/plan.py runs it first)
+
+A generated village (seeded): 10,000 shinobi of every rank with a realistic spread of what keeps
+people home (3 % under a rest order, 2 % on light duty, 2 % on a welfare hold, 5 % out of the gate,
+8 % on an unreported mission, 1 % fallen or missing), clearances, specialties (medics, sensors,
+the missions' kinds), and 7 days of sleep each (a night, sometimes a nap: about 9 episodes, 90,000
+in all). The missions: one per rank D..S, each against an opposition, classification and team size.
+
+What is timed, median of repeated runs per mission, the village's facts already read (as columns,
+the form `RosterFacts` holds them in):
+
+* recommend: everything the desk computes after reading the records — the fatigue model for all
+  10,000, every individual fitness rule for all 10,000, each one's strength for the mission, and
+  the selection. Target < 50 ms.
+* selection: `select_team` alone, once the eligible and their strengths are known. Target < 1 ms.
+
+Printed beside them, from the same run: a trivial numpy call (the floor), building the columns from
+per-shinobi facts objects (`RosterFacts.of`, what the service adds after its queries), and the
+per-shinobi baseline: the fatigue roster as objects, `assess` for each shinobi, and a Python sort
+of the eligible (how the desk did it before), with the ratio. The fast path's eligible set is checked
+against that baseline's, shinobi by shinobi, and the team against its strongest members.
+
+Exit 1 when a target is missed. --quick (CI): fewer repetitions; the village stays at 10,000.
+"""
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+
+import numpy as np  # noqa: E402
+
+from missiondesk.domain import risk  # noqa: E402
+from missiondesk.domain.fatigue import SleepEpisode, estimate_roster  # noqa: E402
+from missiondesk.domain.fitness import FitnessPolicy, RosterFacts, ShinobiFacts, assess  # noqa: E402
+from missiondesk.domain.medical import Restriction, RestrictionKind, RestrictionStatus, WelfareHold  # noqa: E402
+from missiondesk.domain.missions import Mission  # noqa: E402
+from missiondesk.domain.ranks import (  # noqa: E402
+    Classification,
+    MissionRank,
+    MissionStatus,
+    ShinobiRank,
+    ShinobiStatus,
+)
+from missiondesk.domain.roster import Shinobi  # noqa: E402
+from missiondesk.services.fitness import mission_facts  # noqa: E402
+from missiondesk.services.risk import CASUALTY_COST, Village, choose  # noqa: E402
+
+DEPARTS = datetime(2026, 3, 14, 6, 30, tzinfo=UTC)
+RECOMMEND_TARGET_MS = 50.0
+SELECTION_TARGET_MS = 1.0
+KINDS = ("escort", "recon", "assassination", "retrieval", "chores")
+RANKS = [(ShinobiRank.GENIN, 0.35), (ShinobiRank.CHUNIN, 0.35), (ShinobiRank.SPECIAL_JONIN, 0.1),
+         (ShinobiRank.JONIN, 0.19), (ShinobiRank.ACADEMY, 0.01)]
+CLEARANCES = [(Classification.PUBLIC, 0.5), (Classification.CONFIDENTIAL, 0.3), (Classification.SECRET, 0.15),
+              (Classification.TOP_SECRET, 0.05)]
+MISSIONS = [  # rank, kind, classification, team size, threat, count
+    (MissionRank.D, "chores", Classification.PUBLIC, 1, risk.Threat.NONE, 0),
+    (MissionRank.C, "escort", Classification.PUBLIC, 3, risk.Threat.BANDITS, 8),
+    (MissionRank.B, "recon", Classification.CONFIDENTIAL, 3, risk.Threat.CHUNIN, 3),
+    (MissionRank.A, "retrieval", Classification.SECRET, 4, risk.Threat.JONIN, 2),
+    (MissionRank.S, "assassination", Classification.SECRET, 4, risk.Threat.KAGE, 1),
+]
+
+
+def weighted(rnd: random.Random, pairs):
+    return rnd.choices([v for v, _ in pairs], weights=[w for _, w in pairs])[0]
+
+
+def make_village(n: int, seed: int) -> tuple[list[Shinobi], list[ShinobiFacts]]:
+    rnd = random.Random(seed)
+    people, facts = [], []
+    day0 = DEPARTS.replace(hour=0, minute=0) - timedelta(days=7)
+    for i in range(n):
+        sid = i + 1
+        rank, clearance = weighted(rnd, RANKS), weighted(rnd, CLEARANCES)
+        specialties = tuple(rnd.sample(["medical-ninjutsu", "sensor", *KINDS], rnd.choice([0, 0, 1, 1, 2])))
+        u = rnd.random()
+        status = ShinobiStatus.KIA if u < 0.007 else ShinobiStatus.MIA if u < 0.01 else ShinobiStatus.ACTIVE
+        restrictions, holds = [], []
+        u = rnd.random()
+        if u < 0.05:
+            kind = RestrictionKind.REST if u < 0.03 else RestrictionKind.LIGHT_DUTY
+            restrictions.append(Restriction(id=sid, shinobi_id=sid, kind=kind, status=RestrictionStatus.RECOMMENDED,
+                                            reason="injury", starts_at=DEPARTS - timedelta(days=2)))
+        if rnd.random() < 0.02:
+            holds.append(WelfareHold(id=sid, shinobi_id=sid, reason="squad lost", since=DEPARTS - timedelta(days=30)))
+        sleep = []
+        for d in range(7):
+            night = day0 + timedelta(days=d, hours=22 + rnd.uniform(-1.5, 2.0))
+            sleep.append(SleepEpisode(night, night + timedelta(hours=rnd.uniform(3.5, 9.0))))
+            if rnd.random() < 0.3:
+                nap = day0 + timedelta(days=d + 1, hours=rnd.uniform(12, 16))
+                sleep.append(SleepEpisode(nap, nap + timedelta(minutes=rnd.uniform(15, 90))))
+        people.append(Shinobi(id=sid, name=f"Shinobi {sid}", rank=rank, clearance=clearance, status=status,
+                              specialties=specialties))
+        facts.append(ShinobiFacts(id=sid, name=f"Shinobi {sid}", rank=rank, clearance=clearance, status=status,
+                                  on_assignment=rnd.random() < 0.08,
+                                  last_gate_direction="out" if rnd.random() < 0.05 else "in",
+                                  restrictions=tuple(restrictions), holds=tuple(holds), sleep=tuple(sleep)))
+    return people, facts
+
+
+def missions() -> list[Mission]:
+    return [Mission(id=j + 1, title=f"{r.value}-rank {k}", rank=r, kind=k, classification=c,
+                    reward_ryo={"D": 20_000, "C": 80_000, "B": 150_000, "A": 600_000, "S": 2_000_000}[r.value],
+                    min_team_size=size, status=MissionStatus.OPEN, posted_at=DEPARTS, threat=t, threat_count=n)
+            for j, (r, k, c, size, t, n) in enumerate(MISSIONS)]
+
+
+def median_ms(fn, runs: int) -> float:
+    samples = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        fn()
+        samples.append(time.perf_counter() - t0)
+    return statistics.median(samples) * 1000
+
+
+def baseline(people: list[Shinobi], facts: list[ShinobiFacts], m: Mission, policy: FitnessPolicy):
+    """The per-shinobi path: fatigue as objects, `assess` one by one, a Python sort of the eligible."""
+    fatigue = estimate_roster([f.sleep for f in facts], DEPARTS, policy.tz)
+    mf = mission_facts(m)
+    eligible = []
+    for s, f, e in zip(people, facts, fatigue, strict=True):
+        if not assess(f, mf, DEPARTS, policy, e).reasons:
+            member = risk.Member(s.id, s.rank, s.specialties, e.effectiveness)
+            eligible.append((risk.strength(member, m.kind), s.id))
+    eligible.sort(key=lambda c: (-c[0], c[1]))
+    return eligible
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--quick", action="store_true", help="fewer repetitions (CI)")
+    ap.add_argument("--shinobi", type=int, default=10_000)
+    ap.add_argument("--seed", type=int, default=1)
+    args = ap.parse_args()
+    runs, base_runs = (7, 1) if args.quick else (31, 3)
+    policy = FitnessPolicy()
+    t0 = time.perf_counter()
+    people, facts = make_village(args.shinobi, args.seed)
+    episodes = sum(len(f.sleep) for f in facts)
+    print(f"village: {len(people):,} shinobi, {episodes:,} sleep episodes (generated in "
+          f"{time.perf_counter() - t0:.1f}s)")
+    build_ms = median_ms(lambda: RosterFacts.of(facts, DEPARTS), max(3, runs // 4))
+    roster = RosterFacts.of(facts, DEPARTS)
+    floor_ms = median_ms(lambda: np.flatnonzero(roster.unavailable), runs)
+    print(f"floor (one numpy call over the roster): {floor_ms:.3f} ms; building the columns from "
+          f"per-shinobi facts (RosterFacts.of): {build_ms:.1f} ms, not in the figures below")
+    print()
+    print(f"{'mission':<24}{'eligible':>9}{'recommend':>11}{'selection':>11}{'per-shinobi':>13}{'ratio':>7}  team")
+    missed = []
+    model = risk.PRIOR
+    for m in missions():
+        def full(m=m):
+            return choose(Village.of(people, roster, policy), m, model, policy)
+
+        verdict, strength, chosen = full()
+        v = Village.of(people, roster, policy)
+        select_ms = median_ms(lambda m=m, v=v, verdict=verdict, strength=strength: risk.select_team(
+            m, model, roster.ids, strength, v.medic, v.sensor, verdict.eligible, CASUALTY_COST), runs * 10)
+        full_ms = median_ms(full, runs)
+        base_ms = median_ms(lambda m=m: baseline(people, facts, m, policy), base_runs)
+        # the fast path judges exactly as the per-shinobi rules; the team is eligible and among the strongest
+        slow = baseline(people, facts, m, policy)
+        fast_ids = set(roster.ids[verdict.eligible].tolist())
+        if fast_ids != {sid for _, sid in slow}:
+            missed.append(f"{m.title}: the eligible set differs from assess'")
+        team = [int(roster.ids[i]) for i in chosen.team] if chosen else []
+        if chosen is not None and not set(team) <= fast_ids:
+            missed.append(f"{m.title}: a team member is not eligible")
+        label = f"{m.title} (x{m.min_team_size})"
+        print(f"{label:<24}{len(fast_ids):>9,}{full_ms:>9.1f}ms{select_ms:>9.3f}ms{base_ms:>11.0f}ms"
+              f"{base_ms / full_ms:>6.1f}x  {team}"
+              + (f"  P(success) {chosen.estimate.success:.2f}, P(casualty) {chosen.estimate.casualty:.2f}"
+                 if chosen else "  (no team)"))
+        if full_ms >= RECOMMEND_TARGET_MS:
+            missed.append(f"{m.title}: recommend {full_ms:.1f} ms (target < {RECOMMEND_TARGET_MS:g} ms)")
+        if select_ms >= SELECTION_TARGET_MS:
+            missed.append(f"{m.title}: selection {select_ms:.3f} ms (target < {SELECTION_TARGET_MS:g} ms)")
+    print()
+    print(f"targets at {args.shinobi:,} shinobi: recommend < {RECOMMEND_TARGET_MS:g} ms including fitness, "
+          f"selection < {SELECTION_TARGET_MS:g} ms")
+    for m in missed:
+        print("MISSED:", m)
+    print("all targets met" if not missed else f"{len(missed)} target(s) missed")
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
