@@ -52,7 +52,7 @@ from missiondesk.domain.ranks import (  # noqa: E402
 )
 from missiondesk.domain.roster import Shinobi  # noqa: E402
 from missiondesk.services.fitness import mission_facts  # noqa: E402
-from missiondesk.services.risk import CASUALTY_COST, Village, choose  # noqa: E402
+from missiondesk.services.risk import Village, choose  # noqa: E402
 
 DEPARTS = datetime(2026, 3, 14, 6, 30, tzinfo=UTC)
 RECOMMEND_TARGET_MS = 50.0
@@ -167,7 +167,8 @@ def main() -> int:
         verdict, strength, chosen = full()
         v = Village.of(people, roster, policy)
         select_ms = median_ms(lambda m=m, v=v, verdict=verdict, strength=strength: risk.select_team(
-            m, model, roster.ids, strength, v.medic, v.sensor, verdict.eligible, CASUALTY_COST), runs * 10)
+            m, model, roster.ids, strength, v.medic, v.sensor, verdict.eligible, risk.casualty_cost(m.rank)),
+            runs * 10)
         full_ms = median_ms(full, runs)
         base_ms = median_ms(lambda m=m: baseline(people, facts, m, policy), base_runs)
         # the fast path judges exactly as the per-shinobi rules; the team is eligible and among the strongest

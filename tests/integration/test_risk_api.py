@@ -72,3 +72,20 @@ def test_the_model_is_refitted_from_thirty_reports(runtime, api: Api):
     assert fitted["success"]["log_strength_ratio"] > 0  # the village's own history: stronger teams succeed
     assert api.ok("clerk", "GET", "/risk/model")["source"] == "fitted"
     api.err("clerk", "POST", "/risk/model/refit", 403, "FORBIDDEN")
+
+
+def test_a_hopeless_mission_is_advised_against_and_left_out_of_the_plan(api: Api):
+    """The incident's S-rank, by the prior: two jonin against six enemy jonin would succeed 23 % of the
+    time and lose someone 42 % of the time. The desk names the best team but says it is not worth sending,
+    and the plan leaves the mission empty while it staffs a safe chore."""
+    for i in range(2):
+        api.person(f"Jonin {i}")
+    strike = api.open_mission("S", threat="jonin", threat_count=6, min_team_size=2, reward_ryo=3_000_000)
+    chore = api.open_mission("D", threat="none", reward_ryo=8_000, title="Weed the greenhouse")
+    r = api.ok("hokage", "GET", f"/missions/{strike}/recommendation", params={"departs_at": T})
+    assert len(r["team"]) == 2 and r["success_probability"] < 0.5 and r["casualty_probability"] > 0.3
+    assert r["worth_sending"] is False and r["expected_value_ryo"] < 0
+    assert r["casualty_cost_ryo"] == 20_000_000
+    assert api.ok("hokage", "GET", f"/missions/{chore}/recommendation", params={"departs_at": T})["worth_sending"]
+    plan = api.ok("hokage", "POST", "/plans", json={"departs_at": T, "time_limit_seconds": 1})
+    assert strike in plan["left_empty"] and [t["mission_id"] for t in plan["teams"]] == [chore]

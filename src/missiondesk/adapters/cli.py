@@ -26,6 +26,7 @@ from ..domain.gate import Direction
 from ..domain.medical import RestrictionKind
 from ..domain.missions import Casualty, CasualtyStatus, Outcome
 from ..domain.ranks import Classification, MissionRank, Role, ShinobiRank
+from ..domain.risk import casualty_cost
 from ..runtime import Runtime, start
 from ..services import assignments, audit, auth, custody, fitness, gate, medical, missions, reports, risk, roster
 
@@ -462,6 +463,9 @@ def recommend(mission_id: int, departs_at: AtOpt = None, database: DatabaseOpt =
     out.print(t)
     out.print(f"success {r.estimate.success:.0%}, casualty {r.estimate.casualty:.0%}, "
               f"expected value {r.expected_value:,.0f} ryo")
+    if r.expected_value < 0:
+        out.print(f"[bold red]not worth sending:[/] even the best eligible team is expected to cost more in "
+                  f"casualties (counted at {casualty_cost(r.mission.rank):,} ryo each) than the mission brings")
     if r.runners_up:
         out.print("runners-up: " + "; ".join(p.why for p in r.runners_up))
 

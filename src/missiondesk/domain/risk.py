@@ -117,6 +117,17 @@ def estimate_totals(model: RiskModel, team_strength: float, sensor: bool, medic:
                     team_strength=team_strength, opposition=o)
 
 
+def casualty_cost(rank: MissionRank) -> int:
+    """What the office counts a casualty as, against a reward, on a mission of this rank: twice the most
+    the rank pays (S: twice the suggestion ceiling). A casualty (killed, missing or injured) weighs more
+    than any reward its mission could bring, and weighs more on a higher rank, where the injuries are
+    worse. [our design] So the desk never proposes a team whose chance of losing someone outweighs the
+    job: an S-rank two-person strike against six jonin (23 % success, 42 % casualty) is worth −7.7 M ryo
+    and left empty, while weeding a greenhouse (1 % casualty by the prior) is still worth doing."""
+    high = REWARD_BANDS[rank][1]
+    return 2 * (high if high is not None else S_SUGGESTION_CEILING)
+
+
 def expected_value(reward: int, e: Estimate, casualty_cost: int) -> float:
     """What sending this team is worth: the reward times the chance of success, less the cost of a casualty
     times its chance."""

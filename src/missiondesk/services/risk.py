@@ -24,7 +24,6 @@ from .missions import visible_mission
 from .unit_of_work import Transaction, transactional
 
 MIN_REPORTS_TO_FIT = 30
-CASUALTY_COST = 1_000_000  # ryo: what the office counts a casualty as, against a reward
 
 
 def current_model(tx: Transaction) -> RiskModel:
@@ -191,7 +190,7 @@ def choose(v: Village, mission: Mission, model: RiskModel, policy: FitnessPolicy
     verdict = assess_roster(v.roster, mission_facts(mission), policy, v.fatigue)
     strength = v.strength(mission.kind)
     return verdict, strength, model_.select_team(mission, model, v.roster.ids, strength, v.medic, v.sensor,
-                                                 verdict.eligible, CASUALTY_COST)
+                                                 verdict.eligible, model_.casualty_cost(mission.rank))
 
 
 @transactional(write=False)
@@ -264,7 +263,7 @@ def plan_board(tx: Transaction, caller: Caller, *, departs_at: datetime, policy:
         pm.append(np.full(who.size, mi, dtype=np.int64))
         ps.append(who)
         pv.append(model_.pair_values(model, m, strength_for[m.kind][who], v.medic[who], v.sensor[who],
-                                     CASUALTY_COST))
+                                     model_.casualty_cost(m.rank)))
     people = v.people
 
     def joined(parts: list[np.ndarray], dtype: type) -> np.ndarray:
@@ -280,7 +279,8 @@ def plan_board(tx: Transaction, caller: Caller, *, departs_at: datetime, policy:
     for mission_id, ids in sorted(result.assignment.items()):
         m = by_id[mission_id]
         e = model_.estimate(model, [v.member(index[s]) for s in ids], m.kind, m.threat, m.threat_count)
-        teams.append(PlannedTeam(m, tuple(ids), e, model_.expected_value(m.reward_ryo, e, CASUALTY_COST)))
+        value = model_.expected_value(m.reward_ryo, e, model_.casualty_cost(m.rank))
+        teams.append(PlannedTeam(m, tuple(ids), e, value))
     empty = tuple(m.id for m in board if m.id not in result.assignment)
     return Plan(departs_at, tuple(teams), empty, result.value, result.upper_bound, result.gap, pair_values.size,
                 dict(result.stats))

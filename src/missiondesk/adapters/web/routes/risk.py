@@ -6,6 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import Field
 
+from ....domain.risk import casualty_cost
 from ....services import risk
 from ..deps import CurrentCaller, Deps, Now
 from ..schemas import In, When
@@ -45,6 +46,8 @@ def recommendation(mission_id: PathId, caller: CurrentCaller, c: Deps, now: Now,
             "success_probability": round(r.estimate.success, 4) if r.estimate else None,
             "casualty_probability": round(r.estimate.casualty, 4) if r.estimate else None,
             "expected_value_ryo": round(r.expected_value) if r.expected_value is not None else None,
+            "worth_sending": r.expected_value > 0 if r.expected_value is not None else None,
+            "casualty_cost_ryo": casualty_cost(r.mission.rank),
             "runners_up": [pick(p) for p in r.runners_up],
             "shortfall": None if r.team else {"needed": r.mission.min_team_size, "eligible": r.eligible,
                                                "kept_out_by": r.shortfall}}
