@@ -117,12 +117,15 @@ def test_the_hokage_overrides_with_a_reason_and_it_is_on_the_record(browser, vil
     assert "No one else can reach the target in time" in page.locator("main").inner_text()
     shot(page, "05-audit-log")
     for path, name in (("/desk", "06-hokage-desk"), ("/roster", "07-roster"), ("/shinobi/2", "08-shinobi-chart"),
-                       ("/gate", "09-gate-and-custody"), ("/memorial", "10-memorial")):
+                       ("/gate", "09-gate-and-custody"), ("/memorial", "10-memorial"), ("/risk", "12-risk-model")):
         page.goto(path)
         assert page.locator("h1").count() == 1
         shot(page, name)
     page.goto("/shinobi/2")
     assert page.locator("svg.chart title").text_content().startswith("Predicted alertness")
+    page.goto("/risk")
+    assert "Not calibrated yet" in page.locator("#model-source").inner_text()
+    assert page.get_by_role("button", name="Refit the model from the village's reports").count() == 1
 
 
 def test_a_genin_never_sees_the_s_rank(browser, village):

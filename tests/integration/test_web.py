@@ -1,9 +1,14 @@
 """The web page's security: headers, cookie flags, CSRF; and every page renders for the right people."""
 import re
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
 
+from missiondesk.domain.missions import Outcome
+from missiondesk.services import assignments, auth, reports
+
+from ..conftest import BOOT_PASSWORD
 from .api import PASSWORD, Api
 
 
@@ -84,6 +89,7 @@ def test_sign_out_revokes_the_session(app, api: Api):
     ("clerk", "/board", 200), ("clerk", "/roster", 200), ("clerk", "/alerts", 200), ("clerk", "/gate", 200),
     ("clerk", "/memorial", 200), ("clerk", "/audit", 403), ("clerk", "/desk", 403),
     ("hokage", "/audit", 200), ("hokage", "/desk", 200), ("genin", "/missions/9999", 404),
+    ("genin", "/risk", 200), ("clerk", "/risk", 200), ("hokage", "/risk", 200),
 ])
 def test_pages_answer_by_role(app, api: Api, user, path, status):
     c = browser_for(app, user, "tsunade-test-pass" if user == "hokage" else PASSWORD)
@@ -98,3 +104,77 @@ def test_the_board_hides_what_the_user_may_not_see(app, api: Api):
     genin = browser_for(app, "genin").get("/board").text
     assert "Weed the greenhouse" in genin and "strike nobody" not in genin
     assert "strike nobody" in browser_for(app, "elder").get("/board").text
+
+
+def file_reports(runtime, api: Api, count: int) -> None:
+    """`count` C-rank missions sent and reported through the services: every third one against jonin, failed."""
+    hokage = auth.caller_for_username(runtime.uow, "hokage")
+    people = [api.person(f"Veteran {i}") for i in range(4)]
+    t0 = datetime(2026, 1, 1, tzinfo=UTC)
+    for i in range(count):
+        hard = i % 3 == 0
+        m = api.open_mission("C", threat="jonin" if hard else "bandits", threat_count=3 if hard else 1,
+                             min_team_size=2)
+        at = t0 + timedelta(days=i)
+        team = tuple(people[(i % 2) * 2:(i % 2) * 2 + 2])
+        assignments.assign_team(runtime.uow, hokage, m, assignments.AssignTeam(team, at), at, runtime.policy)
+        outcome = Outcome.FAILURE if hard else Outcome.SUCCESS
+        reports.file_report(runtime.uow, hokage, m, reports.FileReport(outcome, at + timedelta(hours=5)), at)
+
+
+def svg_of(html: str, chart_id: str) -> str:
+    return re.search(rf'<svg [^>]*aria-labelledby="{chart_id}-title.*?</svg>', html, re.S).group(0)
+
+
+def test_the_risk_page_says_the_prior_is_not_calibrated_and_only_the_hokage_may_refit(app, api: Api):
+    anonymous = TestClient(app).get("/risk", follow_redirects=False)
+    assert anonymous.status_code == 303 and anonymous.headers["location"] == "/login?next=/risk"
+    genin = browser_for(app, "genin")
+    assert 'href="/risk"' in genin.get("/board").text  # in the nav for everyone signed in
+    page = genin.get("/risk").text
+    assert "Not calibrated yet" in page and "0 are filed so far: 30 more are needed" in page
+    assert "a0: Starting point" in page and "1.00" in page and "-2.00" in page  # the documented priors
+    assert "<svg" not in page and "Brier score <strong>" not in page
+    assert 'action="/risk/refit"' not in page  # no button for those who may not refit
+    r = genin.post("/risk/refit", data={"csrf": csrf_of(page)})
+    assert r.status_code == 403 and "FORBIDDEN" in r.text
+    hokage = browser_for(app, "hokage", BOOT_PASSWORD)
+    assert 'href="/risk"' in hokage.get("/desk").text
+    page = hokage.get("/risk").text
+    assert 'action="/risk/refit"' in page
+    assert hokage.post("/risk/refit", data={}).status_code == 403  # no CSRF token
+    r = hokage.post("/risk/refit", data={"csrf": csrf_of(page)})
+    assert r.status_code == 422 and "TOO_FEW_REPORTS" in r.text
+    assert "at least 30 after-action reports, and none is filed yet. File 30 more, then try again." in r.text
+    assert "Not calibrated yet" in r.text
+    assert api.ok("hokage", "GET", "/risk/model")["source"] == "prior"
+
+
+def test_the_risk_page_shows_the_calibration_after_a_refit_from_its_form(runtime, app, api: Api):
+    file_reports(runtime, api, 32)
+    hokage = browser_for(app, "hokage", BOOT_PASSWORD)
+    page = hokage.get("/risk").text
+    assert "Not calibrated yet" in page and "32 are filed so far, enough to refit it now." in page
+    r = hokage.post("/risk/refit", data={"csrf": csrf_of(page)}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/risk"
+    model = api.ok("clerk", "GET", "/risk/model")
+    assert model["source"] == "fitted" and model["reports"] == 32
+    for who, c in (("hokage", hokage), ("clerk", browser_for(app, "clerk"))):
+        page = c.get("/risk").text
+        assert "Not calibrated yet" not in page
+        assert "Fitted from the village's own history: 32 after-action reports." in page
+        assert f"{model['success']['intercept']:.2f}" in page
+        assert "The casualty coefficients are still the priors" in page  # nobody was hurt in these reports
+        assert ('action="/risk/refit"' in page) is (who == "hokage")
+        for name in ("success", "casualty"):
+            cal = model["calibration"][name]
+            brier = re.search(rf'id="brier-{name}">Brier score <strong>([0-9.]+)</strong> over (\d+)', page)
+            assert brier and brier.groups() == (f"{cal['brier']:.3f}", "32")
+            svg = svg_of(page, f"cal-{name}")
+            assert svg.count('class="bin"') == len(cal["reliability"]) >= 1
+            assert 'class="perfect"' in svg
+            for b in cal["reliability"]:
+                assert f"predicted {b['predicted']:.0%}, observed {b['observed']:.0%}" in svg
+            table = re.search(rf"<caption>{name.title()}: predicted against observed.*?</table>", page, re.S).group(0)
+            assert table.count("<tr>") == len(cal["reliability"]) + 1
+    assert "<script>" not in page

@@ -1,7 +1,7 @@
 """Fitness for duty: gathers the facts of the records at a departure time and asks the domain."""
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -26,11 +26,12 @@ def mission_facts(m: Mission) -> MissionFacts:
                         min_team_size=m.min_team_size)
 
 
-def gather_facts(tx: Transaction, shinobi_ids: Sequence[int], departs_at: datetime, *, with_sleep: bool = True
-                 ) -> list[ShinobiFacts]:
+def gather_facts(tx: Transaction, shinobi_ids: Sequence[int], departs_at: datetime, *, with_sleep: bool = True,
+                 known: Mapping[int, Shinobi] | None = None) -> list[ShinobiFacts]:
     """Everything the rules need about these shinobi, read in a handful of queries (without the sleep
-    log if not `with_sleep`: a caller reading it as columns). Raises NotFound for the first unknown id."""
-    people = tx.shinobi.get_many(shinobi_ids, links=False)
+    log if not `with_sleep`: a caller reading it as columns; `known`: the shinobi already read).
+    Raises NotFound for the first unknown id."""
+    people = known if known is not None else tx.shinobi.get_many(shinobi_ids, links=False)
     for sid in shinobi_ids:
         if sid not in people:
             raise NotFound("shinobi", sid)

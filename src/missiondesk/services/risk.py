@@ -96,6 +96,13 @@ def describe_model(tx: Transaction, caller: Caller) -> RiskModel:
     return current_model(tx)
 
 
+@transactional(write=False)
+def count_reports(tx: Transaction, caller: Caller) -> int:
+    """How many reports a refit would learn from (those `refit` reads). Anyone signed in may know it,
+    as anyone may read the model and the number it was fitted from."""
+    return tx.risk.history_size()
+
+
 # -- one mission: the best eligible team -------------------------------------------------------------------
 @dataclass(frozen=True)
 class Pick:
@@ -178,7 +185,7 @@ class Village:
 def village(tx: Transaction, departs_at: datetime, policy: FitnessPolicy) -> Village:
     people = available(tx)
     ids = [s.id for s in people]
-    facts = gather_facts(tx, ids, departs_at, with_sleep=False)
+    facts = gather_facts(tx, ids, departs_at, with_sleep=False, known={s.id: s for s in people})
     sleep = tx.shinobi.sleep_columns(ids, ending_after=departs_at - HISTORY)
     return Village.of(people, RosterFacts.of(facts, departs_at, sleep), policy)
 

@@ -7,7 +7,8 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Integer, cast, delete, func, select, text, update
+import numpy as np
+from sqlalchemy import String, delete, func, select, text, type_coerce, update
 from sqlalchemy.orm import Session
 
 from ...domain.access import Caller
@@ -57,6 +58,11 @@ class _Repo:
         self.session = session
 
 
+# Read as plain rows, not ORM objects: a village of 10,000 is read on every recommendation and plan.
+_SHINOBI_COLUMNS = (ShinobiRow.id, ShinobiRow.name, ShinobiRow.rank, ShinobiRow.clearance, ShinobiRow.status,
+                    ShinobiRow.divisions, ShinobiRow.specialties)
+
+
 class ShinobiRepository(_Repo):
     def add(self, *, name: str, rank: ShinobiRank, clearance: Classification, divisions: list[str],
             specialties: list[str], now: datetime) -> int:
@@ -75,18 +81,18 @@ class ShinobiRepository(_Repo):
         ids = list(set(ids))
         if not ids:
             return {}
-        rows = self.session.scalars(select(ShinobiRow).where(ShinobiRow.id.in_(ids))).all()
+        rows = self.session.execute(select(*_SHINOBI_COLUMNS).where(ShinobiRow.id.in_(ids))).all()
         return self._convert(rows, links=links)
 
     def list(self, *, status: ShinobiStatus | None = None, rank: ShinobiRank | None = None) -> list[Shinobi]:
-        q = select(ShinobiRow).order_by(ShinobiRow.id)
+        q = select(*_SHINOBI_COLUMNS).order_by(ShinobiRow.id)
         if status is not None:
             q = q.where(ShinobiRow.status == status.value)
         if rank is not None:
             q = q.where(ShinobiRow.rank == rank.value)
-        return list(self._convert(self.session.scalars(q).all()).values())
+        return list(self._convert(self.session.execute(q).all()).values())
 
-    def _convert(self, rows: Iterable[ShinobiRow], *, links: bool = True) -> dict[int, Shinobi]:
+    def _convert(self, rows: Iterable[Any], *, links: bool = True) -> dict[int, Shinobi]:
         rows = list(rows)
         ids = [r.id for r in rows]
         partners: dict[int, list[int]] = defaultdict(list)
@@ -140,24 +146,27 @@ class ShinobiRepository(_Repo):
         return out
 
     def sleep_columns(self, ids: Iterable[int], *, ending_after: datetime
-                      ) -> tuple[list[int], list[float], list[float]]:
-        """The same episodes as `sleep_many`, as columns (shinobi id, start, end in POSIX seconds) with the
-        conversion done by the database: no datetime object per row, for a whole village at once."""
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The same episodes as `sleep_many`, as columns (shinobi id, start, end in POSIX seconds, exact to the
+        microsecond), with no datetime object per row: for a whole village at once."""
         ids = list(ids)
-        if not ids:
-            return [], [], []
         start, end = SleepEpisodeRow.start_at, SleepEpisodeRow.end_at
-        if self.session.get_bind().dialect.name == "sqlite":  # stored as naive UTC 'YYYY-MM-DD HH:MM:SS.ffffff'
-            def epoch(col):
-                return cast(func.strftime("%s", col), Integer) + cast(func.substr(col, 21, 6), Integer) / 1e6
+        sqlite = self.session.get_bind().dialect.name == "sqlite"
+        if sqlite:  # stored as naive UTC text 'YYYY-MM-DD HH:MM:SS.ffffff': numpy parses it in C
+            cols = (type_coerce(start, String), type_coerce(end, String))
         else:
-            def epoch(col):
-                return func.extract("epoch", col)
-        q = (select(SleepEpisodeRow.shinobi_id, epoch(start), epoch(end))
-             .where(SleepEpisodeRow.shinobi_id.in_(ids), end > ending_after)
+            cols = (func.extract("epoch", start), func.extract("epoch", end))
+        q = (select(SleepEpisodeRow.shinobi_id, *cols).where(SleepEpisodeRow.shinobi_id.in_(ids), end > ending_after)
              .order_by(SleepEpisodeRow.shinobi_id, start))
-        rows = self.session.execute(q).all()
-        return [r[0] for r in rows], [float(r[1]) for r in rows], [float(r[2]) for r in rows]
+        rows = self.session.execute(q).all() if ids else []
+        owner = np.fromiter((r[0] for r in rows), np.int64, len(rows))
+        if sqlite:
+            def seconds(k: int) -> np.ndarray:
+                return np.array([r[k] for r in rows], dtype="datetime64[us]").astype(np.int64) / 1e6
+        else:
+            def seconds(k: int) -> np.ndarray:
+                return np.fromiter((float(r[k]) for r in rows), np.float64, len(rows))
+        return owner, seconds(1), seconds(2)
 
     def overlapping_sleep(self, shinobi_id: int, start: datetime, end: datetime) -> SleepEpisode | None:
         r = self.session.execute(

@@ -1,7 +1,8 @@
 """Server-side SVG charts: no JavaScript, readable without colour (dash patterns and labels)."""
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from html import escape
 
@@ -70,3 +71,62 @@ def fatigue_chart(series: Sequence[tuple[datetime, FatigueEstimate]], policy: Fa
             f'xmlns="http://www.w3.org/2000/svg"><title id="chart-title">Predicted alertness, next '
             f'{len(series) and round((end - start).total_seconds() / 3600)} hours</title>'
             f'<desc id="chart-desc">{escape(desc)}</desc>{body}</svg>')
+
+
+RW, RH, R_L, R_R, R_T, R_B = 400, 400, 58, 20, 30, 52
+
+
+def reliability_chart(bins: Sequence[Mapping[str, float]], *, title: str, brier: float, n: int, chart_id: str
+                      ) -> str:
+    """A reliability curve: each bin's mean predicted chance (x) against how often it happened (y), the
+    diagonal where they agree, each point sized by and labelled with its number of missions."""
+    iw, ih = RW - R_L - R_R, RH - R_T - R_B
+    cid = escape(chart_id)
+
+    def x(p: float) -> float:
+        return R_L + iw * min(1.0, max(0.0, p))
+
+    def y(p: float) -> float:
+        return R_T + ih * (1 - min(1.0, max(0.0, p)))
+
+    out = [f'<text x="{R_L}" y="{R_T - 12}" class="chart-title">{escape(title)}</text>',
+           f'<rect x="{R_L}" y="{R_T}" width="{iw}" height="{ih}" class="chart-frame"/>']
+    for v in (0.0, 0.25, 0.5, 0.75, 1.0):
+        if 0 < v < 1:
+            out.append(f'<line x1="{x(v):.1f}" x2="{x(v):.1f}" y1="{R_T}" y2="{R_T + ih}" class="chart-grid"/>')
+            out.append(f'<line x1="{R_L}" x2="{R_L + iw}" y1="{y(v):.1f}" y2="{y(v):.1f}" class="chart-grid"/>')
+        out.append(f'<text x="{x(v):.1f}" y="{R_T + ih + 16}" class="chart-axis" text-anchor="middle">{v:.0%}</text>')
+        out.append(f'<text x="{R_L - 6}" y="{y(v) + 4:.1f}" class="chart-axis" text-anchor="end">{v:.0%}</text>')
+    out.append(f'<text x="{R_L + iw / 2:.1f}" y="{RH - 8}" class="chart-label" text-anchor="middle">'
+               'Predicted chance</text>')
+    out.append(f'<text x="14" y="{R_T + ih / 2:.1f}" class="chart-label" text-anchor="middle" '
+               f'transform="rotate(-90 14 {R_T + ih / 2:.1f})">Observed rate</text>')
+    out.append(f'<line x1="{x(0):.1f}" y1="{y(0):.1f}" x2="{x(1):.1f}" y2="{y(1):.1f}" class="perfect" '
+               'stroke-dasharray="6 4"/>')
+    out.append(f'<line x1="{RW - R_R - 130}" x2="{RW - R_R - 108}" y1="{R_T - 16}" y2="{R_T - 16}" class="perfect" '
+               'stroke-dasharray="6 4"/>')
+    out.append(f'<text x="{RW - R_R}" y="{R_T - 12}" class="chart-label" text-anchor="end">perfect calibration</text>')
+    points = sorted(bins, key=lambda b: b["predicted"])
+    if len(points) > 1:
+        path = " ".join(f"{'M' if i == 0 else 'L'}{x(b['predicted']):.1f},{y(b['observed']):.1f}"
+                        for i, b in enumerate(points))
+        out.append(f'<path d="{path}" class="series"/>')
+    most = max((int(b["count"]) for b in points), default=1) or 1
+    for b in points:
+        px, py, count = x(b["predicted"]), y(b["observed"]), int(b["count"])
+        r = 4 + 8 * math.sqrt(count / most)
+        words = (f"predicted {b['predicted']:.0%}, observed {b['observed']:.0%}, "
+                 f"{count} mission{'' if count == 1 else 's'}")
+        out.append(f'<circle cx="{px:.1f}" cy="{py:.1f}" r="{r:.1f}" class="bin"><title>{escape(words)}</title>'
+                   '</circle>')
+        right = px + r + 3 < R_L + iw - 24
+        lx, anchor = (px + r + 3, "start") if right else (px - r - 3, "end")
+        out.append(f'<text x="{lx:.1f}" y="{py + 4:.1f}" class="chart-label" text-anchor="{anchor}">{count}</text>')
+    desc = (f"Brier score {brier:.3f} over {n} missions, in {len(points)} bins. A point on the dashed diagonal "
+            "was predicted exactly as often as it happened; above it, the model expected too little; below it, "
+            "too much. The number beside each point is how many missions fell in that bin.")
+    body = "".join(out)
+    return (f'<svg class="chart chart-square" role="img" aria-labelledby="{cid}-title {cid}-desc" '
+            f'viewBox="0 0 {RW} {RH}" xmlns="http://www.w3.org/2000/svg">'
+            f'<title id="{cid}-title">{escape(title)}: predicted against observed</title>'
+            f'<desc id="{cid}-desc">{escape(desc)}</desc>{body}</svg>')
