@@ -23,6 +23,10 @@ of the eligible (how the desk did it before), with the ratio. The fast path's el
 against that baseline's, shinobi by shinobi, and the team against its strongest members.
 
 Exit 1 when a target is missed. --quick (CI): fewer repetitions; the village stays at 10,000.
+
+--service [--database URL]: the same village written to a database (SQLite in a temporary folder, or
+the URL given; its shinobi and sleep log, bulk-inserted) and `services.risk.recommend` timed end to
+end, reads included: printed, with no target (the issue's targets are for the computation above).
 """
 from __future__ import annotations
 
@@ -138,11 +142,56 @@ def baseline(people: list[Shinobi], facts: list[ShinobiFacts], m: Mission, polic
     return eligible
 
 
+def service(people: list[Shinobi], facts: list[ShinobiFacts], database: str | None, runs: int) -> None:
+    """`services.risk.recommend` end to end on a database holding this village."""
+    import tempfile
+
+    from sqlalchemy import insert
+
+    from missiondesk.adapters.db.tables import ShinobiRow, SleepEpisodeRow
+    from missiondesk.config import Settings
+    from missiondesk.runtime import start
+    from missiondesk.services import auth
+    from missiondesk.services import missions as mission_service
+    from missiondesk.services import risk as risk_service
+
+    with tempfile.TemporaryDirectory() as folder:
+        url = database or f"sqlite:///{folder}/village.db"
+        rt = start(Settings(database_url=url, bootstrap_user="hokage", bootstrap_password="bench-only-password-1"))
+        try:
+            offset = 1000  # past the hokage's row
+            with rt.uow.begin(write=True) as tx:
+                tx.session.execute(insert(ShinobiRow), [
+                    {"id": offset + p.id, "name": p.name, "rank": p.rank.value, "clearance": p.clearance.value,
+                     "status": p.status.value, "divisions": [], "specialties": list(p.specialties),
+                     "created_at": DEPARTS} for p in people])
+                tx.session.execute(insert(SleepEpisodeRow), [
+                    {"shinobi_id": offset + f.id, "start_at": e.start, "end_at": e.end, "logged_by": None,
+                     "logged_at": DEPARTS} for f in facts for e in f.sleep])
+                tx.commit()
+            hokage = auth.caller_for_username(rt.uow, "hokage")
+            print(f"\nservice, end to end on {url.split(':')[0]} ({len(people):,} shinobi and their sleep log "
+                  "written; no restrictions, holds, gate events or assignments in the tables):")
+            for m in missions():
+                post = mission_service.PostMission(title=m.title, rank=m.rank, kind=m.kind,
+                                                   classification=m.classification, reward_ryo=m.reward_ryo,
+                                                   min_team_size=m.min_team_size, threat=m.threat,
+                                                   threat_count=m.threat_count)
+                mid = mission_service.post_mission(rt.uow, hokage, post, DEPARTS).mission.id
+                ms = median_ms(lambda mid=mid: risk_service.recommend(rt.uow, hokage, mid, departs_at=DEPARTS,
+                                                                      policy=rt.policy), runs)
+                print(f"  {m.title:<24} recommend {ms:>7.0f} ms")
+        finally:
+            rt.close()
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="fewer repetitions (CI)")
     ap.add_argument("--shinobi", type=int, default=10_000)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--service", action="store_true", help="also time the service end to end on a database")
+    ap.add_argument("--database", help="for --service: a database URL (default: SQLite in a temporary folder)")
     args = ap.parse_args()
     runs, base_runs = (7, 1) if args.quick else (31, 3)
     policy = FitnessPolicy()
@@ -188,6 +237,8 @@ def main() -> int:
             missed.append(f"{m.title}: recommend {full_ms:.1f} ms (target < {RECOMMEND_TARGET_MS:g} ms)")
         if select_ms >= SELECTION_TARGET_MS:
             missed.append(f"{m.title}: selection {select_ms:.3f} ms (target < {SELECTION_TARGET_MS:g} ms)")
+    if args.service:
+        service(people, facts, args.database, max(3, runs // 4))
     print()
     print(f"targets at {args.shinobi:,} shinobi: recommend < {RECOMMEND_TARGET_MS:g} ms including fitness, "
           f"selection < {SELECTION_TARGET_MS:g} ms")

@@ -104,3 +104,25 @@ def test_the_sleep_log_read_as_columns_is_the_log_read_as_objects(runtime):
     assert len(got) == 4 and [g[0] for g in got] == sorted(g[0] for g in got)
     for (sid, s, e), (gsid, gs, ge) in zip(expected, sorted(got), strict=True):
         assert gsid == sid and abs(gs - s) < 1e-6 and abs(ge - e) < 1e-6
+
+
+def test_a_long_id_list_reads_the_same_rows_as_short_ones(runtime):
+    """From 100 ids on, `IN` goes as one array parameter (json_each on SQLite, = ANY on PostgreSQL)."""
+    from missiondesk.domain.ranks import Classification, ShinobiRank
+
+    t0 = datetime(2026, 3, 1, 22, 0, tzinfo=UTC)
+    with runtime.uow.begin(write=True) as tx:
+        ids = [tx.shinobi.add(name=f"S{i}", rank=ShinobiRank.JONIN, clearance=Classification.PUBLIC, divisions=[],
+                              specialties=[], now=t0) for i in range(130)]
+        for sid in ids[::3]:
+            tx.shinobi.add_sleep(sid, t0, t0 + timedelta(hours=7), by=None, now=t0)
+        tx.commit()
+    asked = [*ids, 10**6]  # one unknown id too
+    with runtime.uow.begin(write=False) as tx:
+        whole = tx.shinobi.sleep_many(asked)
+        parts = {k: v for i in range(0, len(asked), 40) for k, v in tx.shinobi.sleep_many(asked[i:i + 40]).items()}
+        people = tx.shinobi.get_many(asked)
+        owner, _, _ = tx.shinobi.sleep_columns(asked, ending_after=t0 - timedelta(days=1))
+    assert whole == parts and sum(map(len, whole.values())) == len(ids[::3])
+    assert sorted(people) == sorted(ids)
+    assert sorted(owner.tolist()) == sorted(ids[::3])

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import String, delete, func, select, text, type_coerce, update
+from sqlalchemy import ARRAY, String, any_, delete, func, literal, select, text, type_coerce, update
 from sqlalchemy.orm import Session
 
 from ...domain.access import Caller
@@ -52,12 +52,29 @@ from .tables import (
     WelfareHoldRow,
 )
 
+_MANY = 100  # ids from which `_among` passes one array instead of a placeholder per id
+
 
 class _Repo:
     def __init__(self, session: Session):
         self.session = session
 
+    def _among(self, column: Any, ids: Iterable[Any]) -> Any:
+        """`column IN ids`. A long list goes as one parameter (SQLite: a JSON array read by json_each;
+        PostgreSQL: an array, `= ANY`), not one placeholder each: a whole village is 10,000 ids, and
+        compiling that many placeholders cost more than the query."""
+        ids = list(ids)
+        if len(ids) < _MANY:
+            return column.in_(ids)
+        if self.session.get_bind().dialect.name == "sqlite":
+            each = func.json_each(json.dumps(ids)).table_valued("value")
+            return column.in_(select(each.c.value))
+        return column == any_(literal(ids, ARRAY(column.type)))
 
+
+_RANK = {r.value: r for r in ShinobiRank}  # a dict lookup, not an Enum call per row
+_CLEARANCE = {c.value: c for c in Classification}
+_STATUS = {s.value: s for s in ShinobiStatus}
 # Read as plain rows, not ORM objects: a village of 10,000 is read on every recommendation and plan.
 _SHINOBI_COLUMNS = (ShinobiRow.id, ShinobiRow.name, ShinobiRow.rank, ShinobiRow.clearance, ShinobiRow.status,
                     ShinobiRow.divisions, ShinobiRow.specialties)
@@ -81,7 +98,7 @@ class ShinobiRepository(_Repo):
         ids = list(set(ids))
         if not ids:
             return {}
-        rows = self.session.execute(select(*_SHINOBI_COLUMNS).where(ShinobiRow.id.in_(ids))).all()
+        rows = self.session.execute(select(*_SHINOBI_COLUMNS).where(self._among(ShinobiRow.id, ids))).all()
         return self._convert(rows, links=links)
 
     def list(self, *, status: ShinobiStatus | None = None, rank: ShinobiRank | None = None) -> list[Shinobi]:
@@ -99,15 +116,15 @@ class ShinobiRepository(_Repo):
         usernames: dict[int, str] = {}
         if ids and links:
             for p in self.session.execute(select(PartnerRow.shinobi_id, PartnerRow.partner_id)
-                                          .where(PartnerRow.shinobi_id.in_(ids))
+                                          .where(self._among(PartnerRow.shinobi_id, ids))
                                           .order_by(PartnerRow.partner_id)):
                 partners[p.shinobi_id].append(p.partner_id)
             for a in self.session.execute(select(AccountRow.shinobi_id, AccountRow.username)
-                                          .where(AccountRow.shinobi_id.in_(ids))):
+                                          .where(self._among(AccountRow.shinobi_id, ids))):
                 usernames[a.shinobi_id] = a.username
         return {
-            r.id: Shinobi(id=r.id, name=r.name, rank=ShinobiRank(r.rank), clearance=Classification(r.clearance),
-                          status=ShinobiStatus(r.status), divisions=tuple(r.divisions or ()),
+            r.id: Shinobi(id=r.id, name=r.name, rank=_RANK[r.rank], clearance=_CLEARANCE[r.clearance],
+                          status=_STATUS[r.status], divisions=tuple(r.divisions or ()),
                           specialties=tuple(r.specialties or ()), partner_ids=tuple(partners[r.id]),
                           username=usernames.get(r.id))
             for r in rows
@@ -116,7 +133,7 @@ class ShinobiRepository(_Repo):
     def set_status(self, ids: Iterable[int], status: ShinobiStatus) -> None:
         ids = list(ids)
         if ids:
-            self.session.execute(update(ShinobiRow).where(ShinobiRow.id.in_(ids)).values(status=status.value))
+            self.session.execute(update(ShinobiRow).where(self._among(ShinobiRow.id, ids)).values(status=status.value))
 
     def link_partners(self, a: int, b: int, now: datetime) -> bool:
         """Link both ways; False when they were already linked."""
@@ -138,7 +155,7 @@ class ShinobiRepository(_Repo):
         if not ids:
             return out
         q = (select(SleepEpisodeRow.shinobi_id, SleepEpisodeRow.start_at, SleepEpisodeRow.end_at)
-             .where(SleepEpisodeRow.shinobi_id.in_(ids)).order_by(SleepEpisodeRow.start_at))
+             .where(self._among(SleepEpisodeRow.shinobi_id, ids)).order_by(SleepEpisodeRow.start_at))
         if ending_after is not None:
             q = q.where(SleepEpisodeRow.end_at > ending_after)
         for r in self.session.execute(q):
@@ -156,7 +173,8 @@ class ShinobiRepository(_Repo):
             cols = (type_coerce(start, String), type_coerce(end, String))
         else:
             cols = (func.extract("epoch", start), func.extract("epoch", end))
-        q = (select(SleepEpisodeRow.shinobi_id, *cols).where(SleepEpisodeRow.shinobi_id.in_(ids), end > ending_after)
+        q = (select(SleepEpisodeRow.shinobi_id, *cols)
+             .where(self._among(SleepEpisodeRow.shinobi_id, ids), end > ending_after)
              .order_by(SleepEpisodeRow.shinobi_id, start))
         rows = self.session.execute(q).all() if ids else []
         owner = np.fromiter((r[0] for r in rows), np.int64, len(rows))
@@ -256,7 +274,7 @@ class AccountRepository(_Repo):
         out: dict[int, frozenset[Role]] = {i: frozenset() for i in ids}
         if ids:
             for r in self.session.execute(select(AccountRow.shinobi_id, AccountRow.roles)
-                                          .where(AccountRow.shinobi_id.in_(ids))):
+                                          .where(self._among(AccountRow.shinobi_id, ids))):
                 out[r.shinobi_id] = frozenset(Role(x) for x in r.roles)
         return out
 
@@ -294,7 +312,7 @@ class MedicalRepository(_Repo):
         ids = list(ids)
         out: dict[int, list[Restriction]] = {i: [] for i in ids}
         if ids:
-            for row in self.session.scalars(select(RestrictionRow).where(RestrictionRow.shinobi_id.in_(ids))
+            for row in self.session.scalars(select(RestrictionRow).where(self._among(RestrictionRow.shinobi_id, ids))
                                             .order_by(RestrictionRow.starts_at, RestrictionRow.id)):
                 out[row.shinobi_id].append(_restriction(row))
         return out
@@ -319,7 +337,7 @@ class MedicalRepository(_Repo):
         ids = list(ids)
         out: dict[int, list[WelfareHold]] = {i: [] for i in ids}
         if ids:
-            for row in self.session.scalars(select(WelfareHoldRow).where(WelfareHoldRow.shinobi_id.in_(ids))
+            for row in self.session.scalars(select(WelfareHoldRow).where(self._among(WelfareHoldRow.shinobi_id, ids))
                                             .order_by(WelfareHoldRow.since, WelfareHoldRow.id)):
                 out[row.shinobi_id].append(_hold(row))
         return out
@@ -436,7 +454,7 @@ class MissionRepository(_Repo):
         ids = [r.id for r in rows]
         if ids:
             for a in self.session.execute(select(AuthorizationRow.mission_id, AuthorizationRow.username)
-                                          .where(AuthorizationRow.mission_id.in_(ids))
+                                          .where(self._among(AuthorizationRow.mission_id, ids))
                                           .order_by(AuthorizationRow.id)):
                 signed[a.mission_id].append(a.username)
         return [Mission(id=r.id, title=r.title, rank=MissionRank(r.rank), kind=r.kind,
@@ -475,11 +493,12 @@ class AssignmentRepository(_Repo):
         mission_ids = list(mission_ids)
         if not mission_ids:
             return {}
-        rows = self.session.scalars(select(AssignmentRow).where(AssignmentRow.mission_id.in_(mission_ids))).all()
+        rows = self.session.scalars(select(AssignmentRow)
+                                    .where(self._among(AssignmentRow.mission_id, mission_ids))).all()
         members: dict[int, list[int]] = defaultdict(list)
         if rows:
             for m in self.session.execute(select(AssignmentMemberRow.assignment_id, AssignmentMemberRow.shinobi_id)
-                                          .where(AssignmentMemberRow.assignment_id.in_([r.id for r in rows]))
+                                          .where(self._among(AssignmentMemberRow.assignment_id, [r.id for r in rows]))
                                           .order_by(AssignmentMemberRow.position)):
                 members[m.assignment_id].append(m.shinobi_id)
         return {r.mission_id: _assignment(r, members[r.id]) for r in rows}
@@ -489,7 +508,7 @@ class AssignmentRepository(_Repo):
         if not ids:
             return set()
         return set(self.session.scalars(select(AssignmentMemberRow.shinobi_id)
-                                        .where(AssignmentMemberRow.shinobi_id.in_(ids),
+                                        .where(self._among(AssignmentMemberRow.shinobi_id, ids),
                                                AssignmentMemberRow.active.is_(True))).all())
 
     def end(self, assignment_id: int, at: datetime) -> None:
@@ -574,7 +593,7 @@ class GateRepository(_Repo):
         if ids:
             for r in self.session.execute(select(GateEventRow.id, column.label("person"), GateEventRow.direction,
                                                  GateEventRow.at)
-                                          .where(column.in_(ids)).order_by(GateEventRow.at, GateEventRow.id)):
+                                          .where(self._among(column, ids)).order_by(GateEventRow.at, GateEventRow.id)):
                 out[r.person].append(GateEvent(id=r.id, direction=Direction(r.direction), at=r.at))
         return out
 
@@ -705,7 +724,7 @@ class CustodyRepository(_Repo):
         if not ids:
             return {}
         return {r.id: r.in_village for r in self.session.execute(select(DetaineeRow.id, DetaineeRow.in_village)
-                                                                  .where(DetaineeRow.id.in_(ids)))}
+                                                                  .where(self._among(DetaineeRow.id, ids)))}
 
     def get(self, detainee_id: int) -> Detainee | None:
         found = self._convert(self.session.scalars(select(DetaineeRow).where(DetaineeRow.id == detainee_id)))
@@ -724,17 +743,17 @@ class CustodyRepository(_Repo):
             return []
         custodians: dict[int, list[int]] = defaultdict(list)
         links: dict[int, list[CustodyLinkRow]] = defaultdict(list)
-        for link in self.session.scalars(select(CustodyLinkRow).where(CustodyLinkRow.detainee_id.in_(ids))
+        for link in self.session.scalars(select(CustodyLinkRow).where(self._among(CustodyLinkRow.detainee_id, ids))
                                          .order_by(CustodyLinkRow.at, CustodyLinkRow.id)):
             links[link.detainee_id].append(link)
         link_ids = [lk.id for ls in links.values() for lk in ls]
         if link_ids:
             for c in self.session.execute(select(CustodyCustodianRow.link_id, CustodyCustodianRow.shinobi_id)
-                                          .where(CustodyCustodianRow.link_id.in_(link_ids))
+                                          .where(self._among(CustodyCustodianRow.link_id, link_ids))
                                           .order_by(CustodyCustodianRow.shinobi_id)):
                 custodians[c.link_id].append(c.shinobi_id)
         requests: dict[int, list[AudienceRequest]] = defaultdict(list)
-        for r in self.session.scalars(select(AudienceRequestRow).where(AudienceRequestRow.detainee_id.in_(ids))
+        for r in self.session.scalars(select(AudienceRequestRow).where(self._among(AudienceRequestRow.detainee_id, ids))
                                       .order_by(AudienceRequestRow.at, AudienceRequestRow.id)):
             requests[r.detainee_id].append(AudienceRequest(
                 id=r.id, with_=r.with_, at=r.at, status=AudienceStatus(r.status), decided_at=r.decided_at,
