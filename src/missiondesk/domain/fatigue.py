@@ -713,7 +713,8 @@ def estimate_roster_arrays(
     si_last = np.zeros(who.size)
     pos = n0 - n_lo
     for j in range(rows):
-        idx = np.flatnonzero(valid2[j])
+        row_valid = valid2[j]
+        idx = slice(None) if row_valid.all() else np.flatnonzero(row_valid)  # a full row needs no gather
         s, e = start2[j, idx], end2[j, idx]
         gap = s - pos[idx]
         debt_j = np.minimum(SAFTE_RC, debt[idx] + SAFTE_AWAKE_LOSS * gap)
