@@ -691,13 +691,18 @@ def estimate_roster_arrays(
                              nan.copy(), nan.copy())
     ns = np.floor(st / 60.0 + 0.5).astype(np.int64)
     ne = np.floor(en / 60.0 + 0.5).astype(np.int64)
-    who, first = np.unique(owner, return_index=True)
+    # owner is sorted here: each history's episodes are one run, found without a sort or a search
+    boundary = np.empty(owner.size, dtype=bool)
+    boundary[0] = True
+    np.not_equal(owner[1:], owner[:-1], out=boundary[1:])
+    first = np.flatnonzero(boundary)
+    who = owner[first]
+    slot = np.cumsum(boundary) - 1  # which history (index into who) each episode belongs to
     n0 = ns[first] - _LEAD_IN_MIN  # the first used episode sets the start, even if under a minute
     nonempty = ne > ns
-    ns, ne, owner = ns[nonempty], ne[nonempty], owner[nonempty]
-    slot = np.searchsorted(who, owner)
+    ns, ne, slot = ns[nonempty], ne[nonempty], slot[nonempty]
     per = np.bincount(slot, minlength=who.size)
-    rank = np.arange(owner.size) - np.repeat(np.cumsum(per) - per, per)
+    rank = np.arange(slot.size) - np.repeat(np.cumsum(per) - per, per)
     rows = int(per.max())
     n_lo = int(n0.min())
     grid = _Grid(n_lo, h_at)
