@@ -18,14 +18,14 @@ The method (``solve_plan``)
    10,000 there are millions of pairs, too many for the flow in a few seconds, so it runs on
    *candidate* pairs, chosen and completed by pricing:
 
-   a. prices from a sample economy: every q-th shinobi (q = #positive pairs / 250,000, rounded
+   a. prices from a sample economy: every q-th shinobi (q = #positive pairs / 125,000, rounded
       up) with capacity q stands for q shinobi; the flow on their pairs gives mission prices p̂;
    b. candidates at p̂: for every mission the 2·size + 4 positive pairs that lose least against
       the shinobi's best use (u[s] − (v − p̂[m]), see below), and about 3 closest pairs per
       shinobi; found with per-mission histograms, without sorting all pairs;
    c. column generation: flow on the candidates → the least optimal mission duals p (by
       Bellman-Ford over the missions, on the rounded costs) → price **every** eligible pair
-      with the true values → add, per shinobi, its 3 best pairs whose reduced value v − p[m]
+      with the true values → add, per shinobi, its 6 best pairs whose reduced value v − p[m]
       beats its price in the flow by more than the rounding; repeat until the bound below is
       within 5·10⁻⁵ of the flow's value, or no pair is missing, or after 12 rounds.
 
@@ -59,9 +59,10 @@ The method (``solve_plan``)
    striking the others out; a forced mission that still cannot be filled is struck out. It ends
    when no mission is half-staffed: a feasible plan, every member placed by an exact flow given
    the staffed missions. The dive forces the missions at least half full. When the relaxation
-   leaves at least 5 % of the shinobi free, a second dive forces instead those whose members
+   leaves at least 5 % of the shinobi free, a dive that forces instead those whose members
    plus best completion (each added shinobi counted at value less price) are worth more than
-   nothing, and the better plan is kept (with shinobi scarce that rule forces far too much).
+   nothing runs first, and the better plan is kept (with shinobi scarce that rule forces far too
+   much).
 
 4. *Local search*: a better free candidate replaces a member, two teams swap members, a team
    worth ≤ 0 is dropped, a mission that can be staffed from free shinobi at a profit is staffed.
@@ -85,8 +86,13 @@ the whole board, once proved optimal, makes the plan optimal.
 Everything here is pure: no clock is read. Pass ``clock`` (e.g. ``time.perf_counter``) to get
 phase timings in ``stats`` and to make ``time_limit`` the budget of the whole call; without it
 only the CP-SAT solves' own wall time is counted against ``time_limit`` (the phases before are
-bounded by work: about 1.5-2 s at 2,000 × 10,000 with 9 M pairs, on a 2-core machine). The
-figures against the targets are in ``bench/plan.py``.
+bounded by work: about 1.5-2 s at 2,000 × 10,000 with 9 M pairs, on a 2-core machine). With a
+clock the earlier phases also watch it: the column generation stops after a round once
+``RELAX_SHARE`` of the budget is spent (the bound stays valid, only looser), the second dive rule
+runs only while ``DIVE_SHARE`` of it is left, a dive stops after its third round once
+``DIVE_STOP`` of it is spent (its half-staffed missions left empty), and the last local search
+is reserved time for (and skipped when nothing changed since the first). The figures against
+the targets are in ``bench/plan.py``.
 """
 from __future__ import annotations
 
@@ -105,12 +111,17 @@ Clock = Callable[[], float]
 
 COST_RESOLUTION = 1_000_000  # the largest |v| becomes this many integer cost units
 MAX_VALUE = 1e15  # larger |v| are refused (sums must stay far from overflow)
-SAMPLE_ARCS = 250_000  # the price-finding sample flow has about this many arcs
-PER_SHINOBI = 3  # candidates per shinobi (closest to its best use), and pairs added per round
+SAMPLE_ARCS = 125_000  # the price-finding sample flow has about this many arcs
+PER_SHINOBI = 3  # candidates per shinobi (closest to its best use)
+PER_ROUND = 6  # pairs added per shinobi and round of the column generation
 PER_MISSION_EXTRA = 4  # candidates per mission: 2·size + this many
 SUB_TIME = 1.0  # seconds at most per CP-SAT neighbourhood model
+RELAX_SHARE = 0.9  # with a clock, the relaxation's column generation stops after this share of time_limit
+DIVE_SHARE = 0.25  # ... and the second dive rule runs only while this share of it is left
+DIVE_STOP = 0.5  # ... and a dive stops (after its third round) once this share of it is spent
 SLACK = 0.05  # the second dive rule runs when the relaxation leaves at least this share of shinobi free
 EXACT_PAIRS = 20_000  # up to this many pairs, every pair is a candidate of the rounding and CP-SAT
+PROBE_RANK = 4  # the per-mission cut of the candidate search: about this largest key on the probe
 _CHUNK = 1 << 20  # pairs per slice in the passes over every pair (small temporaries, reused memory)
 _EPS = 1e-9
 
@@ -369,34 +380,66 @@ def _price(prob: _Problem, p: np.ndarray, thr: np.ndarray | None = None
     return ub, u, idx, red
 
 
-def _mission_top(prob: _Problem, key: Callable[[slice], np.ndarray], k: np.ndarray, *, share: float,
+def _price_above(prob: _Problem, p: np.ndarray, u_flow: np.ndarray, tol: float
+                 ) -> tuple[float, np.ndarray, np.ndarray, np.ndarray]:
+    """`_price(prob, p, u_flow + tol)` in one cheaper pass, for prices p ≥ 0 and u_flow[s] the
+    reduced value v − p[m] of a pair of s (computed the same way) or 0: then
+    u[s] = max(0, u_flow[s], the reduced values of s's pairs above u_flow[s]) exactly, so only the
+    pairs above u_flow are kept (no scatter over every pair)."""
+    hit_i, hit_r = [], []
+    for a, b in _chunks(len(prob.pv)):
+        r = prob.pv[a:b] - p[prob.pm[a:b]]
+        hit = np.flatnonzero(r > u_flow[prob.ps[a:b]])
+        hit_i.append(hit + a)
+        hit_r.append(r[hit])
+    idx = np.concatenate(hit_i) if hit_i else np.zeros(0, dtype=np.int64)
+    red = np.concatenate(hit_r) if hit_r else np.zeros(0)
+    s_hit = prob.ps[idx]
+    u = np.maximum(u_flow, 0.0)
+    np.maximum.at(u, s_hit, red)
+    ub = math.fsum((prob.size * p).tolist()) + math.fsum(u.tolist())
+    ub += 1e-12 * ub  # as in _price
+    keep = red > u_flow[s_hit] + tol
+    return ub, u, idx[keep], red[keep]
+
+
+def _mission_top(prob: _Problem, key: Callable[[slice], np.ndarray], k: np.ndarray, *,
                  above: float | None = None) -> tuple[np.ndarray, np.ndarray]:
     """For every mission the pairs with the k[m] largest `key` (computed slice by slice; −inf:
-    never), and the pairs whose key is at least `above`. Looks first among the pairs whose key is
-    in the top `share` of all (estimated on a probe of about 100,000 pairs), then, for the missions
-    short of k there, among all their pairs."""
+    never), and the pairs whose key is at least `above`. One pass keeps, per mission, the pairs at
+    or above a cut: its PROBE_RANK-th largest key on a probe of about 100,000 pairs (or `above` if
+    lower; every pair of a mission with fewer probe keys); a mission left with fewer than k[m] such
+    pairs is looked at again over all its pairs."""
     m, n_pairs = prob.n_missions, len(prob.pv)
-    probe = key(slice(0, n_pairs, max(1, n_pairs // 100_000)))
-    probe = probe[np.isfinite(probe)]
-    if len(probe) == 0:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    cut = float(np.quantile(probe, max(0.0, 1.0 - share)))
+    step = max(1, n_pairs // 100_000)
+    probe = key(slice(0, n_pairs, step))
+    p_m = prob.pm[0:n_pairs:step]
+    ok = np.isfinite(probe)
+    probe, p_m = probe[ok], p_m[ok]
+    cut = np.full(m, -np.finfo(np.float64).max)  # (−inf keys stay out)
+    if len(probe):
+        order = np.lexsort((-probe, p_m))
+        gs = p_m[order]
+        rank = np.arange(len(gs)) - np.searchsorted(gs, np.arange(m))[gs]
+        at = rank == PROBE_RANK - 1 + k[gs] // step  # (about PROBE_RANK·step pairs, and k, above it)
+        cut[gs[at]] = probe[order[at]]
     if above is not None:
-        cut = min(cut, above)
+        np.minimum(cut, above, out=cut)
     idx_l, key_l = [], []
     for a, b in _chunks(n_pairs):
         kv = key(slice(a, b))
-        hit = np.flatnonzero(kv >= cut)
+        hit = np.flatnonzero(kv >= cut[prob.pm[a:b]])
         idx_l.append(hit + a)
         key_l.append(kv[hit])
     idx, kv = np.concatenate(idx_l), np.concatenate(key_l)
     top = [idx[_top_k_per_group(prob.pm[idx], kv, m, k)]]
-    short = np.bincount(prob.pm[idx], minlength=m) < k
-    if short.any():  # missions with few pairs above the cut: look at all their pairs
+    short = (np.bincount(prob.pm[idx], minlength=m) < k) & (cut > -np.finfo(np.float64).max)
+    if short.any():  # missions with few pairs above their cut: look at all their pairs
         idx_l, key_l = [], []
         for a, b in _chunks(n_pairs):
+            g = prob.pm[a:b]
             more = key(slice(a, b))
-            hit = np.flatnonzero(short[prob.pm[a:b]] & (more < cut) & np.isfinite(more))
+            hit = np.flatnonzero(short[g] & (more < cut[g]) & np.isfinite(more))
             idx_l.append(hit + a)
             key_l.append(more[hit])
         more_idx, more_key = np.concatenate(idx_l), np.concatenate(key_l)
@@ -419,15 +462,16 @@ def _initial_candidates(prob: _Problem, p: np.ndarray, u: np.ndarray, n_pos: int
     if len(probe) == 0:
         return np.zeros(0, dtype=np.int64)
     near = float(np.quantile(probe, max(0.0, 1.0 - PER_SHINOBI * prob.n_shinobi / n_pos)))
-    share = 0.05 + 20 * prob.n_missions / n_pos
-    top, close = _mission_top(prob, gain, 2 * prob.size + PER_MISSION_EXTRA, share=share, above=near)
+    top, close = _mission_top(prob, gain, 2 * prob.size + PER_MISSION_EXTRA, above=near)
     return _dedupe(prob, np.concatenate([top, close]))
 
 
 def _relax(prob: _Problem, *, seed: int, tolerance: float = 5e-5, max_rounds: int = 12,
-           tick: Callable[[float], None] | None = None) -> _Relaxation:
-    n, m = prob.n_shinobi, prob.n_missions
+           tick: Callable[[float], None] | None = None, stop: Callable[[], bool] | None = None) -> _Relaxation:
+    """Step 1 of the module docstring. `stop()` true after a round ends the column generation
+    (a time budget): the bound stays valid, only looser."""
     scale = _cost_scale(prob.pv)
+    n, m = prob.n_shinobi, prob.n_missions
     tol = 2.0 / scale  # a pair's rounded cost is within 0.5/scale of its value
     stats: dict[str, float] = {}
     n_pos = int(np.count_nonzero(prob.pv > 0))
@@ -438,7 +482,8 @@ def _relax(prob: _Problem, *, seed: int, tolerance: float = 5e-5, max_rounds: in
         # 1. prices from a sample economy: every q-th shinobi, standing for q
         q = math.ceil(n_pos / SAMPLE_ARCS)
         offset = seed % q
-        sample = np.concatenate([a + np.flatnonzero((prob.pv[a:b] > 0) & (prob.ps[a:b] % q == offset))
+        in_sample = np.arange(n) % q == offset
+        sample = np.concatenate([a + np.flatnonzero((prob.pv[a:b] > 0) & in_sample[prob.ps[a:b]])
                                  for a, b in _chunks(len(prob.pv))])
         s_pm, s_ps = prob.pm[sample], prob.ps[sample] // q
         n_sample = (n - offset + q - 1) // q
@@ -463,12 +508,14 @@ def _relax(prob: _Problem, *, seed: int, tolerance: float = 5e-5, max_rounds: in
         flow_value = math.fsum(prob.pv[used].tolist())
         u_flow = np.zeros(n)
         u_flow[prob.ps[used]] = prob.pv[used] - p[prob.pm[used]]
-        ub, u, missing, red = _price(prob, p, u_flow + tol)
+        ub, u, missing, red = _price_above(prob, p, u_flow, tol)
         if best is None or ub < best[0]:
             best = (ub, p, u)
         if best[0] - flow_value <= tolerance * max(1.0, abs(best[0])) or rounds >= max_rounds or len(missing) == 0:
             break
-        missing = missing[_top_k_per_group(prob.ps[missing], red, n, np.full(n, PER_SHINOBI))]
+        if stop is not None and stop():
+            break
+        missing = missing[_top_k_per_group(prob.ps[missing], red, n, np.full(n, PER_ROUND))]
         cand = _dedupe(prob, np.concatenate([cand, missing]))
     assert best is not None
     ub, p, u = best
@@ -492,14 +539,14 @@ class _Board:
         cm, cs, cv = cm[order], cs[order], cv[order]
         loss = price_s[cs] - cv  # what a shinobi gives up (at the relaxation's prices) by going there
         starts = np.searchsorted(cm, np.arange(prob.n_missions + 1)).tolist()
-        cs_l, cv_l, loss_l = cs.tolist(), cv.tolist(), loss.tolist()
+        cs_l, cv_l = cs.tolist(), cv.tolist()
         spans = list(zip(starts[:-1], starts[1:], strict=True))
         self.cand_s: list[list[int]] = [cs_l[a:b] for a, b in spans]
         self.cand_v: list[list[float]] = [cv_l[a:b] for a, b in spans]
         self.val: list[dict[int, float]] = [dict(zip(cs_l[a:b], cv_l[a:b], strict=True)) for a, b in spans]
-        # each mission's candidates, least loss first (for growing neighbourhoods)
-        self.by_loss: list[list[int]] = [[s for _, s in sorted(zip(loss_l[a:b], cs_l[a:b], strict=True))]
-                                         for a, b in spans]
+        # each mission's candidates, least loss first (ties: lower shinobi first), for growing neighbourhoods
+        by_loss = cs[np.lexsort((cs, loss, cm))].tolist()
+        self.by_loss: list[list[int]] = [by_loss[a:b] for a, b in spans]
         self.missions_of: list[list[int]] = [[] for _ in range(prob.n_shinobi)]
         for m, ss in enumerate(self.cand_s):
             for s in ss:
@@ -556,13 +603,16 @@ def _completion_estimate(board: _Board, m: int, members: list[int], price_s: np.
 
 
 def _dive(prob: _Problem, board: _Board, cand: np.ndarray, price_s: np.ndarray, *, rule: str,
-          start: np.ndarray | None = None, max_rounds: int = 60) -> tuple[dict[int, list[int]], dict[str, float]]:
+          start: np.ndarray | None = None, max_rounds: int = 60, stop: Callable[[], bool] | None = None
+          ) -> tuple[dict[int, list[int]], dict[str, float]]:
     """Round the relaxation by diving: solve the flow on the candidates (negative pairs included:
     they may complete a team), force some half-staffed missions full (a bonus on their sink arc
     that outweighs any augmenting path) and strike the others out, solve again, until no mission
     is half-staffed; a forced mission that still cannot be filled is struck out. Rule "fill"
     forces the missions at least half full, rule "value" those whose completion estimate is
-    positive. `start`: the first flow (pair indexes). Returns the teams and some statistics."""
+    positive. `start`: the first flow (pair indexes). `stop()` true after the third round ends the
+    dive early (a time budget): the half-staffed missions are then left empty. Returns the teams
+    and some statistics."""
     n, m = prob.n_shinobi, prob.n_missions
     cm, cs = prob.pm[cand].astype(np.int64), prob.ps[cand].astype(np.int64)
     scale = _cost_scale(prob.pv[cand])
@@ -581,7 +631,7 @@ def _dive(prob: _Problem, board: _Board, cand: np.ndarray, price_s: np.ndarray, 
             used = cand[live[x > 0]]
         count = np.bincount(prob.pm[used], minlength=m)
         half = np.flatnonzero((count > 0) & (count < size))
-        if len(half) == 0:
+        if len(half) == 0 or (rounds >= 3 and stop is not None and stop()):
             break
         used_by: dict[int, list[int]] = {}
         for i in used[np.isin(prob.pm[used], half)].tolist():
@@ -606,36 +656,45 @@ def _dive(prob: _Problem, board: _Board, cand: np.ndarray, price_s: np.ndarray, 
                    "dive_struck": float(struck.sum()), "dive_value": value}
 
 
-def _local_search(board: _Board, *, max_passes: int = 8) -> int:
+def _local_search(board: _Board, *, max_passes: int = 8) -> tuple[int, bool]:
     """First-improvement moves until none applies: a better free member, a swap of members between
-    two teams, dropping a team worth nothing, staffing a mission from the free shinobi."""
+    two teams, dropping a team worth nothing, staffing a mission from the free shinobi. Returns
+    the moves and whether none applies any more (else `max_passes` ended it)."""
     moves = 0
     owner = board.owner
     for _ in range(max_passes):
         before = moves
         for m in list(board.team):
             vm, t = board.val[m], board.team[m]
+            worst = min(t, key=vm.__getitem__)
             for s in board.cand_s[m]:
-                worst = min(t, key=vm.__getitem__)
                 if vm[s] <= vm[worst] + _EPS:
                     break
                 if owner[s] < 0:
                     board.replace(m, worst, s)
                     moves += 1
+                    worst = min(t, key=vm.__getitem__)
+        top_v = [c[0] if c else 0.0 for c in board.cand_v]  # each mission's best candidate value
         for m in list(board.team):
-            vm = board.val[m]
+            vm, t = board.val[m], board.team[m]
+            low = min(vm[s] for s in t)
             for s2 in board.cand_s[m]:
                 m2 = owner[s2]
                 if m2 < 0 or m2 == m:
                     continue
                 v2 = board.val[m2]
-                for s in board.team[m]:
-                    if s in v2 and vm[s2] + v2[s] > vm[s] + v2[s2] + _EPS:
-                        t, t2 = board.team[m], board.team[m2]
+                here, there = vm[s2], v2[s2]
+                if here + top_v[m2] <= low + there + _EPS:  # (no member of m can gain: v2[s] ≤ top, vm[s] ≥ low)
+                    continue
+                for s in t:
+                    back = v2.get(s)
+                    if back is not None and here + back > vm[s] + there + _EPS:
+                        t2 = board.team[m2]
                         t[t.index(s)] = s2
                         t2[t2.index(s2)] = s
                         owner[s2], owner[s] = m, m2
                         moves += 1
+                        low = min(vm[x] for x in t)
                         break
         for m in list(board.team):
             if board.team_value(m) <= _EPS:
@@ -653,8 +712,8 @@ def _local_search(board: _Board, *, max_passes: int = 8) -> int:
                 board.staff(m, got[0])
                 moves += 1
         if moves == before:
-            break
-    return moves
+            return moves, True
+    return moves, False
 
 
 def _neighbourhood(board: _Board, seeds: list[int], target: int) -> list[int]:
@@ -850,7 +909,10 @@ def solve_plan(mission_ids: Sequence[int], sizes: Sequence[int], shinobi_ids: Se
         ph.finish()
         return _result(prob, {}, 0.0, 0.0, {"pairs": 0.0, "candidates": 0.0, "flow_value": 0.0, **ph.stats})
     # 1-3. relaxation, candidates, bound
-    relax = _relax(prob, seed=seed, tick=(lambda f: progress("relaxation", 0.4 * f)) if progress else None)
+    # with a clock, the column generation stops once RELAX_SHARE of the budget is spent
+    stop = (lambda: ph.elapsed() > RELAX_SHARE * time_limit) if clock else None
+    relax = _relax(prob, seed=seed, tick=(lambda f: progress("relaxation", 0.4 * f)) if progress else None,
+                   stop=stop)
     ph.done("relaxation", 0.4)
     flow_count = np.bincount(prob.pm[relax.owner_pair[relax.owner_pair >= 0]], minlength=prob.n_missions)
     unsettled = flow_count < prob.size
@@ -870,22 +932,30 @@ def solve_plan(mission_ids: Sequence[int], sizes: Sequence[int], shinobi_ids: Se
     # 4. rounding: dive, then local search
     start = relax.owner_pair[relax.owner_pair >= 0]
     # the "value" rule pays off when shinobi are plentiful; when nearly all are used it forces too much
-    rules = ("fill", "value") if len(start) <= (1 - SLACK) * prob.n_shinobi else ("fill",)
-    dives = [_dive(prob, board, cand, relax.price_s, start=start, rule=rule) for rule in rules]
+    rules = ("value", "fill") if len(start) <= (1 - SLACK) * prob.n_shinobi else ("fill",)
+    dives = []
+    for rule in rules:  # (with a clock, the second rule only while DIVE_SHARE of the budget is left)
+        if dives and clock and ph.elapsed() > (1 - DIVE_SHARE) * time_limit:
+            rules = rules[:len(dives)]
+            break
+        dives.append(_dive(prob, board, cand, relax.price_s, start=start, rule=rule,
+                           stop=(lambda: ph.elapsed() > DIVE_STOP * time_limit) if clock else None))
     teams, stats = max(dives, key=lambda d: d[1]["dive_value"])
     for m, t in teams.items():
         board.staff(m, t)
     stats.update({f"dive_value_{rule}": d[1]["dive_value"] for rule, d in zip(rules, dives, strict=True)})
     dive_value = board.value()
     ph.done("dive", 0.55)
-    moves = _local_search(board)
+    local_start = ph.elapsed()
+    moves, settled = _local_search(board)
+    local_seconds = ph.elapsed() - local_start
     local_value = board.value()
     ph.done("local", 0.6)
     # 5. CP-SAT around the missions the flow left half-staffed and those the rounding changed
     half = np.flatnonzero((flow_count > 0) & unsettled).tolist()
     flow_full = set(np.flatnonzero(flow_count == prob.size).tolist())
     changed = [m for m in range(prob.n_missions) if (m in board.team) != (m in flow_full)]
-    reserve = min(0.1, 0.03 * time_limit)
+    reserve = max(min(0.1, 0.03 * time_limit), local_seconds)  # (the last local search)
 
     def budget(cpsat_wall: float) -> float:
         return time_limit - reserve - ph.elapsed() if clock else time_limit - cpsat_wall
@@ -897,7 +967,8 @@ def solve_plan(mission_ids: Sequence[int], sizes: Sequence[int], shinobi_ids: Se
     stats.update(_lns(board, half + changed, budget, relax.upper_bound, gap_limit=gap_limit,
                       neighbourhood=neighbourhood, workers=workers, seed=seed, progress=cpsat_progress))
     ph.done("cpsat", 0.95)
-    moves += _local_search(board)
+    if stats["lns_improved"] or not settled:  # (else the board is as the first local search left it)
+        moves += _local_search(board)[0]
     ph.done("local", 0.99)
     value = board.value()
     ph.finish()
