@@ -36,15 +36,16 @@ from __future__ import annotations
 
 import argparse
 import random
-import statistics
 import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+sys.path.insert(0, str(Path(__file__).parent))
 
 import numpy as np  # noqa: E402
+from fatigue import median_time  # noqa: E402 - bench/fatigue.py's timer
 
 from missiondesk.domain import risk  # noqa: E402
 from missiondesk.domain.fatigue import SleepEpisode, estimate_roster  # noqa: E402
@@ -126,12 +127,7 @@ def missions() -> list[Mission]:
 
 
 def median_ms(fn, runs: int) -> float:
-    samples = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        fn()
-        samples.append(time.perf_counter() - t0)
-    return statistics.median(samples) * 1000
+    return median_time(fn, runs) * 1000
 
 
 def baseline(people: list[Shinobi], facts: list[ShinobiFacts], m: Mission, policy: FitnessPolicy):

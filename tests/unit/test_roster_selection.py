@@ -120,3 +120,23 @@ def test_the_selected_team_keeps_its_invariants(rows, size, threat, count, rewar
     # everyone left out who is not a swapped-in specialist's stand-in is no stronger than the team's weakest
     plain = [i for i in team if i in order[:size]]
     assert all(strength[i] <= min(strength[j] for j in plain) for i in order if i not in team) if plain else True
+
+
+@given(pool, st.integers(1, 6), st.sampled_from(list(Threat)), st.integers(0, 8),
+       st.sampled_from([5_000, 80_000, 1_500_000]))
+def test_the_column_equations_are_the_one_team_equations(rows, size, threat, count, reward):
+    """`strengths` is `strength` for each shinobi; `pair_values` is the expected value of a team of
+    `min_team_size` like the shinobi, per member."""
+    members = [Member(id=100 + i, rank=r, specialties=sp, effectiveness=e) for i, (r, sp, e, _) in enumerate(rows)]
+    rank = np.array([m.rank.order for m in members], dtype=np.int16)
+    eff = np.array([np.nan if m.effectiveness is None else m.effectiveness for m in members], dtype=np.float64)
+    matched = np.array(["escort" in m.specialties for m in members], dtype=bool)
+    got = risk.strengths(rank, eff, matched)
+    assert got.tolist() == [risk.strength(m, "escort") for m in members]
+    m = board_mission(size, threat, count, reward)
+    medic = np.array([x.medic for x in members], dtype=bool)
+    sensor = np.array([x.sensor for x in members], dtype=bool)
+    values = risk.pair_values(risk.PRIOR, m, got, medic, sensor, 1_000_000)
+    for x, v in zip(members, values.tolist(), strict=True):
+        e = risk.estimate(risk.PRIOR, [x] * size, "escort", threat, count)
+        assert v == pytest.approx(risk.expected_value(reward, e, 1_000_000) / size, rel=1e-9, abs=1e-6)

@@ -140,7 +140,7 @@ def _why(m: Member, s: float, name: str, kind: str) -> str:
 def available(tx: Transaction) -> list:
     """Who the desk may propose: active shinobi, but not the village's office holders (the hokage and
     the council), whom a clerk does not send; a person may still name them in a team."""
-    people = [s for s in tx.shinobi.list() if s.status is ShinobiStatus.ACTIVE]
+    people = tx.shinobi.list(status=ShinobiStatus.ACTIVE, links=False)  # no partners or usernames needed
     roles = tx.accounts.roles_of_shinobi(s.id for s in people)
     return [s for s in people if not roles[s.id] & {Role.HOKAGE, Role.COUNCIL}]
 

@@ -101,13 +101,14 @@ class ShinobiRepository(_Repo):
         rows = self.session.execute(select(*_SHINOBI_COLUMNS).where(self._among(ShinobiRow.id, ids))).all()
         return self._convert(rows, links=links)
 
-    def list(self, *, status: ShinobiStatus | None = None, rank: ShinobiRank | None = None) -> list[Shinobi]:
+    def list(self, *, status: ShinobiStatus | None = None, rank: ShinobiRank | None = None, links: bool = True
+             ) -> list[Shinobi]:
         q = select(*_SHINOBI_COLUMNS).order_by(ShinobiRow.id)
         if status is not None:
             q = q.where(ShinobiRow.status == status.value)
         if rank is not None:
             q = q.where(ShinobiRow.rank == rank.value)
-        return list(self._convert(self.session.execute(q).all()).values())
+        return list(self._convert(self.session.execute(q).all(), links=links).values())
 
     def _convert(self, rows: Iterable[Any], *, links: bool = True) -> dict[int, Shinobi]:
         rows = list(rows)
