@@ -194,7 +194,7 @@ def main() -> int:
     ap.add_argument("--service", action="store_true", help="also time the service end to end on a database")
     ap.add_argument("--database", help="for --service: a database URL (default: SQLite in a temporary folder)")
     args = ap.parse_args()
-    runs, base_runs = (7, 3) if args.quick else (31, 3)
+    runs, base_runs = (7, 5) if args.quick else (31, 5)
     policy = FitnessPolicy()
     t0 = time.perf_counter()
     people, facts = make_village(args.shinobi, args.seed)
