@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from missiondesk.config import Settings
 from missiondesk.demo import seed_demo
@@ -148,7 +149,8 @@ def test_keyboard_only_sign_in(browser, village):
     server, password = village
     page = browser.new_context(base_url=server.base).new_page()
     page.goto("/login")
-    page.keyboard.type("iruka")  # the username field has focus on arrival
+    expect(page.locator("#username")).to_be_focused()  # the username field has focus on arrival
+    page.keyboard.type("iruka")
     page.keyboard.press("Tab")
     page.keyboard.type(password)
     page.keyboard.press("Enter")
