@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
+
+from .clock import Clock, SystemClock, clock_from
 
 DEFAULT_DATABASE = "sqlite:///missiondesk.db"
 
@@ -28,6 +30,7 @@ class Settings:
     bootstrap_user: str = "hokage"
     bootstrap_name: str = "Hokage"
     bootstrap_password: str | None = None
+    clock: Clock = field(default_factory=SystemClock, compare=False)
 
     @classmethod
     def from_env(cls, database_url: str | None = None) -> Settings:
@@ -39,4 +42,5 @@ class Settings:
             bootstrap_user=env.get("MISSIONDESK_BOOTSTRAP_USER", "hokage"),
             bootstrap_name=env.get("MISSIONDESK_BOOTSTRAP_NAME", "Hokage"),
             bootstrap_password=env.get("MISSIONDESK_BOOTSTRAP_PASSWORD") or None,
+            clock=clock_from(env.get("MISSIONDESK_CLOCK")),
         )

@@ -1,17 +1,19 @@
 """A demo village: the cast and the night of the incident, seeded through the services.
 
-The night is anchored on today's date (UTC) so that "now" in the demo is the morning after:
-the team came through the gate at 03:00, the medic slept half an hour, and at 06:30 she asks
-for the S-rank alone.
+The demo runs on its own clock (MISSIONDESK_CLOCK), set to the dawn of its night, so that the
+story reads the same whatever the hour it is started: the team came through the gate at 03:00,
+the medic slept half an hour, at 06:20 she asked for the S-rank alone, and the clock starts at
+06:25. The night is today's (UTC), or the day of MISSIONDESK_CLOCK when that is set.
 """
 from __future__ import annotations
 
 import contextlib
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from .clock import ShiftedClock, SystemClock
 from .config import Settings
 from .domain.errors import AssignmentRefused
 from .domain.gate import Direction
@@ -24,11 +26,22 @@ from .runtime import start
 from .services import assignments, auth, custody, gate, medical, missions, reports, roster
 from .services.gate import GateEntry
 
+DAWN = timedelta(hours=6, minutes=25)  # the clock starts here, five minutes after her refused attempt
+
 
 @dataclass(frozen=True)
 class DemoLogins:
     password: str
     accounts: list[tuple[str, str]]
+    settings: Settings  # to serve the demo with: its database, and its clock set to the dawn
+
+
+def demo_dawn(settings: Settings) -> datetime:
+    """The instant the demo's clock starts: MISSIONDESK_CLOCK when set, else 06:25 UTC today."""
+    if isinstance(settings.clock, SystemClock):
+        today = settings.clock.now().replace(hour=0, minute=0, second=0, microsecond=0)
+        return today + DAWN
+    return settings.clock.now()
 
 
 def _fresh_sqlite(url: str) -> None:
@@ -38,25 +51,27 @@ def _fresh_sqlite(url: str) -> None:
             Path(str(path) + suffix).unlink(missing_ok=True)
 
 
-def seed_demo(settings: Settings, today: datetime | None = None) -> DemoLogins:
+def seed_demo(settings: Settings, dawn: datetime | None = None) -> DemoLogins:
+    """Seed the demo village whose night ends at `dawn` (default: `demo_dawn`); the settings returned
+    run the service on a clock that starts at that dawn."""
     _fresh_sqlite(settings.database_url)
     password = "demo-" + secrets.token_hex(6)
-    settings = Settings(database_url=settings.database_url, village_tz=settings.village_tz,
-                        token_ttl=settings.token_ttl, bootstrap_user="hokage", bootstrap_name="Tsunade",
-                        bootstrap_password=password)
+    dawn = dawn or demo_dawn(settings)
+    settings = replace(settings, bootstrap_user="hokage", bootstrap_name="Tsunade", bootstrap_password=password,
+                       clock=ShiftedClock(dawn))
     rt = start(settings)
     try:
-        _seed(rt.uow, rt.policy, password, today or datetime.now(UTC))
+        _seed(rt.uow, rt.policy, password, dawn)
     finally:
         rt.close()
-    return DemoLogins(password=password, accounts=[
+    return DemoLogins(password=password, settings=settings, accounts=[
         ("hokage", "Tsunade, the Hokage"), ("sakura", "the medic, back at 03:00"),
         ("kakashi", "her partner"), ("shizune", "a medic"), ("iruka", "the mission clerk"),
         ("homura", "council"), ("koharu", "council"), ("konohamaru", "a genin")])
 
 
-def _seed(uow, policy, password: str, today: datetime) -> None:
-    night = today.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+def _seed(uow, policy, password: str, dawn: datetime) -> None:
+    night = dawn.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
 
     def t(days: float, hours: float = 0, minutes: float = 0) -> datetime:
         return night + timedelta(days=days, hours=hours, minutes=minutes)
@@ -115,24 +130,24 @@ def _seed(uow, policy, password: str, today: datetime) -> None:
         "Bring in the defecting agent", MissionRank.B, "escort", Classification.SECRET, min_team_size=2,
         posted_at=t(-13)), t(-13)).mission.id
     assignments.assign_team(uow, hokage, escort, assignments.AssignTeam((sakura, kakashi), t(-7, 6)), t(-7, 5), policy)
-    gate.log_gate(uow, hokage, GateEntry(Direction.OUT, t(-7, 6), (sakura, kakashi)), t(-7, 6))
+    gate.log_gate(uow, hokage, GateEntry(Direction.OUT, t(-7, 6), (sakura, kakashi)), t(-7, 6), policy=policy)
     sakura_c = auth.caller_for_username(uow, "sakura")
     kakashi_c = auth.caller_for_username(uow, "kakashi")
     for day in range(-7, 0):
-        medical.log_sleep(uow, sakura_c, sakura, t(day, 1), t(day, 5), t(day, 6))
-        medical.log_sleep(uow, kakashi_c, kakashi, t(day, 2), t(day, 4, 30), t(day, 6))
+        medical.log_sleep(uow, sakura_c, sakura, t(day, 1), t(day, 5), t(day, 6), policy=policy)
+        medical.log_sleep(uow, kakashi_c, kakashi, t(day, 2), t(day, 4, 30), t(day, 6), policy=policy)
     agent = custody.take_into_custody(uow, kakashi_c, custody.Intake(
         "Foreign agent", t(-2, 18), (sakura, kakashi), origin="Hidden Cloud, by her own account"), t(-2, 18)).id
-    gate.log_gate(uow, hokage, GateEntry(Direction.IN, t(0, 3), (sakura, kakashi), (agent,)), t(0, 3))
+    gate.log_gate(uow, hokage, GateEntry(Direction.IN, t(0, 3), (sakura, kakashi), (agent,)), t(0, 3), policy=policy)
     custody.transfer(uow, kakashi_c, agent, tuple(guards), t(0, 3, 1), t(0, 3, 1))
     custody.request_audience(uow, kakashi_c, agent, "hokage", t(0, 3, 2), t(0, 3, 2))
     reports.file_report(uow, sakura_c, escort, reports.FileReport(
         Outcome.SUCCESS, t(0, 3, 40), "Agent delivered to the ANBU at the gate.",
         specimens=("flower samples from the border",)), t(0, 3, 40))
     medical.add_restriction(uow, hokage, sakura, medical.AddRestriction(
-        RestrictionKind.REST, "chakra pathway damage, left shoulder", t(0, 3, 40)), t(0, 3, 41))
+        RestrictionKind.REST, "chakra pathway damage, left shoulder", t(0, 3, 40)), t(0, 3, 41), policy=policy)
     medical.add_restriction(uow, sakura_c, kakashi, medical.AddRestriction(
-        RestrictionKind.REST, "Sharingan strain, bleeding", t(0, 4, 30)), t(0, 4, 31))
+        RestrictionKind.REST, "Sharingan strain, bleeding", t(0, 4, 30)), t(0, 4, 31), policy=policy)
     shoulder = medical.add_injury(uow, hokage, sakura, medical.AddInjury(
         "left shoulder", "chakra pathway damage from a jutsu", Severity.SERIOUS, t(-3, 15)), t(0, 3, 45))
     medical.add_treatment(uow, hokage, sakura, "healing_session", t(0, 3, 50), shoulder["id"], None, t(0, 4))
@@ -143,11 +158,11 @@ def _seed(uow, policy, password: str, today: datetime) -> None:
             "chakra_pill", 1, "pill", t(-1, 20, minutes)), t(0, 4))
     medical.add_note(uow, sakura_c, kakashi, "Told to rest; bandaged the eye.", t(0, 4, 30), t(0, 4, 31))
     assert eye
-    medical.log_sleep(uow, kakashi_c, kakashi, t(0, 4, 45), t(0, 5, 50), t(0, 5, 51))
-    medical.log_sleep(uow, sakura_c, sakura, t(0, 5), t(0, 5, 30), t(0, 5, 31))
+    medical.log_sleep(uow, kakashi_c, kakashi, t(0, 4, 45), t(0, 5, 50), t(0, 5, 51), policy=policy)
+    medical.log_sleep(uow, sakura_c, sakura, t(0, 5), t(0, 5, 30), t(0, 5, 31), policy=policy)
     for s in (yamato, sai):
         for day in range(-7, 0):
-            medical.log_sleep(uow, hokage, s, t(day, -1), t(day, 7), t(day, 8))
+            medical.log_sleep(uow, hokage, s, t(day, -1), t(day, 7), t(day, 8), policy=policy)
 
     # dawn: she asks for the S-rank alone; the desk refuses and tells her partner
     with contextlib.suppress(AssignmentRefused):

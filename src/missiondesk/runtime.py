@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from sqlalchemy import Engine
 
 from .adapters.db import migrate
 from .adapters.db.session import SqlUnitOfWork, make_engine
+from .clock import Clock
 from .config import Settings
 from .domain.fatigue import FatiguePolicy
 from .domain.fitness import FitnessPolicy
@@ -21,6 +21,10 @@ class Runtime:
     uow: SqlUnitOfWork
 
     @property
+    def clock(self) -> Clock:
+        return self.settings.clock
+
+    @property
     def policy(self) -> FitnessPolicy:
         return FitnessPolicy(fatigue=FatiguePolicy(), tz=self.settings.village_tz)
 
@@ -32,8 +36,8 @@ def start(settings: Settings, *, migrate_schema: bool = True, bootstrap: bool = 
     engine = make_engine(settings.database_url)
     if migrate_schema:
         migrate.upgrade(engine)
-    uow = SqlUnitOfWork(engine)
+    uow = SqlUnitOfWork(engine, settings.clock)
     if bootstrap and settings.bootstrap_password:
         auth.bootstrap(uow, username=settings.bootstrap_user, name=settings.bootstrap_name,
-                       password=settings.bootstrap_password, now=datetime.now(UTC))
+                       password=settings.bootstrap_password, now=settings.clock.now())
     return Runtime(settings=settings, engine=engine, uow=uow)

@@ -24,7 +24,8 @@ ACTIONS = [
     "logSleep", "readSleep", "checkFitness", "recordMedication", "readMedical", "restrictDuty",
     "liftRestriction", "placeHold", "liftHold", "recordInjury", "recordTreatment", "writeMedicalNote",
     "fileRestriction", "readAudit", "logGate", "viewCustody", "takeCustody", "requestAudience", "handOver",
-    "decideAudience", "recommendTeam", "planBoard", "refitRisk",
+    "decideAudience", "recommendTeam", "planBoard", "refitRisk", "sendAnyTeam", "grantAnbu", "logSleepAhead",
+    "editShinobi",
 ]
 
 
@@ -41,10 +42,10 @@ def intent(action: str, roles: frozenset[Role], clearance: int, anbu: bool, *, l
     return {
         "viewMission": sees, "readBrief": sees, "destroyBrief": sees,
         "writeBrief": clerk or council,
-        "postMission": clerk, "addShinobi": clerk, "linkPartners": clerk,
+        "postMission": clerk, "addShinobi": clerk, "editShinobi": clerk, "linkPartners": clerk,
         "grantClearance": clerk and clearance >= level,
         "authorizeMission": council,
-        "assignTeam": clerk or in_team, "reportMission": clerk or in_team,
+        "assignTeam": clerk or in_team, "reportMission": clerk or in_team, "sendAnyTeam": clerk,
         "recommendTeam": clerk, "planBoard": clerk,
         "logSleep": own or medic, "recordMedication": own or medic, "readMedical": own or medic,
         "readSleep": own or medic or clerk, "checkFitness": own or medic or clerk,
@@ -53,7 +54,8 @@ def intent(action: str, roles: frozenset[Role], clearance: int, anbu: bool, *, l
         "logGate": clerk or anbu,
         "viewCustody": anbu, "takeCustody": anbu, "requestAudience": anbu,
         "handOver": custodian,
-    }.get(action, False)  # grantRoles, override, fileRestriction, readAudit, decideAudience, refitRisk: hokage
+    }.get(action, False)  # grantRoles, override, fileRestriction, readAudit, decideAudience, refitRisk,
+    # grantAnbu, logSleepAhead: the hokage's alone
 
 
 def caller(roles, clearance: int, anbu: bool) -> Caller:
@@ -91,7 +93,7 @@ def test_every_combination_agrees_with_the_intent():
                     disagreements.append((action, sorted(roles), clearance, anbu, lvl, d, o, in_team, c))
     assert not disagreements, disagreements[:5]
     # 16 role sets × 4 clearances × 2 (ANBU) × 33 actions × 2 (in team) × 4 levels × 2 × 2 × 2
-    assert checked == 16 * 4 * 2 * len(ACTIONS) * 2 * 4 * 2 * 2 * 2 == 294_912
+    assert checked == 16 * 4 * 2 * len(ACTIONS) * 2 * 4 * 2 * 2 * 2 == 327_680
 
 
 def test_only_the_hokage_grants_are_marked_hokage_only():

@@ -10,7 +10,7 @@ import json
 import os
 import sys
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -38,6 +38,8 @@ sleep_app = typer.Typer(help="Sleep logs.", no_args_is_help=True)
 gate_app = typer.Typer(help="The gate: arrivals, departures, who is inside.", no_args_is_help=True)
 custody_app = typer.Typer(help="Custody of detainees (the ANBU and the hokage).", no_args_is_help=True)
 audit_app = typer.Typer(help="The audit log's hash chain: verify it, checkpoint it.", no_args_is_help=True)
+assignment_app = typer.Typer(help="Proposed teams: accept or decline.", no_args_is_help=True)
+app.add_typer(assignment_app, name="assignment")
 app.add_typer(audit_app, name="audit")
 app.add_typer(gate_app, name="gate")
 app.add_typer(custody_app, name="custody")
@@ -64,6 +66,10 @@ class Session:
     @property
     def uow(self):
         return self.rt.uow
+
+    def now(self) -> datetime:
+        """The service's clock (MISSIONDESK_CLOCK, else the real time)."""
+        return self.rt.clock.now()
 
 
 def fails_cleanly(fn: F) -> F:
@@ -97,10 +103,6 @@ def parse_time(value: str | None, name: str) -> datetime | None:
     if not 1900 <= t.year <= 9000:
         raise DomainError(f"{name}: a time between the years 1900 and 9000", code="VALIDATION_ERROR")
     return t
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
 
 
 def reasons_table(details: list[dict[str, Any]], title: str = "Refused") -> Table:
@@ -142,8 +144,8 @@ def demo(host: str = "127.0.0.1", port: int = 8000,
     """Seed a demo village (the cast and the night of the incident), then serve it."""
     from ..demo import seed_demo
 
-    settings = Settings.from_env(database)
-    logins = seed_demo(settings)
+    logins = seed_demo(Settings.from_env(database))
+    settings = logins.settings  # the demo's clock starts at the dawn of its night
 
     def banner(address: str) -> None:
         out.print(f"[bold]missiondesk demo[/]: open [link={address}/board]{address}/board[/]  "
@@ -155,6 +157,8 @@ def demo(host: str = "127.0.0.1", port: int = 8000,
             t.add_row(username, who)
         out.print(t)
         out.print(f"password: [bold]{logins.password}[/]")
+        out.print(f"the village's clock reads {settings.clock.now():%Y-%m-%d %H:%M} UTC, the dawn of its night, "
+                  "and runs on from there")
         out.print(f"try: curl -s {address}/api/v1/auth/token -H 'content-type: application/json' "
                   f"-d '{{\"username\":\"hokage\",\"password\":\"{logins.password}\"}}'")
 
@@ -191,7 +195,7 @@ def shinobi_add(name: str, rank: ShinobiRank, clearance: Classification = Classi
         account = roster.NewAccount(username=username, password=password, roles=tuple(role or ()))
     created = roster.add_shinobi(s.uow, s.caller, roster.AddShinobi(
         name=name, rank=rank, clearance=clearance, divisions=tuple(division or ()),
-        specialties=tuple(specialty or ()), account=account), now())
+        specialties=tuple(specialty or ()), account=account), s.now())
     out.print(f"shinobi {created.id}: {created.name} ({created.rank.value}, {created.clearance.value})")
 
 
@@ -211,7 +215,7 @@ def shinobi_list(database: DatabaseOpt = None, as_user: AsOpt = None) -> None:
 def shinobi_partner(shinobi_id: int, partner_id: int, database: DatabaseOpt = None, as_user: AsOpt = None) -> None:
     """Link two shinobi as designated partners."""
     s = Session(database, as_user)
-    roster.link_partners(s.uow, s.caller, shinobi_id, partner_id, now())
+    roster.link_partners(s.uow, s.caller, shinobi_id, partner_id, s.now())
     out.print(f"partners: {shinobi_id} ↔ {partner_id}")
 
 
@@ -223,8 +227,8 @@ def shinobi_restrict(shinobi_id: int, kind: RestrictionKind, reason: str,
     """Record a medic's rest or light-duty order (restricts duty at once)."""
     s = Session(database, as_user)
     r = medical.add_restriction(s.uow, s.caller, shinobi_id, medical.AddRestriction(
-        kind=kind, reason=reason, starts_at=parse_time(starts_at, "starts_at") or now(),
-        ends_at=parse_time(ends_at, "ends_at")), now())
+        kind=kind, reason=reason, starts_at=parse_time(starts_at, "starts_at") or s.now(),
+        ends_at=parse_time(ends_at, "ends_at")), s.now(), policy=s.rt.policy)
     out.print(f"restriction {r.id}: {r.kind.value} for shinobi {shinobi_id}, {r.status.value}")
 
 
@@ -234,7 +238,8 @@ def shinobi_restrict(shinobi_id: int, kind: RestrictionKind, reason: str,
 def sleep_log(shinobi_id: int, start: str, end: str, database: DatabaseOpt = None, as_user: AsOpt = None) -> None:
     """Log a sleep episode: START and END are ISO times with an offset."""
     s = Session(database, as_user)
-    _, e = medical.log_sleep(s.uow, s.caller, shinobi_id, parse_time(start, "start"), parse_time(end, "end"), now())
+    _, e = medical.log_sleep(s.uow, s.caller, shinobi_id, parse_time(start, "start"), parse_time(end, "end"), s.now(),
+                             policy=s.rt.policy)
     out.print(f"sleep logged for shinobi {shinobi_id}: {e.start.isoformat()} → {e.end.isoformat()}")
 
 
@@ -245,7 +250,7 @@ def fitness_cmd(shinobi_id: int, mission: Annotated[int | None, typer.Option("--
                 database: DatabaseOpt = None, as_user: AsOpt = None) -> None:
     """Is this shinobi fit to depart (on this mission, at this time)? Every reason, in a table."""
     s = Session(database, as_user)
-    when = parse_time(at, "at") or now()
+    when = parse_time(at, "at") or s.now()
     v = fitness.check_fitness(s.uow, s.caller, shinobi_id, mission_id=mission, at=when, policy=s.rt.policy)
     f = v.fatigue
     verdict = "[bold green]FIT[/]" if v.fit else "[bold red]NOT FIT[/]"
@@ -277,7 +282,7 @@ def mission_post(title: str, rank: MissionRank, kind: str, classification: Class
     s = Session(database, as_user)
     v = missions.post_mission(s.uow, s.caller, missions.PostMission(
         title=title, rank=rank, kind=kind, classification=classification, reward_ryo=reward,
-        min_team_size=min_team, description=description), now())
+        min_team_size=min_team, description=description), s.now())
     m = v.mission
     out.print(f"mission {m.id}: {m.title} ({m.rank.value}, {m.status.value}, {m.reward_ryo:,} ryo, "
               f"team ≥ {m.min_team_size})")
@@ -287,7 +292,7 @@ def mission_post(title: str, rank: MissionRank, kind: str, classification: Class
 @fails_cleanly
 def mission_authorize(mission_id: int, database: DatabaseOpt = None, as_user: AsOpt = None) -> None:
     s = Session(database, as_user)
-    m = missions.authorize_mission(s.uow, s.caller, mission_id, now()).mission
+    m = missions.authorize_mission(s.uow, s.caller, mission_id, s.now()).mission
     out.print(f"mission {m.id} authorised by {', '.join(m.authorized_by)}: {m.status.value}")
 
 
@@ -308,13 +313,36 @@ def assign(mission_id: int, shinobi_ids: list[int],
            departs_at: Annotated[str | None, typer.Option(help="ISO time with offset; default now.")] = None,
            override: Annotated[str | None, typer.Option(help="The hokage's written justification.")] = None,
            database: DatabaseOpt = None, as_user: AsOpt = None) -> None:
-    """Send a team on a mission. A refusal lists every reason and exits 1."""
+    """Send a team on a mission (a clerk or the hokage), or propose one that includes yourself: the
+    others then accept or decline (`missiondesk assignment accept ID`). A refusal lists every reason
+    and exits 1."""
     s = Session(database, as_user)
     a = assignments.assign_team(s.uow, s.caller, mission_id, assignments.AssignTeam(
         shinobi_ids=tuple(shinobi_ids), departs_at=parse_time(departs_at, "departs_at"),
-        override_justification=override), now(), s.rt.policy)
-    out.print(f"assignment {a.id}: mission {a.mission_id}, team {list(a.shinobi_ids)}, departs "
-              f"{a.departs_at.isoformat()}" + (" (override)" if a.override_justification else ""))
+        override_justification=override), s.now(), s.rt.policy)
+    _print_assignment(a)
+
+
+def _print_assignment(a) -> None:
+    out.print(f"assignment {a.id} ({a.status.value}): mission {a.mission_id}, team {list(a.shinobi_ids)}, departs "
+              f"{a.departs_at.isoformat()}" + (" (override)" if a.override_justification else "")
+              + (f"; awaiting {list(a.awaiting_ids)}" if a.awaiting_ids else ""))
+
+
+@assignment_app.command("accept")
+@fails_cleanly
+def assignment_accept(assignment_id: int, database: DatabaseOpt = None, as_user: AsOpt = None) -> None:
+    """Accept a proposed team that names you. The rules run again; the last acceptance sends the team."""
+    s = Session(database, as_user)
+    _print_assignment(assignments.accept_proposal(s.uow, s.caller, assignment_id, s.now(), s.rt.policy))
+
+
+@assignment_app.command("decline")
+@fails_cleanly
+def assignment_decline(assignment_id: int, database: DatabaseOpt = None, as_user: AsOpt = None) -> None:
+    """Decline a proposed team that names you: it will not be sent."""
+    s = Session(database, as_user)
+    _print_assignment(assignments.decline_proposal(s.uow, s.caller, assignment_id, s.now()))
 
 
 @app.command()
@@ -332,23 +360,24 @@ def report(mission_id: int, outcome: Outcome, at: Annotated[str, typer.Option(he
                                                        (CasualtyStatus.INJURED, injured)) for i in ids or ())
     r = reports.file_report(s.uow, s.caller, mission_id, reports.FileReport(
         outcome=outcome, at=parse_time(at, "at"), summary=summary, casualties=casualties,
-        specimens=tuple(specimen or ())), now())
+        specimens=tuple(specimen or ())), s.now())
     out.print(f"mission {mission_id} reported: {r['mission_status']}; "
               f"{len(r['welfare_hold_ids'])} survivor(s) placed on welfare hold")
 
 
 # -- the gate ------------------------------------------------------------------------------------------
 def _log_gate(direction: Direction, shinobi: list[int] | None, detainee: list[int] | None, at: str | None,
-              database: str | None, as_user: str | None) -> None:
+              database: str | None, as_user: str | None, override: str | None = None) -> None:
     s = Session(database, as_user)
-    r = gate.log_gate(s.uow, s.caller, gate.GateEntry(direction=direction, at=parse_time(at, "at") or now(),
+    r = gate.log_gate(s.uow, s.caller, gate.GateEntry(direction=direction, at=parse_time(at, "at") or s.now(),
                                                       shinobi_ids=tuple(shinobi or ()),
-                                                      detainee_ids=tuple(detainee or ())), now())
-    who = [f"shinobi {i}" for i in r["shinobi_ids"]] + [f"detainee {i}" for i in r["detainee_ids"]]
-    out.print(f"gate {direction.value}: {', '.join(who)} at {r['at'].isoformat()}")
-    for f in r["flags"]:
-        person = f"shinobi {f['shinobi_id']}" if "shinobi_id" in f else f"detainee {f['detainee_id']}"
-        err.print(f"[yellow]flagged[/] {person}: {f['code']} (kept in the log and the audit)")
+                                                      detainee_ids=tuple(detainee or ()),
+                                                      override_justification=override), s.now(), policy=s.rt.policy)
+    who = [f"shinobi {i}" for i in r.shinobi_ids] + [f"detainee {i}" for i in r.detainee_ids]
+    out.print(f"gate {direction.value}: {', '.join(who)} at {r.at.isoformat()}")
+    for f in r.flags:
+        person = f"shinobi {f.shinobi_id}" if f.shinobi_id is not None else f"detainee {f.detainee_id}"
+        err.print(f"[yellow]flagged[/] {person}: {f.code} (kept in the log and the audit)")
 
 
 ShinobiOpt = Annotated[list[int] | None, typer.Option("--shinobi", "-s", help="Shinobi id (repeatable).")]
@@ -367,9 +396,12 @@ def gate_in(shinobi: ShinobiOpt = None, detainee: DetaineeOpt = None, at: AtOpt 
 @gate_app.command("out")
 @fails_cleanly
 def gate_out(shinobi: ShinobiOpt = None, detainee: DetaineeOpt = None, at: AtOpt = None,
+             override: Annotated[str | None, typer.Option(
+                 help="The hokage's justification, to let a booked team member go whom the rules refuse.")] = None,
              database: DatabaseOpt = None, as_user: AsOpt = None) -> None:
-    """Log departures through the gate."""
-    _log_gate(Direction.OUT, shinobi, detainee, at, database, as_user)
+    """Log departures through the gate. A member of a booked team is judged again at the gate: if a
+    rule refuses them, nobody is logged out (exit 1, every reason in a table)."""
+    _log_gate(Direction.OUT, shinobi, detainee, at, database, as_user, override)
 
 
 @gate_app.command("present")
@@ -377,8 +409,8 @@ def gate_out(shinobi: ShinobiOpt = None, detainee: DetaineeOpt = None, at: AtOpt
 def gate_present(database: DatabaseOpt = None, as_user: AsOpt = None) -> None:
     """Who is inside the village now."""
     s = Session(database, as_user)
-    inside = gate.present(s.uow, s.caller, now())
-    t = Table("kind", "id", "name", title=f"Inside the village at {now():%Y-%m-%d %H:%M} UTC")
+    inside = gate.present(s.uow, s.caller, s.now())
+    t = Table("kind", "id", "name", title=f"Inside the village at {s.now():%Y-%m-%d %H:%M} UTC")
     for x in inside["shinobi"]:
         t.add_row("shinobi", str(x.id), x.name)
     for d in inside["detainees"]:
@@ -395,7 +427,7 @@ def custody_intake(name: str, escort: Annotated[list[int], typer.Option("--escor
     """Take someone into custody, held by their escort."""
     s = Session(database, as_user)
     d = custody.take_into_custody(s.uow, s.caller, custody.Intake(
-        name=name, at=parse_time(at, "at") or now(), escort_ids=tuple(escort), origin=origin), now())
+        name=name, at=parse_time(at, "at") or s.now(), escort_ids=tuple(escort), origin=origin), s.now())
     out.print(f"detainee {d.id}: {d.name}, held by {list(d.custodian_ids)}")
 
 
@@ -405,7 +437,7 @@ def custody_transfer(detainee_id: int, to: Annotated[list[int], typer.Option("--
                      at: AtOpt = None, database: DatabaseOpt = None, as_user: AsOpt = None) -> None:
     """Hand a detainee on to new custodians."""
     s = Session(database, as_user)
-    d = custody.transfer(s.uow, s.caller, detainee_id, tuple(to), parse_time(at, "at") or now(), now())
+    d = custody.transfer(s.uow, s.caller, detainee_id, tuple(to), parse_time(at, "at") or s.now(), s.now())
     out.print(f"detainee {d.id} now held by {list(d.custodian_ids)}")
 
 
@@ -416,7 +448,7 @@ def custody_release(detainee_id: int, transferred_out: bool = False, note: str |
     """End custody: a release, or a transfer out of the village."""
     s = Session(database, as_user)
     status = DetaineeStatus.TRANSFERRED_OUT if transferred_out else DetaineeStatus.RELEASED
-    d = custody.end_custody(s.uow, s.caller, detainee_id, status, parse_time(at, "at") or now(), note, now())
+    d = custody.end_custody(s.uow, s.caller, detainee_id, status, parse_time(at, "at") or s.now(), note, s.now())
     out.print(f"detainee {d.id}: {d.status.value}")
 
 
@@ -427,7 +459,7 @@ def custody_show(detainee_id: int, database: DatabaseOpt = None, as_user: AsOpt 
     s = Session(database, as_user)
     d = custody.get_detainee(s.uow, s.caller, detainee_id)
     people = {p.id: p.name for p in roster.list_shinobi(s.uow, s.caller)}
-    held = d.held_for(now())
+    held = d.held_for(s.now())
     t = Table("#", "from", "custodians", "handed over by",
               title=f"{d.name} ({d.origin or 'origin unknown'}): {d.status.value}, held "
                     f"{held.total_seconds() / 3600:.1f} h since {d.detained_since:%Y-%m-%d %H:%M} UTC")
@@ -447,7 +479,7 @@ def custody_show(detainee_id: int, database: DatabaseOpt = None, as_user: AsOpt 
 def recommend(mission_id: int, departs_at: AtOpt = None, database: DatabaseOpt = None, as_user: AsOpt = None) -> None:
     """The best eligible team for a mission, why each member, and the runners-up."""
     s = Session(database, as_user)
-    r = risk.recommend(s.uow, s.caller, mission_id, departs_at=parse_time(departs_at, "departs_at") or now(),
+    r = risk.recommend(s.uow, s.caller, mission_id, departs_at=parse_time(departs_at, "departs_at") or s.now(),
                        policy=s.rt.policy)
     m = r.mission
     out.print(f"[bold]{m.rank.value} · {m.title}[/]: {r.eligible} eligible shinobi, model: {r.model}")
@@ -484,7 +516,7 @@ def plan(departs_at: AtOpt = None, time_limit: Annotated[float, typer.Option(hel
         def progress(phase: str, done: float) -> None:
             bar.update(task, completed=done, description=phase)
 
-        p = risk.plan_board(s.uow, s.caller, departs_at=parse_time(departs_at, "departs_at") or now(),
+        p = risk.plan_board(s.uow, s.caller, departs_at=parse_time(departs_at, "departs_at") or s.now(),
                             policy=s.rt.policy, time_limit=time_limit, progress=progress)
     t = Table("mission", "team", "success", "casualty", "expected value",
               title=f"Plan: {len(p.teams)} teams, value {p.value:,.0f} of a bound {p.upper_bound:,.0f} "
@@ -504,7 +536,7 @@ def risk_cmd(refit: Annotated[bool, typer.Option(help="Refit from the village's 
              database: DatabaseOpt = None, as_user: AsOpt = None) -> None:
     """The risk model in use, and its calibration (Brier score, reliability curve)."""
     s = Session(database, as_user)
-    model = risk.refit(s.uow, s.caller, now(), s.rt.policy) if refit else risk.describe_model(s.uow, s.caller)
+    model = risk.refit(s.uow, s.caller, s.now(), s.rt.policy) if refit else risk.describe_model(s.uow, s.caller)
     out.print(f"model: {model.source} ({model.reports} reports); success a0, a1, a2 = "
               f"{', '.join(f'{v:.2f}' for v in model.success)}; casualty b0, b1, b2 = "
               f"{', '.join(f'{v:.2f}' for v in model.casualty)}")
@@ -564,7 +596,7 @@ def audit_checkpoint(file: Path, database: DatabaseOpt = None) -> None:
     """Write the chain's size and head hash, signed (HMAC, MISSIONDESK_AUDIT_KEY), to FILE."""
     key = _audit_key()
     rt = start(Settings.from_env(database), bootstrap=False)
-    cp = audit.make_checkpoint(rt.uow, key, now())
+    cp = audit.make_checkpoint(rt.uow, key, rt.clock.now())
     file.write_text(json.dumps(cp, indent=2) + "\n")
     out.print(f"checkpoint: {cp['entries']} entries, head {cp['head_hash'][:16]}…, written to {file}")
 

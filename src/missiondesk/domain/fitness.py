@@ -46,6 +46,8 @@ class Code(StrEnum):
     WELFARE_HOLD = "WELFARE_HOLD"
     TEAM_TOO_SMALL = "TEAM_TOO_SMALL"
     MISSION_NOT_OPEN = "MISSION_NOT_OPEN"
+    # Not a rule: what a caller who may not read a member's fitness is told in place of its reasons.
+    NOT_FIT = "NOT_FIT"
 
 
 # What the hokage's override lifts (CONTRACT "Decisions"); the rest it never does.

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
 from .ranks import Classification, Role, ShinobiRank, ShinobiStatus
 
@@ -29,6 +30,16 @@ class Account:
     shinobi_id: int
 
 
+class AssignmentStatus(StrEnum):
+    """`proposed` until every member has accepted; `active` once sent; `closed` after the report;
+    `declined` when a member said no."""
+
+    PROPOSED = "proposed"
+    ACTIVE = "active"
+    DECLINED = "declined"
+    CLOSED = "closed"
+
+
 @dataclass(frozen=True)
 class Assignment:
     id: int
@@ -39,6 +50,16 @@ class Assignment:
     created_by: str | None
     override_justification: str | None = None
     ended_at: datetime | None = None
+    status: AssignmentStatus = AssignmentStatus.ACTIVE
+    accepted_ids: tuple[int, ...] = ()  # the members who have said yes
+    left_ids: tuple[int, ...] = ()  # the members the gate has logged out for it
+
+    @property
+    def awaiting_ids(self) -> tuple[int, ...]:
+        """Members whose answer to a proposal is still awaited."""
+        if self.status is not AssignmentStatus.PROPOSED:
+            return ()
+        return tuple(s for s in self.shinobi_ids if s not in self.accepted_ids)
 
 
 @dataclass(frozen=True)
@@ -53,6 +74,7 @@ class Alert:
     created_at: datetime
     read_at: datetime | None = None
     detainee_id: int | None = None
+    assignment_id: int | None = None
 
 
 @dataclass(frozen=True)

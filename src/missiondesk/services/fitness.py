@@ -27,15 +27,16 @@ def mission_facts(m: Mission) -> MissionFacts:
 
 
 def gather_facts(tx: Transaction, shinobi_ids: Sequence[int], departs_at: datetime, *, with_sleep: bool = True,
-                 known: Mapping[int, Shinobi] | None = None) -> list[ShinobiFacts]:
+                 known: Mapping[int, Shinobi] | None = None, besides: int | None = None) -> list[ShinobiFacts]:
     """Everything the rules need about these shinobi, read in a handful of queries (without the sleep
-    log if not `with_sleep`: a caller reading it as columns; `known`: the shinobi already read).
+    log if not `with_sleep`: a caller reading it as columns; `known`: the shinobi already read;
+    `besides`: an assignment of theirs that is not "another mission", a booked team judged again).
     Raises NotFound for the first unknown id."""
     people = known if known is not None else tx.shinobi.get_many(shinobi_ids, links=False)
     for sid in shinobi_ids:
         if sid not in people:
             raise NotFound("shinobi", sid)
-    busy = tx.assignments.on_active_assignment(shinobi_ids)
+    busy = tx.assignments.on_active_assignment(shinobi_ids, besides=besides)
     gate = tx.gate.events_for(shinobi_ids)
     restrictions = tx.medical.restrictions_for(shinobi_ids)
     holds = tx.medical.holds_for(shinobi_ids)
@@ -44,8 +45,11 @@ def gather_facts(tx: Transaction, shinobi_ids: Sequence[int], departs_at: dateti
     for sid in shinobi_ids:
         s = people[sid]
         direction = last_direction(gate[sid], departs_at)
+        status = s.status
+        if besides is not None and status is ShinobiStatus.ON_MISSION and sid not in busy:
+            status = ShinobiStatus.ACTIVE  # on mission by the very booking being judged
         out.append(ShinobiFacts(
-            id=s.id, name=s.name, rank=s.rank, clearance=s.clearance, status=s.status,
+            id=s.id, name=s.name, rank=s.rank, clearance=s.clearance, status=status,
             on_assignment=sid in busy, last_gate_direction=direction.value if direction else None,
             restrictions=tuple(restrictions[sid]), holds=tuple(holds[sid]), sleep=tuple(sleep.get(sid, ()))))
     return out

@@ -8,10 +8,12 @@ from typing import Any
 from ..domain.access import Caller
 from ..domain.custody import Detainee, DetaineeStatus
 from ..domain.errors import Invalid, NotFound
+from ..domain.fitness import FitnessPolicy
 from ..domain.gate import Direction, inside, last_direction
 from ..domain.ranks import ShinobiStatus
 from ..domain.roster import Shinobi
 from . import authz
+from .assignments import check_departure_at_gate, check_override, warn_if_at_risk
 from .audit import record
 from .custody import is_custody_keeper
 from .unit_of_work import Transaction, transactional
@@ -23,6 +25,24 @@ class GateEntry:
     at: datetime
     shinobi_ids: tuple[int, ...] = ()
     detainee_ids: tuple[int, ...] = ()
+    override_justification: str | None = None  # the hokage's, for members of a booked team
+
+
+@dataclass(frozen=True)
+class GateFlag:
+    code: str
+    shinobi_id: int | None = None
+    detainee_id: int | None = None
+
+
+@dataclass(frozen=True)
+class GateLogged:
+    event_ids: tuple[int, ...]
+    direction: Direction
+    at: datetime
+    shinobi_ids: tuple[int, ...]
+    detainee_ids: tuple[int, ...]
+    flags: tuple[GateFlag, ...]
 
 
 def _flag(before: Direction, direction: Direction) -> str | None:
@@ -32,10 +52,13 @@ def _flag(before: Direction, direction: Direction) -> str | None:
 
 
 @transactional(write=True)
-def log_gate(tx: Transaction, caller: Caller, cmd: GateEntry, now: datetime) -> dict[str, Any]:
-    """Log the people through the gate. The gate does not argue with the people in front of it:
-    an arrival of someone already inside (or a departure of someone already out) is kept and flagged."""
+def log_gate(tx: Transaction, caller: Caller, cmd: GateEntry, now: datetime, *, policy: FitnessPolicy) -> GateLogged:
+    """Log the people through the gate. The gate does not argue with the people in front of it about
+    where the log says they are: an arrival of someone already inside (or a departure of someone
+    already out) is kept and flagged. But a member of a booked team going out is judged again at the
+    event's time: if a rule blocks (and the hokage does not override), nobody in the event is logged."""
     authz.require(tx, caller, "logGate")
+    check_override(tx, caller, cmd.override_justification)
     if not cmd.shinobi_ids and not cmd.detainee_ids:
         raise Invalid("name at least one person passing the gate", code="GATE_EMPTY")
     if len(set(cmd.shinobi_ids)) != len(cmd.shinobi_ids) or len(set(cmd.detainee_ids)) != len(cmd.detainee_ids):
@@ -48,6 +71,8 @@ def log_gate(tx: Transaction, caller: Caller, cmd: GateEntry, now: datetime) -> 
     for did, d in detainees.items():
         if d is None:
             raise NotFound("detainee", did)
+    if cmd.direction is Direction.OUT:
+        check_departure_at_gate(tx, caller, cmd.shinobi_ids, cmd.at, now, policy, cmd.override_justification)
     shinobi_events = tx.gate.events_for(cmd.shinobi_ids)
     detainee_events = tx.gate.events_for(cmd.detainee_ids, detainees=True)
     intake_inside = tx.custody.in_village_at_intake(cmd.detainee_ids)
@@ -55,7 +80,7 @@ def log_gate(tx: Transaction, caller: Caller, cmd: GateEntry, now: datetime) -> 
     for sid in cmd.shinobi_ids:
         flag = _flag(last_direction(shinobi_events[sid], cmd.at) or Direction.IN, cmd.direction)
         if flag:
-            flags.append({"shinobi_id": sid, "code": flag})
+            flags.append(GateFlag(flag, shinobi_id=sid))
         ids.append(tx.gate.add(direction=cmd.direction, at=cmd.at, shinobi_id=sid, by=caller.username, now=now,
                                flagged=flag))
         record(tx, now, caller, f"gate.{cmd.direction.value}", f"shinobi:{sid}", at=cmd.at, flagged=flag)
@@ -63,13 +88,14 @@ def log_gate(tx: Transaction, caller: Caller, cmd: GateEntry, now: datetime) -> 
         default = Direction.IN if intake_inside[did] else Direction.OUT
         flag = _flag(last_direction(detainee_events[did], cmd.at) or default, cmd.direction)
         if flag:
-            flags.append({"detainee_id": did, "code": flag})
+            flags.append(GateFlag(flag, detainee_id=did))
         ids.append(tx.gate.add(direction=cmd.direction, at=cmd.at, detainee_id=did, by=caller.username, now=now,
                                flagged=flag))
         record(tx, now, caller, f"gate.{cmd.direction.value}", f"detainee:{did}", at=cmd.at, flagged=flag)
+    warn_if_at_risk(tx, cmd.shinobi_ids, now, policy)  # a team member gone out (or back) before their departure
     tx.commit()
-    return {"event_ids": ids, "direction": cmd.direction.value, "at": cmd.at,
-            "shinobi_ids": list(cmd.shinobi_ids), "detainee_ids": list(cmd.detainee_ids), "flags": flags}
+    return GateLogged(event_ids=tuple(ids), direction=cmd.direction, at=cmd.at, shinobi_ids=cmd.shinobi_ids,
+                      detainee_ids=cmd.detainee_ids, flags=tuple(flags))
 
 
 def shinobi_inside(s: Shinobi, events: list, t: datetime) -> bool:

@@ -4,12 +4,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from ..domain import timing
 from ..domain.access import Caller
 from ..domain.errors import Conflict, Invalid, NotFound
 from ..domain.fatigue import SleepEpisode
+from ..domain.fitness import FitnessPolicy
 from ..domain.medical import Restriction, RestrictionKind, RestrictionStatus, WelfareHold
 from ..domain.medical_records import PILL_WINDOW, Severity, pill_warning
 from . import authz
+from .assignments import warn_if_at_risk
 from .audit import record
 from .missions import may_see, visible_mission
 from .roster import get_existing
@@ -20,11 +23,12 @@ MAX_SLEEP_HOURS = 24
 
 @transactional(write=True)
 def log_sleep(tx: Transaction, caller: Caller, shinobi_id: int, start: datetime, end: datetime,
-              now: datetime) -> tuple[int, SleepEpisode]:
+              now: datetime, *, policy: FitnessPolicy) -> tuple[int, SleepEpisode]:
     authz.require(tx, caller, "logSleep", authz.shinobi_resource(shinobi_id))
     get_existing(tx, shinobi_id)
     if end <= start:
         raise Invalid("a sleep episode must end after it starts", code="INTERVAL_INVALID")
+    timing.check_sleep(end, now=now, ahead_allowed=authz.decide(caller, "logSleepAhead", authz.VILLAGE).allowed)
     if (end - start).total_seconds() > MAX_SLEEP_HOURS * 3600:
         raise Invalid(f"a sleep episode longer than {MAX_SLEEP_HOURS} h is not a night's sleep; "
                       "log it as separate episodes", code="SLEEP_TOO_LONG")
@@ -34,6 +38,7 @@ def log_sleep(tx: Transaction, caller: Caller, shinobi_id: int, start: datetime,
                       details=[{"start": clash.start.isoformat(), "end": clash.end.isoformat()}])
     episode_id = tx.shinobi.add_sleep(shinobi_id, start, end, caller.username, now)
     record(tx, now, caller, "sleep.logged", f"shinobi:{shinobi_id}", start=start, end=end)
+    warn_if_at_risk(tx, [shinobi_id], now, policy)
     tx.commit()
     return episode_id, SleepEpisode(start=start, end=end)
 
@@ -57,7 +62,7 @@ class AddRestriction:
 
 @transactional(write=True)
 def add_restriction(tx: Transaction, caller: Caller, shinobi_id: int, cmd: AddRestriction,
-                    now: datetime) -> Restriction:
+                    now: datetime, *, policy: FitnessPolicy) -> Restriction:
     authz.require(tx, caller, "restrictDuty", authz.shinobi_resource(shinobi_id))
     get_existing(tx, shinobi_id)
     if not cmd.reason.strip():
@@ -74,6 +79,7 @@ def add_restriction(tx: Transaction, caller: Caller, shinobi_id: int, cmd: AddRe
                                    injury_id=cmd.injury_id)
     record(tx, now, caller, "restriction.created", f"shinobi:{shinobi_id}", restriction_id=r.id,
            kind=cmd.kind.value, status=cmd.status.value, starts_at=cmd.starts_at, ends_at=cmd.ends_at)
+    warn_if_at_risk(tx, [shinobi_id], now, policy)
     tx.commit()
     return r
 
@@ -123,7 +129,7 @@ def list_restrictions(tx: Transaction, caller: Caller, shinobi_id: int) -> list[
 
 @transactional(write=True)
 def add_hold(tx: Transaction, caller: Caller, shinobi_id: int, reason: str, since: datetime,
-             now: datetime) -> WelfareHold:
+             now: datetime, *, policy: FitnessPolicy) -> WelfareHold:
     authz.require(tx, caller, "placeHold", authz.shinobi_resource(shinobi_id))
     get_existing(tx, shinobi_id)
     if not reason.strip():
@@ -131,6 +137,7 @@ def add_hold(tx: Transaction, caller: Caller, shinobi_id: int, reason: str, sinc
     h = tx.medical.add_hold(shinobi_id=shinobi_id, reason=reason, since=since, mission_id=None,
                             by=caller.username, now=now)
     record(tx, now, caller, "welfare_hold.created", f"shinobi:{shinobi_id}", hold_id=h.id, since=since)
+    warn_if_at_risk(tx, [shinobi_id], now, policy)
     tx.commit()
     return h
 

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from ..domain import missions as rules
+from ..domain import timing
 from ..domain.access import Caller
 from ..domain.errors import Conflict, NotFound
 from ..domain.medical_records import InjuryReport
@@ -39,6 +40,7 @@ def file_report(tx: Transaction, caller: Caller, mission_id: int, cmd: FileRepor
     if mission.status is not MissionStatus.ASSIGNED or assignment is None:
         raise Conflict(f"mission {mission_id} is {mission.status.value}; only a mission with a team is reported",
                        code="MISSION_NOT_ASSIGNED")
+    timing.check_report_time(cmd.at, now=now)
     rules.check_report(team, assignment.departs_at, cmd.at, cmd.casualties, cmd.outcome)
     report_id = tx.assignments.add_report(
         mission_id=mission_id, outcome=cmd.outcome.value, at=cmd.at, summary=cmd.summary,

@@ -6,9 +6,11 @@ from datetime import datetime
 
 from ..domain.access import Caller
 from ..domain.errors import Conflict, Invalid, NotFound
+from ..domain.fitness import FitnessPolicy
 from ..domain.ranks import Classification, Role, ShinobiRank, ShinobiStatus
 from ..domain.roster import Shinobi
 from . import authz, passwords
+from .assignments import warn_if_at_risk
 from .audit import record
 from .unit_of_work import Transaction, transactional
 
@@ -42,9 +44,7 @@ def add_shinobi(tx: Transaction, caller: Caller, cmd: AddShinobi, now: datetime)
     authz.require(tx, caller, "addShinobi")
     if not cmd.name.strip():
         raise Invalid("a shinobi needs a name", code="NAME_REQUIRED")
-    authz.require(tx, caller, "grantClearance",
-                  authz.Resource("Clearance", cmd.clearance.value, {"classification": cmd.clearance.order}),
-                  message="you may not grant a clearance above your own")
+    _require_grants(tx, caller, cmd.clearance, cmd.divisions)
     if cmd.account is not None and cmd.account.roles:
         authz.require(tx, caller, "grantRoles", message="only the hokage gives accounts a role")
     if cmd.account is not None:
@@ -64,6 +64,59 @@ def add_shinobi(tx: Transaction, caller: Caller, cmd: AddShinobi, now: datetime)
     created = get_existing(tx, shinobi_id)
     tx.commit()
     return created
+
+
+ANBU = "anbu"
+
+
+def _require_grants(tx: Transaction, caller: Caller, clearance: Classification | None,
+                    divisions: tuple[str, ...] | None) -> None:
+    """A clearance up to the caller's own; the `anbu` division (custody, detainees) the hokage's alone to
+    name, at creation and on any change (CONTRACT, "Who may send whom")."""
+    if clearance is not None:
+        authz.require(tx, caller, "grantClearance",
+                      authz.Resource("Clearance", clearance.value, {"classification": clearance.order}),
+                      message="you may not grant a clearance above your own")
+    if divisions is not None and any(d.strip().lower() == ANBU for d in divisions):
+        authz.require(tx, caller, "grantAnbu", message="only the hokage grants (or confirms) the anbu division")
+
+
+@dataclass(frozen=True)
+class ChangeShinobi:
+    """What changes; None leaves it as it is."""
+
+    name: str | None = None
+    rank: ShinobiRank | None = None
+    clearance: Classification | None = None
+    divisions: tuple[str, ...] | None = None
+    specialties: tuple[str, ...] | None = None
+
+
+@transactional(write=True)
+def change_shinobi(tx: Transaction, caller: Caller, shinobi_id: int, cmd: ChangeShinobi, now: datetime, *,
+                   policy: FitnessPolicy) -> Shinobi:
+    """Explicit field updates by the roster's keepers; a booked team put at risk by the change is told."""
+    authz.require(tx, caller, "editShinobi")
+    before = get_existing(tx, shinobi_id)
+    if cmd.name is not None and not cmd.name.strip():
+        raise Invalid("a shinobi needs a name", code="NAME_REQUIRED")
+    _require_grants(tx, caller, cmd.clearance, cmd.divisions)
+    if cmd.divisions is not None and ANBU in before.divisions and ANBU not in cmd.divisions:
+        authz.require(tx, caller, "grantAnbu", message="only the hokage takes the anbu division away")
+    changes = {k: v for k, v in (
+        ("name", cmd.name.strip() if cmd.name is not None else None),
+        ("rank", cmd.rank), ("clearance", cmd.clearance),
+        ("divisions", sorted(set(cmd.divisions)) if cmd.divisions is not None else None),
+        ("specialties", sorted(set(cmd.specialties)) if cmd.specialties is not None else None)) if v is not None}
+    tx.shinobi.change(shinobi_id, name=changes.get("name"), rank=changes.get("rank"),
+                      clearance=changes.get("clearance"), divisions=changes.get("divisions"),
+                      specialties=changes.get("specialties"))
+    record(tx, now, caller, "shinobi.changed", f"shinobi:{shinobi_id}",
+           **{k: (v.value if hasattr(v, "value") else v) for k, v in changes.items()})
+    warn_if_at_risk(tx, [shinobi_id], now, policy)
+    result = get_existing(tx, shinobi_id)
+    tx.commit()
+    return result
 
 
 @transactional(write=False)

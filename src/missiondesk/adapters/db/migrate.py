@@ -19,9 +19,27 @@ def alembic_config(url: str | None = None) -> Config:
     return cfg
 
 
-def upgrade(engine: Engine) -> None:
-    """Bring the schema to head, inside one transaction where the engine allows it."""
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Bring the schema to `revision` (head), inside one transaction where the engine allows it.
+
+    On SQLite, changing a table that others reference means rebuilding it (Alembic's batch mode),
+    which SQLite allows only with foreign keys off: they are turned off for the migration, every
+    reference is checked before it commits (a dangling one rolls the whole migration back), and
+    they are on again after it."""
     cfg = alembic_config()
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
+    sqlite = engine.dialect.name == "sqlite"
+    with engine.connect() as conn:
+        raw = conn.connection.driver_connection
+        if sqlite:
+            raw.execute("PRAGMA foreign_keys=OFF")  # outside any transaction, where SQLite heeds it
+        try:
+            with conn.begin():
+                cfg.attributes["connection"] = conn
+                command.upgrade(cfg, revision)
+                if sqlite:
+                    dangling = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if dangling:
+                        raise RuntimeError(f"the migration left references to missing rows: {dangling[:5]}")
+        finally:
+            if sqlite:
+                raw.execute("PRAGMA foreign_keys=ON")

@@ -21,7 +21,7 @@ from ...domain.medical_records import Dose
 from ...domain.missions import Mission
 from ...domain.ranks import Classification, MissionRank, MissionStatus, Role, ShinobiRank, ShinobiStatus
 from ...domain.risk import RiskModel, Threat
-from ...domain.roster import Account, Alert, Assignment, MemorialEntry, Shinobi
+from ...domain.roster import Account, Alert, Assignment, AssignmentStatus, MemorialEntry, Shinobi
 from .tables import (
     AccountRow,
     AlertRow,
@@ -130,6 +130,23 @@ class ShinobiRepository(_Repo):
                           username=usernames.get(r.id))
             for r in rows
         }
+
+    def change(self, shinobi_id: int, *, name: str | None = None, rank: ShinobiRank | None = None,
+               clearance: Classification | None = None, divisions: list[str] | None = None,
+               specialties: list[str] | None = None) -> None:
+        values: dict[str, Any] = {}
+        if name is not None:
+            values["name"] = name
+        if rank is not None:
+            values["rank"] = rank.value
+        if clearance is not None:
+            values["clearance"] = clearance.value
+        if divisions is not None:
+            values["divisions"] = divisions
+        if specialties is not None:
+            values["specialties"] = specialties
+        if values:
+            self.session.execute(update(ShinobiRow).where(ShinobiRow.id == shinobi_id).values(**values))
 
     def set_status(self, ids: Iterable[int], status: ShinobiStatus) -> None:
         ids = list(ids)
@@ -477,43 +494,126 @@ class MissionRepository(_Repo):
 
 class AssignmentRepository(_Repo):
     def add(self, *, mission_id: int, shinobi_ids: list[int], departs_at: datetime, by: str | None,
-            justification: str | None, now: datetime) -> Assignment:
+            justification: str | None, now: datetime, status: AssignmentStatus = AssignmentStatus.ACTIVE,
+            accepted_ids: Iterable[int] | None = None, known_codes: dict[int, list[str]] | None = None
+            ) -> Assignment:
+        """A team sent (`active`: every member accepted and held) or proposed (only `accepted_ids` have
+        said yes, and nobody is held yet)."""
+        sent = status is AssignmentStatus.ACTIVE
+        accepted = set(shinobi_ids if accepted_ids is None else accepted_ids)
         row = AssignmentRow(mission_id=mission_id, departs_at=departs_at, created_at=now, created_by=by,
-                            override_justification=justification)
+                            override_justification=justification, status=status.value)
         self.session.add(row)
         self.session.flush()
-        self.session.add_all([AssignmentMemberRow(assignment_id=row.id, shinobi_id=s, position=i, active=True)
+        self.session.add_all([AssignmentMemberRow(assignment_id=row.id, shinobi_id=s, position=i, active=sent,
+                                                  accepted_at=now if s in accepted else None,
+                                                  known_codes=(known_codes or {}).get(s, []))
                               for i, s in enumerate(shinobi_ids)])
         self.session.flush()
-        return _assignment(row, shinobi_ids)
+        return self.get(row.id)
+
+    def get(self, assignment_id: int) -> Assignment | None:
+        rows = self.session.scalars(select(AssignmentRow).where(AssignmentRow.id == assignment_id)).all()
+        return next(iter(self._convert(rows).values()), None)
 
     def for_mission(self, mission_id: int) -> Assignment | None:
+        """The team sent on the mission (active or closed), if any."""
         return self.for_missions([mission_id]).get(mission_id)
 
     def for_missions(self, mission_ids: Iterable[int]) -> dict[int, Assignment]:
         mission_ids = list(mission_ids)
         if not mission_ids:
             return {}
-        rows = self.session.scalars(select(AssignmentRow)
-                                    .where(self._among(AssignmentRow.mission_id, mission_ids))).all()
-        members: dict[int, list[int]] = defaultdict(list)
-        if rows:
-            for m in self.session.execute(select(AssignmentMemberRow.assignment_id, AssignmentMemberRow.shinobi_id)
-                                          .where(self._among(AssignmentMemberRow.assignment_id, [r.id for r in rows]))
-                                          .order_by(AssignmentMemberRow.position)):
-                members[m.assignment_id].append(m.shinobi_id)
-        return {r.mission_id: _assignment(r, members[r.id]) for r in rows}
+        rows = self.session.scalars(select(AssignmentRow).where(
+            self._among(AssignmentRow.mission_id, mission_ids),
+            AssignmentRow.status.in_([AssignmentStatus.ACTIVE.value, AssignmentStatus.CLOSED.value]))).all()
+        return {a.mission_id: a for a in self._convert(rows).values()}
 
-    def on_active_assignment(self, ids: Iterable[int]) -> set[int]:
+    def proposals(self, *, mission_id: int | None = None, shinobi_id: int | None = None) -> list[Assignment]:
+        """Open proposals (oldest first), for a mission or naming a shinobi."""
+        q = select(AssignmentRow).where(AssignmentRow.status == AssignmentStatus.PROPOSED.value)
+        if mission_id is not None:
+            q = q.where(AssignmentRow.mission_id == mission_id)
+        if shinobi_id is not None:
+            q = q.where(AssignmentRow.id.in_(select(AssignmentMemberRow.assignment_id)
+                                             .where(AssignmentMemberRow.shinobi_id == shinobi_id)))
+        return list(self._convert(self.session.scalars(q.order_by(AssignmentRow.id)).all()).values())
+
+    def booked(self, shinobi_ids: Iterable[int]) -> list[Assignment]:
+        """Active assignments with one of these shinobi among the members the gate has not yet logged out."""
+        ids = list(shinobi_ids)
+        if not ids:
+            return []
+        q = (select(AssignmentRow)
+             .where(AssignmentRow.status == AssignmentStatus.ACTIVE.value,
+                    AssignmentRow.id.in_(select(AssignmentMemberRow.assignment_id).where(
+                        self._among(AssignmentMemberRow.shinobi_id, ids),
+                        AssignmentMemberRow.active.is_(True), AssignmentMemberRow.left_at.is_(None))))
+             .order_by(AssignmentRow.id))
+        return list(self._convert(self.session.scalars(q).all()).values())
+
+    def _convert(self, rows: Iterable[AssignmentRow]) -> dict[int, Assignment]:
+        rows = list(rows)
+        members: dict[int, list[AssignmentMemberRow]] = defaultdict(list)
+        if rows:
+            for m in self.session.scalars(select(AssignmentMemberRow)
+                                          .where(self._among(AssignmentMemberRow.assignment_id, [r.id for r in rows]))
+                                          .order_by(AssignmentMemberRow.assignment_id, AssignmentMemberRow.position)):
+                members[m.assignment_id].append(m)
+        return {r.id: _assignment(r, members[r.id]) for r in rows}
+
+    def known_codes(self, assignment_id: int) -> dict[int, set[str]]:
+        """The reasons already known for each member (overridden at booking, or told to the office since)."""
+        rows = self.session.execute(select(AssignmentMemberRow.shinobi_id, AssignmentMemberRow.known_codes)
+                                    .where(AssignmentMemberRow.assignment_id == assignment_id))
+        return {sid: set(codes or ()) for sid, codes in rows}
+
+    def set_known_codes(self, assignment_id: int, shinobi_id: int, codes: Iterable[str]) -> None:
+        self.session.execute(update(AssignmentMemberRow)
+                             .where(AssignmentMemberRow.assignment_id == assignment_id,
+                                    AssignmentMemberRow.shinobi_id == shinobi_id)
+                             .values(known_codes=sorted(set(codes))))
+
+    def accept(self, assignment_id: int, shinobi_id: int, now: datetime) -> None:
+        self.session.execute(update(AssignmentMemberRow)
+                             .where(AssignmentMemberRow.assignment_id == assignment_id,
+                                    AssignmentMemberRow.shinobi_id == shinobi_id,
+                                    AssignmentMemberRow.accepted_at.is_(None))
+                             .values(accepted_at=now))
+
+    def activate(self, assignment_id: int) -> None:
+        """Send a proposed team: the assignment active, its members held (the unique indexes decide races)."""
+        self.session.execute(update(AssignmentRow).where(AssignmentRow.id == assignment_id)
+                             .values(status=AssignmentStatus.ACTIVE.value))
+        self.session.execute(update(AssignmentMemberRow).where(AssignmentMemberRow.assignment_id == assignment_id)
+                             .values(active=True))
+        self.session.flush()
+
+    def decline(self, assignment_id: int, now: datetime) -> None:
+        self.session.execute(update(AssignmentRow).where(AssignmentRow.id == assignment_id)
+                             .values(status=AssignmentStatus.DECLINED.value, ended_at=now))
+
+    def mark_left(self, assignment_id: int, shinobi_ids: Iterable[int], at: datetime) -> None:
+        self.session.execute(update(AssignmentMemberRow)
+                             .where(AssignmentMemberRow.assignment_id == assignment_id,
+                                    self._among(AssignmentMemberRow.shinobi_id, list(shinobi_ids)),
+                                    AssignmentMemberRow.left_at.is_(None))
+                             .values(left_at=at))
+
+    def on_active_assignment(self, ids: Iterable[int], *, besides: int | None = None) -> set[int]:
+        """Those held by an active assignment (`besides`: other than that one)."""
         ids = list(ids)
         if not ids:
             return set()
-        return set(self.session.scalars(select(AssignmentMemberRow.shinobi_id)
-                                        .where(self._among(AssignmentMemberRow.shinobi_id, ids),
-                                               AssignmentMemberRow.active.is_(True))).all())
+        q = select(AssignmentMemberRow.shinobi_id).where(self._among(AssignmentMemberRow.shinobi_id, ids),
+                                                          AssignmentMemberRow.active.is_(True))
+        if besides is not None:
+            q = q.where(AssignmentMemberRow.assignment_id != besides)
+        return set(self.session.scalars(q).all())
 
     def end(self, assignment_id: int, at: datetime) -> None:
-        self.session.execute(update(AssignmentRow).where(AssignmentRow.id == assignment_id).values(ended_at=at))
+        self.session.execute(update(AssignmentRow).where(AssignmentRow.id == assignment_id)
+                             .values(ended_at=at, status=AssignmentStatus.CLOSED.value))
         self.session.execute(update(AssignmentMemberRow).where(AssignmentMemberRow.assignment_id == assignment_id)
                              .values(active=False))
 
@@ -546,17 +646,22 @@ class AssignmentRepository(_Repo):
                               mission_id=m.mission_id) for m, name in rows]
 
 
-def _assignment(row: AssignmentRow, members: list[int]) -> Assignment:
-    return Assignment(id=row.id, mission_id=row.mission_id, shinobi_ids=tuple(members), departs_at=row.departs_at,
-                      created_at=row.created_at, created_by=row.created_by,
-                      override_justification=row.override_justification, ended_at=row.ended_at)
+def _assignment(row: AssignmentRow, members: list[AssignmentMemberRow]) -> Assignment:
+    return Assignment(id=row.id, mission_id=row.mission_id, shinobi_ids=tuple(m.shinobi_id for m in members),
+                      departs_at=row.departs_at, created_at=row.created_at, created_by=row.created_by,
+                      override_justification=row.override_justification, ended_at=row.ended_at,
+                      status=AssignmentStatus(row.status),
+                      accepted_ids=tuple(m.shinobi_id for m in members if m.accepted_at is not None),
+                      left_ids=tuple(m.shinobi_id for m in members if m.left_at is not None))
 
 
 class AlertRepository(_Repo):
     def add(self, *, recipient_id: int, kind: str, subject_shinobi_id: int | None, mission_id: int | None,
-            codes: list[str], message: str, now: datetime, detainee_id: int | None = None) -> int:
+            codes: list[str], message: str, now: datetime, detainee_id: int | None = None,
+            assignment_id: int | None = None) -> int:
         row = AlertRow(recipient_id=recipient_id, kind=kind, subject_shinobi_id=subject_shinobi_id,
-                       mission_id=mission_id, detainee_id=detainee_id, codes=codes, message=message, created_at=now)
+                       mission_id=mission_id, detainee_id=detainee_id, codes=codes, message=message, created_at=now,
+                       assignment_id=assignment_id)
         self.session.add(row)
         self.session.flush()
         return row.id
@@ -567,8 +672,8 @@ class AlertRepository(_Repo):
             q = q.where(AlertRow.read_at.is_(None))
         return [Alert(id=r.id, recipient_id=r.recipient_id, kind=r.kind, subject_shinobi_id=r.subject_shinobi_id,
                       mission_id=r.mission_id, detainee_id=r.detainee_id, codes=tuple(r.codes or ()),
-                      message=r.message,
-                      created_at=r.created_at, read_at=r.read_at) for r in self.session.scalars(q)]
+                      message=r.message, created_at=r.created_at, read_at=r.read_at, assignment_id=r.assignment_id)
+                for r in self.session.scalars(q)]
 
     def mark_read(self, alert_id: int, recipient_id: int, now: datetime) -> bool:
         result = self.session.execute(update(AlertRow).where(AlertRow.id == alert_id,

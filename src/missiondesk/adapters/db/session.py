@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
@@ -15,6 +14,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import StaticPool
 
+from ...clock import Clock, SystemClock
 from .repositories import (
     AccountRepository,
     AlertRepository,
@@ -66,8 +66,9 @@ def _sqlite_engine(url: str) -> Engine:
 
 
 class SqlTransaction:
-    def __init__(self, session: Session):
+    def __init__(self, session: Session, clock: Clock):
         self.session = session
+        self.clock = clock
         self.pending_security: list[dict[str, Any]] = []
         self.shinobi = ShinobiRepository(session)
         self.accounts = AccountRepository(session)
@@ -111,15 +112,16 @@ class SqlTransaction:
     def record_security(self, entry: dict[str, Any]) -> None:
         """An authorization decision worth keeping: written now, in this transaction, and kept
         aside so that it can be written on its own should the transaction roll back."""
-        self.audit.append(at=datetime.now(UTC), **entry)
+        self.audit.append(at=self.clock.now(), **entry)
         self.pending_security.append(entry)
 
 
 class SqlUnitOfWork:
     """Opens one transaction per use case on an engine shared by the process."""
 
-    def __init__(self, engine: Engine):
+    def __init__(self, engine: Engine, clock: Clock | None = None):
         self.engine = engine
+        self.clock: Clock = clock or SystemClock()
         sqlite = engine.dialect.name == "sqlite"
         self._write_bind = engine.execution_options(sqlite_begin="IMMEDIATE") if sqlite else engine
 
@@ -144,7 +146,7 @@ class SqlUnitOfWork:
             # requests both pass a check and both write).
             session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITE_LOCK})
         try:
-            yield SqlTransaction(session)
+            yield SqlTransaction(session, self.clock)
         finally:
             session.rollback()
             session.close()

@@ -170,30 +170,47 @@ class AuthorizationRow(Base):
 
 
 class AssignmentRow(Base):
-    """A team sent on a mission. One per mission, ever: a mission never gets two teams."""
+    """A team for a mission: `proposed` until every member has accepted, then `active` (sent), `closed`
+    after the report, or `declined`. One team is sent per mission, ever: the partial unique index keeps
+    a mission to one `active` or `closed` assignment whatever races the acceptances run; proposals
+    and declined ones are not counted."""
 
     __tablename__ = "assignment"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    mission_id: Mapped[int] = mapped_column(ForeignKey("mission.id"), unique=True)
+    mission_id: Mapped[int] = mapped_column(ForeignKey("mission.id"), index=True)
     departs_at: Mapped[datetime]
     created_at: Mapped[datetime]
     created_by: Mapped[str | None] = mapped_column(String(80))
     override_justification: Mapped[str | None] = mapped_column(Text)
     ended_at: Mapped[datetime | None]
+    status: Mapped[str] = mapped_column(String(20), server_default="active")
+    __table_args__ = (
+        Index("uq_assignment_sent_mission", "mission_id", unique=True,
+              sqlite_where=sql("status IN ('active', 'closed')"),
+              postgresql_where=sql("status IN ('active', 'closed')")),
+    )
 
 
 class AssignmentMemberRow(Base):
-    """A member of a team. `active` until the mission is reported; the partial unique index
-    keeps any shinobi on at most one active assignment, whatever races the requests run."""
+    """A member of a team. `active` from the moment the team is sent until the mission is reported;
+    the partial unique index keeps any shinobi on at most one active assignment, whatever races the
+    requests run. `accepted_at`: when the member said yes (the proposer and an office-sent team at
+    once); `left_at`: when the gate logged them out for it; `known_codes`: the reasons already known
+    for them (overridden at booking, or told to the office since), so that a later record alerts the
+    office once for each new reason."""
 
     __tablename__ = "assignment_member"
     assignment_id: Mapped[int] = mapped_column(ForeignKey("assignment.id"), primary_key=True)
     shinobi_id: Mapped[int] = mapped_column(ForeignKey("shinobi.id"), primary_key=True)
     position: Mapped[int] = mapped_column(Integer)
     active: Mapped[bool] = mapped_column(Boolean)
+    accepted_at: Mapped[datetime | None]
+    left_at: Mapped[datetime | None]
+    known_codes: Mapped[list[Any]] = mapped_column(default=list, server_default="[]")
     __table_args__ = (
         Index("uq_assignment_member_active_shinobi", "shinobi_id", unique=True,
               sqlite_where=sql("active"), postgresql_where=sql("active")),
+        Index("ix_assignment_member_shinobi_id", "shinobi_id"),
     )
 
 
@@ -230,6 +247,7 @@ class AlertRow(Base):
     message: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime]
     read_at: Mapped[datetime | None]
+    assignment_id: Mapped[int | None] = mapped_column(ForeignKey("assignment.id"))
 
 
 class GateEventRow(Base):

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -27,8 +27,9 @@ def container(request: Request) -> Container:
     return request.app.state.container
 
 
-def clock() -> datetime:
-    return datetime.now(UTC)
+def clock(c: Annotated[Container, Depends(container)]) -> datetime:
+    """The service's "now", from its one clock (MISSIONDESK_CLOCK or the real time)."""
+    return c.settings.clock.now()
 
 
 _bearer = HTTPBearer(auto_error=False)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import math
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -103,13 +103,17 @@ Posted = Annotated[PageContext, Depends(csrf_checked)]
 
 def render(request: Request, ctx: PageContext | None, name: str, http_status: int = 200, **values: Any
            ) -> HTMLResponse:
-    common: dict[str, Any] = {"me": None, "csrf": "", "alert_count": 0, "now": datetime.now(UTC)}
+    common: dict[str, Any] = {"me": None, "csrf": "", "alert_count": 0, "now": clock_of(request)}
     if ctx is not None:
         common.update(me=ctx.caller, csrf=csrf_for(ctx.token), now=ctx.now,
                       alert_count=len(reports.list_alerts(ctx.uow, ctx.caller, unread_only=True)),
                       is_hokage=Role.HOKAGE in ctx.caller.roles,
                       keeper=custody.is_custody_keeper_of(ctx.uow, ctx.caller))
     return templates.TemplateResponse(request, name, {**common, **values}, status_code=http_status)
+
+
+def clock_of(request: Request) -> datetime:
+    return clock(container(request))
 
 
 def see_other(url: str) -> RedirectResponse:
@@ -324,7 +328,8 @@ def _shinobi_page(request: Request, ctx: PageContext, shinobi_id: int, http_stat
 def add_sleep(request: Request, ctx: Posted, shinobi_id: int, start: Annotated[str, Form()] = "",
               end: Annotated[str, Form()] = "") -> Response:
     try:
-        medical.log_sleep(ctx.uow, ctx.caller, shinobi_id, parse_local(start, ctx), parse_local(end, ctx), ctx.now)
+        medical.log_sleep(ctx.uow, ctx.caller, shinobi_id, parse_local(start, ctx), parse_local(end, ctx), ctx.now,
+                          policy=ctx.c.policy)
     except DomainError as e:
         if isinstance(e, NotFound | Forbidden):
             raise

@@ -20,7 +20,9 @@ from ...domain.ranks import (
     ShinobiStatus,
 )
 from ...domain.risk import Threat
-from ...domain.roster import Assignment, Shinobi
+from ...domain.roster import Assignment, AssignmentStatus, Shinobi
+from ...services.gate import GateLogged
+from ...services.reports import AlertView
 
 MAX_ID = 2**31 - 1  # ids are 32-bit on every engine
 EARLIEST, LATEST = 1900, 9000  # years a record may be dated in
@@ -106,6 +108,16 @@ class ShinobiCreate(In):
     divisions: list[Slug] = []
     specialties: list[Slug] = []
     account: AccountCreate | None = None
+
+
+class ShinobiChange(In):
+    """Only the fields given change."""
+
+    name: Name | None = None
+    rank: ShinobiRank | None = None
+    clearance: Classification | None = None
+    divisions: list[Slug] | None = None
+    specialties: list[Slug] | None = None
 
 
 class ShinobiRead(BaseModel):
@@ -224,14 +236,20 @@ class AssignmentRead(BaseModel):
     created_by: str | None
     overridden: bool
     override_justification: str | None
-    active: bool
+    active: bool  # sent and not yet reported (status "active")
+    status: AssignmentStatus
+    accepted_ids: list[int]  # members who said yes (all of them once sent)
+    awaiting_ids: list[int]  # members whose answer to the proposal is awaited
+    left_ids: list[int]  # members the gate has logged out for it
 
     @classmethod
     def of(cls, a: Assignment) -> AssignmentRead:
         return cls(id=a.id, mission_id=a.mission_id, shinobi_ids=list(a.shinobi_ids), departs_at=a.departs_at,
                    created_at=a.created_at, created_by=a.created_by,
                    overridden=a.override_justification is not None,
-                   override_justification=a.override_justification, active=a.ended_at is None)
+                   override_justification=a.override_justification, active=a.status is AssignmentStatus.ACTIVE,
+                   status=a.status, accepted_ids=list(a.accepted_ids), awaiting_ids=list(a.awaiting_ids),
+                   left_ids=list(a.left_ids))
 
 
 class MissionRead(BaseModel):
@@ -339,6 +357,29 @@ class GateEventCreate(In):
     at: When
     shinobi_ids: Annotated[list[Id], Field(max_length=500)] = []
     detainee_ids: Annotated[list[Id], Field(max_length=500)] = []
+    override: Override | None = None  # the hokage's, for members of a booked team refused at the gate
+
+
+class GateFlagRead(BaseModel):
+    code: str
+    shinobi_id: int | None = None
+    detainee_id: int | None = None
+
+
+class GateEventsRead(BaseModel):
+    event_ids: list[int]
+    direction: Literal["in", "out"]
+    at: AwareDatetime
+    shinobi_ids: list[int]
+    detainee_ids: list[int]
+    flags: list[GateFlagRead]
+
+    @classmethod
+    def of(cls, g: GateLogged) -> GateEventsRead:
+        return cls(event_ids=list(g.event_ids), direction=g.direction.value, at=g.at, shinobi_ids=list(g.shinobi_ids),
+                   detainee_ids=list(g.detainee_ids),
+                   flags=[GateFlagRead(code=f.code, shinobi_id=f.shinobi_id, detainee_id=f.detainee_id)
+                          for f in g.flags])
 
 
 class PersonRef(BaseModel):
@@ -419,3 +460,23 @@ class NoteCreate(In):
 
 CasualtyIn.model_rebuild()
 ReportCreate.model_rebuild()
+
+
+class AlertRead(BaseModel):
+    id: int
+    kind: str
+    subject_shinobi_id: int | None
+    detainee_id: int | None
+    mission_id: int | None  # only when the reader may see the mission
+    assignment_id: int | None  # a proposal to answer, or a booked team at risk
+    codes: list[str]
+    created_at: AwareDatetime
+    message: str
+    read_at: AwareDatetime | None
+
+    @classmethod
+    def of(cls, v: AlertView) -> AlertRead:
+        a = v.alert
+        return cls(id=a.id, kind=a.kind, subject_shinobi_id=a.subject_shinobi_id, detainee_id=a.detainee_id,
+                   mission_id=v.mission_id, assignment_id=a.assignment_id, codes=list(a.codes),
+                   created_at=a.created_at, message=a.message, read_at=a.read_at)

@@ -29,7 +29,7 @@ def add_restriction(shinobi_id: PathId, body: RestrictionCreate, caller: Current
                     now: Now) -> RestrictionRead:
     cmd = medical.AddRestriction(kind=body.kind, reason=body.reason, starts_at=body.starts_at, ends_at=body.ends_at,
                                  status=body.status, injury_id=body.injury_id)
-    return RestrictionRead.of(medical.add_restriction(c.uow, caller, shinobi_id, cmd, now))
+    return RestrictionRead.of(medical.add_restriction(c.uow, caller, shinobi_id, cmd, now, policy=c.policy))
 
 
 @router.get("/shinobi/{shinobi_id}/restrictions", response_model=list[RestrictionRead])
@@ -50,7 +50,7 @@ def lift_restriction(restriction_id: PathId, body: LiftRequest, caller: CurrentC
 
 @router.post("/shinobi/{shinobi_id}/welfare-holds", status_code=201, response_model=HoldRead)
 def add_hold(shinobi_id: PathId, body: HoldCreate, caller: CurrentCaller, c: Deps, now: Now) -> HoldRead:
-    return HoldRead.of(medical.add_hold(c.uow, caller, shinobi_id, body.reason, body.since, now))
+    return HoldRead.of(medical.add_hold(c.uow, caller, shinobi_id, body.reason, body.since, now, policy=c.policy))
 
 
 @router.get("/shinobi/{shinobi_id}/welfare-holds", response_model=list[HoldRead])

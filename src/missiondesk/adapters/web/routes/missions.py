@@ -48,6 +48,24 @@ def assign(mission_id: PathId, body: AssignmentCreate, caller: CurrentCaller, c:
     return AssignmentRead.of(assignments.assign_team(c.uow, caller, mission_id, cmd, now, c.policy))
 
 
+@router.get("/assignments/{assignment_id}", response_model=AssignmentRead)
+def get_assignment(assignment_id: PathId, caller: CurrentCaller, c: Deps) -> AssignmentRead:
+    """An assignment, for its members: a proposal's answers so far, or the team sent."""
+    return AssignmentRead.of(assignments.get_assignment(c.uow, caller, assignment_id))
+
+
+@router.post("/assignments/{assignment_id}/accept", response_model=AssignmentRead)
+def accept(assignment_id: PathId, caller: CurrentCaller, c: Deps, now: Now) -> AssignmentRead:
+    """A member says yes to a proposed team; the last yes sends it (the rules run again at each)."""
+    return AssignmentRead.of(assignments.accept_proposal(c.uow, caller, assignment_id, now, c.policy))
+
+
+@router.post("/assignments/{assignment_id}/decline", response_model=AssignmentRead)
+def decline(assignment_id: PathId, caller: CurrentCaller, c: Deps, now: Now) -> AssignmentRead:
+    """A member says no: the proposal is declined."""
+    return AssignmentRead.of(assignments.decline_proposal(c.uow, caller, assignment_id, now))
+
+
 def injury_report(i: InjuryIn | None) -> InjuryReport | None:
     if i is None:
         return None

@@ -6,18 +6,15 @@ from fastapi import APIRouter, Response
 from ....domain.gate import Direction
 from ....services import gate, reports
 from ..deps import CurrentCaller, Deps, Now
-from ..schemas import GateEventCreate
+from ..schemas import AlertRead, GateEventCreate, GateEventsRead
 from .common import Day, PathId, QueryId
 
 router = APIRouter(tags=["alerts", "memorial", "gate"])
 
 
-@router.get("/alerts")
-def list_alerts(caller: CurrentCaller, c: Deps, unread: bool = False) -> list[dict]:
-    return [{"id": v.alert.id, "kind": v.alert.kind, "subject_shinobi_id": v.alert.subject_shinobi_id,
-             "detainee_id": v.alert.detainee_id, "mission_id": v.mission_id, "codes": list(v.alert.codes),
-             "created_at": v.alert.created_at, "message": v.alert.message, "read_at": v.alert.read_at}
-            for v in reports.list_alerts(c.uow, caller, unread_only=unread)]
+@router.get("/alerts", response_model=list[AlertRead])
+def list_alerts(caller: CurrentCaller, c: Deps, unread: bool = False) -> list[AlertRead]:
+    return [AlertRead.of(v) for v in reports.list_alerts(c.uow, caller, unread_only=unread)]
 
 
 @router.post("/alerts/{alert_id}/read", status_code=204)
@@ -33,11 +30,12 @@ def memorial(caller: CurrentCaller, c: Deps) -> list[dict]:
             for v in reports.memorial(c.uow, caller)]
 
 
-@router.post("/gate/events", status_code=201)
-def log_gate(body: GateEventCreate, caller: CurrentCaller, c: Deps, now: Now) -> dict:
+@router.post("/gate/events", status_code=201, response_model=GateEventsRead)
+def log_gate(body: GateEventCreate, caller: CurrentCaller, c: Deps, now: Now) -> GateEventsRead:
     cmd = gate.GateEntry(direction=Direction(body.direction), at=body.at, shinobi_ids=tuple(body.shinobi_ids),
-                         detainee_ids=tuple(body.detainee_ids))
-    return gate.log_gate(c.uow, caller, cmd, now)
+                         detainee_ids=tuple(body.detainee_ids),
+                         override_justification=body.override.justification if body.override else None)
+    return GateEventsRead.of(gate.log_gate(c.uow, caller, cmd, now, policy=c.policy))
 
 
 @router.get("/gate/present")

@@ -5,7 +5,7 @@ from fastapi import APIRouter, Response
 from ....domain.ranks import ShinobiRank, ShinobiStatus
 from ....services import medical, roster
 from ..deps import CurrentCaller, Deps, Now
-from ..schemas import PartnerCreate, ShinobiCreate, ShinobiRead, SleepCreate, SleepRead
+from ..schemas import PartnerCreate, ShinobiChange, ShinobiCreate, ShinobiRead, SleepCreate, SleepRead
 from .common import PathId
 
 router = APIRouter(tags=["shinobi"])
@@ -20,6 +20,14 @@ def add_shinobi(body: ShinobiCreate, caller: CurrentCaller, c: Deps, now: Now) -
     cmd = roster.AddShinobi(name=body.name, rank=body.rank, clearance=body.clearance,
                             divisions=tuple(body.divisions), specialties=tuple(body.specialties), account=account)
     return ShinobiRead.of(roster.add_shinobi(c.uow, caller, cmd, now))
+
+
+@router.patch("/shinobi/{shinobi_id}", response_model=ShinobiRead)
+def change_shinobi(shinobi_id: PathId, body: ShinobiChange, caller: CurrentCaller, c: Deps, now: Now) -> ShinobiRead:
+    cmd = roster.ChangeShinobi(name=body.name, rank=body.rank, clearance=body.clearance,
+                               divisions=tuple(body.divisions) if body.divisions is not None else None,
+                               specialties=tuple(body.specialties) if body.specialties is not None else None)
+    return ShinobiRead.of(roster.change_shinobi(c.uow, caller, shinobi_id, cmd, now, policy=c.policy))
 
 
 @router.get("/shinobi", response_model=list[ShinobiRead])
@@ -45,7 +53,7 @@ def link_partner(shinobi_id: PathId, body: PartnerCreate, caller: CurrentCaller,
 
 @router.post("/shinobi/{shinobi_id}/sleep", status_code=201, response_model=SleepRead)
 def log_sleep(shinobi_id: PathId, body: SleepCreate, caller: CurrentCaller, c: Deps, now: Now) -> SleepRead:
-    episode_id, e = medical.log_sleep(c.uow, caller, shinobi_id, body.start, body.end, now)
+    episode_id, e = medical.log_sleep(c.uow, caller, shinobi_id, body.start, body.end, now, policy=c.policy)
     return SleepRead(id=episode_id, shinobi_id=shinobi_id, start=e.start, end=e.end,
                      hours=round((e.end - e.start).total_seconds() / 3600, 2))
 
