@@ -6,13 +6,35 @@ import os
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime, timedelta
 
 import pytest
 
+from missiondesk.clock import ShiftedClock, parse_instant
 from missiondesk.config import Settings
 from missiondesk.runtime import Runtime, start
 
 BOOT_PASSWORD = "tsunade-test-pass"
+# The tests live through the incident's night, as the shared acceptance files do: the service's clock
+# starts at its dawn and runs on (MISSIONDESK_CLOCK for a server in a subprocess).
+DAWN = "2026-03-14T06:20:00Z"
+
+
+class TestClock:
+    """The service's clock in tests: starts at DAWN and runs on in real time, and a test may move it
+    forward (`advance(days=1)`) to live through what follows."""
+
+    __test__ = False
+
+    def __init__(self, start: str = DAWN):
+        self._clock = ShiftedClock(parse_instant(start))
+        self.offset = timedelta()
+
+    def now(self) -> datetime:
+        return self._clock.now() + self.offset
+
+    def advance(self, **delta: float) -> None:
+        self.offset += timedelta(**delta)
 PG = os.environ.get("MISSIONDESK_TEST_POSTGRES")
 
 
@@ -48,7 +70,7 @@ def database_url(request, tmp_path) -> Iterator[str]:
 @pytest.fixture
 def runtime(database_url) -> Iterator[Runtime]:
     rt = start(Settings(database_url=database_url, bootstrap_user="hokage", bootstrap_name="Tsunade",
-                        bootstrap_password=BOOT_PASSWORD))
+                        bootstrap_password=BOOT_PASSWORD, clock=TestClock()))
     try:
         yield rt
     finally:

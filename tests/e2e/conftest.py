@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from ..conftest import BOOT_PASSWORD
+from ..conftest import BOOT_PASSWORD, DAWN
 
 
 def free_port() -> int:
@@ -22,12 +22,12 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, url: str, workdir: Path):
+    def __init__(self, url: str, workdir: Path, clock: str = DAWN):
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         exe = shutil.which("missiondesk") or str(Path(sys.executable).parent / "missiondesk")
         env = {**os.environ, "MISSIONDESK_DATABASE_URL": url, "MISSIONDESK_BOOTSTRAP_PASSWORD": BOOT_PASSWORD,
-               "MISSIONDESK_BOOTSTRAP_USER": "hokage"}
+               "MISSIONDESK_BOOTSTRAP_USER": "hokage", "MISSIONDESK_CLOCK": clock}
         self.log = open(workdir / "server.log", "w+")  # noqa: SIM115 - closed in stop()
         self.proc = subprocess.Popen([exe, "serve", "--host", "127.0.0.1", "--port", str(self.port)],
                                      cwd=workdir, env=env, stdout=self.log, stderr=subprocess.STDOUT)

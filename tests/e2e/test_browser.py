@@ -35,7 +35,8 @@ def village(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("browser")
     url = f"sqlite:///{tmp / 'demo.db'}"
     logins = seed_demo(Settings(database_url=url))
-    server = Server(url, tmp)
+    # the demo's clock: the dawn of its night, as `missiondesk demo` serves it
+    server = Server(url, tmp, clock=logins.settings.clock.now().isoformat())
     try:
         yield server, logins.password
     finally:
@@ -70,6 +71,7 @@ def shot(page, name: str) -> None:
 
 
 def dawn() -> str:
+    """Her departure at 06:30 on the demo's night (its clock starts at 06:25)."""
     return datetime.now(UTC).strftime("%Y-%m-%dT06:30")
 
 

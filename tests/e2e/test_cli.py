@@ -6,13 +6,14 @@ from typer.testing import CliRunner
 
 from missiondesk.adapters.cli import app
 
-from ..conftest import BOOT_PASSWORD
+from ..conftest import BOOT_PASSWORD, DAWN
 
 
 @pytest.fixture
 def cli(tmp_path, monkeypatch):
     monkeypatch.setenv("MISSIONDESK_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
     monkeypatch.setenv("MISSIONDESK_BOOTSTRAP_PASSWORD", BOOT_PASSWORD)
+    monkeypatch.setenv("MISSIONDESK_CLOCK", DAWN)
     monkeypatch.delenv("MISSIONDESK_USER", raising=False)
     runner = CliRunner()
 

@@ -9,8 +9,9 @@ PASSWORD = "test-password-123"
 
 
 class Api:
-    def __init__(self, client: TestClient, boot_password: str):
+    def __init__(self, client: TestClient, boot_password: str, clock: Any = None):
         self.client = client
+        self.clock = clock  # the service's clock (tests/conftest.py TestClock): `api.clock.advance(days=1)`
         self.tokens: dict[str, str] = {}
         self.login("hokage", boot_password)
 

@@ -15,7 +15,7 @@ def app(runtime):
 @pytest.fixture
 def api(app) -> Api:
     with TestClient(app) as client:
-        a = Api(client, BOOT_PASSWORD)
+        a = Api(client, BOOT_PASSWORD, clock=app.state.container.settings.clock)
         a.person("Homura", username="elder", roles=["council"], clearance="top_secret")
         a.person("Iruka", rank="chunin", username="clerk", roles=["clerk"], clearance="confidential")
         a.person("Shizune", username="medic", roles=["medic"], clearance="secret")

@@ -29,13 +29,14 @@ def test_a_fit_team_goes_and_comes_back(api: Api):
     assert {api.ok("clerk", "GET", f"/shinobi/{s}")["status"] for s in (a, b)} == {"on_mission"}
     assert [e["action"] for e in api.audit()[before:] if not e["action"].startswith("authz.")] == [
         "assignment.created"]
+    api.clock.advance(hours=6)  # back by noon
     report = api.ok("a", "POST", f"/missions/{m}/report", 201,
-                    json={"outcome": "success", "at": "2026-03-15T10:00:00Z", "summary": "done",
+                    json={"outcome": "success", "at": "2026-03-14T12:00:00Z", "summary": "done",
                           "specimens": [{"description": "a scroll"}]})
     assert report["mission_status"] == "completed" and report["welfare_hold_ids"] == []
     assert {api.ok("clerk", "GET", f"/shinobi/{s}")["status"] for s in (a, b)} == {"active"}
     api.err("a", "POST", f"/missions/{m}/report", 409, "MISSION_NOT_ASSIGNED",
-            json={"outcome": "success", "at": "2026-03-15T10:00:00Z"})
+            json={"outcome": "success", "at": "2026-03-14T12:00:00Z"})
 
 
 def test_every_reason_at_once_and_the_partner_is_told(api: Api):
@@ -151,7 +152,8 @@ def test_a_report_with_the_dead(api: Api):
     fallen = [api.person(f"Fallen {i}", clearance="secret") for i in range(3)]
     missing = api.person("Missing", clearance="secret")
     injured = api.person("Injured", clearance="secret")
-    m = api.open_mission("A", classification="secret", min_team_size=4, title="Northern outpost")
+    m = api.open_mission("A", classification="secret", min_team_size=4, title="Northern outpost",
+                         posted_at="2025-10-20T09:00:00Z")
     team = [survivor, *fallen, missing, injured]
     api.ok("hokage", "POST", f"/missions/{m}/assignments", 201,
            json={"shinobi_ids": team, "departs_at": "2025-10-25T08:00:00Z"})

@@ -8,7 +8,7 @@ def iso(t: datetime) -> str:
     return t.isoformat().replace("+00:00", "Z")
 
 
-NOW = datetime.now(UTC).replace(microsecond=0)
+NOW = datetime(2026, 3, 14, 6, 20, tzinfo=UTC)  # the service's clock starts here (tests/conftest.py)
 EARLIER = NOW - timedelta(days=2)
 NIGHT = datetime(2026, 3, 14, 3, 0, tzinfo=UTC)
 
@@ -76,12 +76,12 @@ def test_the_gate_flags_but_never_argues(api: Api):
     s = api.person("Traveller")
     r = api.ok("clerk", "POST", "/gate/events", 201,
                json={"direction": "in", "at": iso(NIGHT), "shinobi_ids": [s]})
-    assert r["flags"] == [{"shinobi_id": s, "code": "ALREADY_INSIDE"}]
+    assert r["flags"] == [{"shinobi_id": s, "detainee_id": None, "code": "ALREADY_INSIDE"}]
     api.ok("clerk", "POST", "/gate/events", 201, json={"direction": "out", "at": iso(NIGHT + timedelta(hours=1)),
                                                        "shinobi_ids": [s]})
     r = api.ok("clerk", "POST", "/gate/events", 201,
                json={"direction": "out", "at": iso(NIGHT + timedelta(hours=2)), "shinobi_ids": [s]})
-    assert r["flags"] == [{"shinobi_id": s, "code": "ALREADY_OUTSIDE"}]
+    assert r["flags"] == [{"shinobi_id": s, "detainee_id": None, "code": "ALREADY_OUTSIDE"}]
     flagged = [e for e in api.audit("gate.out") if e["target"] == f"shinobi:{s}"]
     assert [e["details"]["flagged"] for e in flagged] == [None, "ALREADY_OUTSIDE"]
     assert s not in {x["id"] for x in api.ok("genin", "GET", "/gate/present")["shinobi"]}
@@ -146,7 +146,7 @@ def test_the_medical_record(api: Api):
 
 def test_a_report_lands_injuries_in_the_record(api: Api):
     a, b = api.person("Hurt", username="hurt"), api.person("Fine")
-    m = api.open_mission("C", min_team_size=2)
+    m = api.open_mission("C", min_team_size=2, posted_at=iso(EARLIER - timedelta(days=1)))
     api.ok("hokage", "POST", f"/missions/{m}/assignments", 201,
            json={"shinobi_ids": [a, b], "departs_at": iso(EARLIER)})
     api.ok("hurt", "POST", f"/missions/{m}/report", 201, json={

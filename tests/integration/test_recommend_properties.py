@@ -14,10 +14,11 @@ from hypothesis import HealthCheck, Phase, event, given, settings
 from hypothesis import strategies as st
 
 from missiondesk.adapters.web.app import create_app
+from missiondesk.clock import clock_from
 from missiondesk.config import Settings
 from missiondesk.runtime import start
 
-from ..conftest import BOOT_PASSWORD, PG, postgres_database
+from ..conftest import BOOT_PASSWORD, DAWN, PG, postgres_database
 from .api import Api
 
 T = "2026-03-14T10:00:00Z"
@@ -50,7 +51,8 @@ def fresh_api(engine: str, stack: ExitStack, tmp_path) -> Api:
         url = f"sqlite:///{tmp_path / f'village-{secrets.token_hex(4)}.db'}"
     else:
         url = stack.enter_context(postgres_database())
-    rt = start(Settings(database_url=url, bootstrap_user="hokage", bootstrap_password=BOOT_PASSWORD))
+    rt = start(Settings(database_url=url, bootstrap_user="hokage", bootstrap_password=BOOT_PASSWORD,
+                        clock=clock_from(DAWN)))
     stack.callback(rt.close)
     client = stack.enter_context(TestClient(create_app(rt.uow, rt.settings, rt.policy)))
     api = Api(client, BOOT_PASSWORD)

@@ -37,7 +37,8 @@ def test_racing_overlapping_sleep_is_refused_once(runtime, api: Api):
         barrier.wait()
         try:
             medical.log_sleep(runtime.uow, hokage, sid, datetime(2026, 3, 14, start_hour, tzinfo=UTC),
-                              datetime(2026, 3, 14, start_hour + 4, tzinfo=UTC), datetime.now(UTC))
+                              datetime(2026, 3, 14, start_hour + 4, tzinfo=UTC), runtime.settings.clock.now(),
+                              policy=runtime.policy)
             outcomes.append("ok")
         except DomainError as e:
             outcomes.append(e.code)
@@ -100,11 +101,14 @@ def test_a_teammates_medical_reasons_stay_discreet(api: Api):
            json={"kind": "rest", "reason": "a private diagnosis", "starts_at": "2026-03-13T00:00:00Z"})
     m = api.open_mission("D")
     body = {"shinobi_ids": [me, mate], "departs_at": "2026-03-14T06:30:00Z"}
+    # a teammate who may not read Mate's fitness learns only that Mate may not go (NOT_FIT)
     err = api.err("me", "POST", f"/missions/{m}/assignments", 409, "ASSIGNMENT_REFUSED", json=body)
+    assert [(d["shinobi_id"], d["code"]) for d in err["details"]] == [(mate, "NOT_FIT")]
+    assert "private diagnosis" not in err["details"][0]["message"] and "rest" not in err["details"][0]["message"]
+    # a clerk reads fitness, not the medical record: the code, in general words
+    err = api.err("clerk", "POST", f"/missions/{m}/assignments", 409, "ASSIGNMENT_REFUSED", json=body)
     (rest,) = [d for d in err["details"] if d["code"] == "MEDICAL_REST"]
     assert "private diagnosis" not in rest["message"] and "rest" in rest["message"]
-    err = api.err("clerk", "POST", f"/missions/{m}/assignments", 409, "ASSIGNMENT_REFUSED", json=body)
-    assert all("private diagnosis" not in d["message"] for d in err["details"])
     err = api.err("medic", "POST", f"/missions/{m}/assignments", 403, "FORBIDDEN", json=body)
     err = api.err("hokage", "POST", f"/missions/{m}/assignments", 409, "ASSIGNMENT_REFUSED", json=body)
     assert any("private diagnosis" in d["message"] for d in err["details"])
@@ -112,7 +116,7 @@ def test_a_teammates_medical_reasons_stay_discreet(api: Api):
 
 def test_no_mission_is_named_to_the_uncleared_through_the_medical_record(api: Api):
     s = api.person("Field agent", clearance="top_secret")
-    m = api.open_mission("B", classification="top_secret", min_team_size=1)
+    m = api.open_mission("B", classification="top_secret", min_team_size=1, posted_at="2026-03-01T00:00:00Z")
     api.ok("hokage", "POST", f"/missions/{m}/assignments", 201, json={"shinobi_ids": [s],
                                                                    "departs_at": "2026-03-10T00:00:00Z"})
     api.ok("hokage", "POST", f"/missions/{m}/report", 201, json={

@@ -1,11 +1,8 @@
 """The recommended team, the suggested reward, and the model refitted from the village's reports."""
-from datetime import UTC, datetime, timedelta
 
-from missiondesk.domain.missions import Outcome
-from missiondesk.services import assignments, auth, reports
-from missiondesk.services.reports import FileReport
 
 from .api import Api
+from .history import file_reports
 
 T = "2026-03-14T10:00:00Z"
 
@@ -53,18 +50,7 @@ def test_no_eligible_team_says_why(api: Api):
 def test_the_model_is_refitted_from_thirty_reports(runtime, api: Api):
     api.err("hokage", "POST", "/risk/model/refit", 422, "TOO_FEW_REPORTS")
     assert api.ok("clerk", "GET", "/risk/model")["source"] == "prior"
-    hokage = auth.caller_for_username(runtime.uow, "hokage")
-    people = [api.person(f"Veteran {i}") for i in range(4)]
-    t0 = datetime(2026, 1, 1, tzinfo=UTC)
-    for i in range(32):
-        hard = i % 3 == 0
-        m = api.open_mission("C", threat="jonin" if hard else "bandits", threat_count=3 if hard else 1,
-                             min_team_size=2)
-        team = people[(i % 2) * 2:(i % 2) * 2 + 2]
-        at = t0 + timedelta(days=i)
-        assignments.assign_team(runtime.uow, hokage, m, assignments.AssignTeam(tuple(team), at), at, runtime.policy)
-        outcome = Outcome.FAILURE if hard else Outcome.SUCCESS
-        reports.file_report(runtime.uow, hokage, m, FileReport(outcome, at + timedelta(hours=5)), at)
+    file_reports(runtime, api, 32)
     fitted = api.ok("hokage", "POST", "/risk/model/refit", 201)
     assert fitted["source"] == "fitted" and fitted["reports"] == 32
     cal = fitted["calibration"]["success"]

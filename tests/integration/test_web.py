@@ -1,15 +1,12 @@
 """The web page's security: headers, cookie flags, CSRF; and every page renders for the right people."""
 import re
-from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
 
-from missiondesk.domain.missions import Outcome
-from missiondesk.services import assignments, auth, reports
-
 from ..conftest import BOOT_PASSWORD
 from .api import PASSWORD, Api
+from .history import file_reports
 
 
 def browser_for(app, username: str, password: str = PASSWORD, base_url: str = "http://testserver") -> TestClient:
@@ -104,22 +101,6 @@ def test_the_board_hides_what_the_user_may_not_see(app, api: Api):
     genin = browser_for(app, "genin").get("/board").text
     assert "Weed the greenhouse" in genin and "strike nobody" not in genin
     assert "strike nobody" in browser_for(app, "elder").get("/board").text
-
-
-def file_reports(runtime, api: Api, count: int) -> None:
-    """`count` C-rank missions sent and reported through the services: every third one against jonin, failed."""
-    hokage = auth.caller_for_username(runtime.uow, "hokage")
-    people = [api.person(f"Veteran {i}") for i in range(4)]
-    t0 = datetime(2026, 1, 1, tzinfo=UTC)
-    for i in range(count):
-        hard = i % 3 == 0
-        m = api.open_mission("C", threat="jonin" if hard else "bandits", threat_count=3 if hard else 1,
-                             min_team_size=2)
-        at = t0 + timedelta(days=i)
-        team = tuple(people[(i % 2) * 2:(i % 2) * 2 + 2])
-        assignments.assign_team(runtime.uow, hokage, m, assignments.AssignTeam(team, at), at, runtime.policy)
-        outcome = Outcome.FAILURE if hard else Outcome.SUCCESS
-        reports.file_report(runtime.uow, hokage, m, reports.FileReport(outcome, at + timedelta(hours=5)), at)
 
 
 def svg_of(html: str, chart_id: str) -> str:

@@ -121,17 +121,20 @@ def memorial(tx: Transaction, caller: Caller) -> list[MemorialView]:
 class AlertView:
     alert: Alert
     mission_id: int | None
+    awaits_answer: bool = False  # a team proposal the reader has still to accept or decline
 
 
 @transactional(write=False)
 def list_alerts(tx: Transaction, caller: Caller, *, unread_only: bool = False) -> list[AlertView]:
     out = []
+    awaited = {a.id for a in tx.assignments.proposals(shinobi_id=caller.shinobi_id)
+               if caller.shinobi_id in a.awaiting_ids}
     for a in tx.alerts.for_recipient(caller.shinobi_id, unread_only=unread_only):
         mission_id = None
         if a.mission_id is not None:
             m = tx.missions.get(a.mission_id)
             mission_id = a.mission_id if m and may_see(tx, caller, m) else None
-        out.append(AlertView(a, mission_id))
+        out.append(AlertView(a, mission_id, awaits_answer=a.kind == "TEAM_PROPOSAL" and a.assignment_id in awaited))
     return out
 
 

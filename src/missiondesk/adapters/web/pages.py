@@ -11,9 +11,11 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
+from ...domain import timing
 from ...domain.access import Caller
 from ...domain.errors import AssignmentRefused, DomainError, Forbidden, Gone, LockedOut, NotFound, Unauthenticated
 from ...domain.fitness import OVERRIDABLE, Code
+from ...domain.gate import Direction
 from ...domain.ranks import REWARD_BANDS, MissionStatus, Role
 from ...domain.risk import PRIOR as RISK_PRIOR
 from ...domain.risk import RiskModel, sigmoid
@@ -55,6 +57,7 @@ CODE_WORDS = {
     Code.WELFARE_HOLD: "On a welfare hold",
     Code.TEAM_TOO_SMALL: "Team too small",
     Code.MISSION_NOT_OPEN: "Mission not open",
+    Code.NOT_FIT: "Not fit to go (the reasons are not yours to read)",
 }
 BADGE_WORDS = {"fallen": "Fallen", "on_mission": "On mission", "away": "Away", "resting": "Resting",
                "on_hold": "On hold", "unfit": "Unfit", "caution": "Caution", "fit": "Fit", "unknown": "Unknown"}
@@ -227,7 +230,9 @@ def _mission_page(request: Request, ctx: PageContext, mission_id: int, http_stat
                                                            authz.brief_resource(m.id, m.classification, False)).allowed,
                   may_authorize=authz.decide(ctx.caller, "authorizeMission", res).allowed,
                   may_override=authz.decide(ctx.caller, "override", authz.VILLAGE).allowed,
-                  departure=default_departure.strftime("%Y-%m-%dT%H:%M"),
+                  departure=default_departure.strftime("%Y-%m-%dT%H:%M"), office=assignments.is_office(ctx.caller),
+                  earliest=(ctx.now - timing.PAST_DEPARTURE_GRACE).astimezone(ctx.c.settings.village_tz)
+                  .strftime("%Y-%m-%dT%H:%M"),
                   suggested=v.suggested_reward, recommendation=_recommendation(ctx, m, default_departure),
                   code_words=CODE_WORDS, overridable={c.value for c in OVERRIDABLE}, **extra)
 
@@ -340,8 +345,37 @@ def add_sleep(request: Request, ctx: Posted, shinobi_id: int, start: Annotated[s
 # -- alerts, the gate, the memorial, the audit log, the desk -----------------------------------------------
 @router.get("/alerts")
 def alerts_page(request: Request, ctx: Page) -> HTMLResponse:
-    return render(request, ctx, "alerts.html", alerts=reports.list_alerts(ctx.uow, ctx.caller),
-                  names={s.id: s.name for s in roster.list_shinobi(ctx.uow, ctx.caller)})
+    return _alerts_page(request, ctx)
+
+
+def _alerts_page(request: Request, ctx: PageContext, http_status: int = 200, result: dict | None = None
+                 ) -> HTMLResponse:
+    return render(request, ctx, "alerts.html", http_status=http_status, result=result,
+                  alerts=reports.list_alerts(ctx.uow, ctx.caller),
+                  names={s.id: s.name for s in roster.list_shinobi(ctx.uow, ctx.caller)},
+                  code_words=CODE_WORDS, overridable={c.value for c in OVERRIDABLE})
+
+
+@router.post("/assignments/{assignment_id}/{answer}")
+def answer_proposal(request: Request, ctx: Posted, assignment_id: int, answer: str) -> Response:
+    """Accept or decline a proposed team from the alert that asks; a refusal reads like the team form's."""
+    if answer not in ("accept", "decline"):
+        raise NotFound("page", answer)
+    try:
+        if answer == "accept":
+            a = assignments.accept_proposal(ctx.uow, ctx.caller, assignment_id, ctx.now, ctx.c.policy)
+            message = ("Accepted: the team is sent." if a.status.value == "active" else
+                       f"Accepted; still waiting for {len(a.awaiting_ids)} member(s) to answer.")
+        else:
+            assignments.decline_proposal(ctx.uow, ctx.caller, assignment_id, ctx.now)
+            message = "Declined: the proposed team will not be sent."
+    except AssignmentRefused as e:
+        return _alerts_page(request, ctx, 409, {"ok": False, "refused": e.details, "message": e.message})
+    except DomainError as e:
+        if isinstance(e, NotFound):
+            raise
+        return _alerts_page(request, ctx, status_for(e), {"ok": False, "error": e})
+    return _alerts_page(request, ctx, result={"ok": True, "message": message})
 
 
 @router.post("/alerts/{alert_id}/read")
@@ -352,13 +386,46 @@ def alert_read(ctx: Posted, alert_id: int) -> Response:
 
 @router.get("/gate")
 def gate_page(request: Request, ctx: Page) -> HTMLResponse:
+    return _gate_page(request, ctx)
+
+
+def _gate_page(request: Request, ctx: PageContext, http_status: int = 200, **extra: Any) -> HTMLResponse:
     inside = gate.present(ctx.uow, ctx.caller, ctx.now)
     detainees = custody.list_detainees(ctx.uow, ctx.caller)
     today = ctx.now.astimezone(ctx.c.settings.village_tz).date()
     log = gate.gate_log(ctx.uow, ctx.caller, day=today, tz=ctx.c.settings.village_tz)
-    names = {s.id: s.name for s in roster.list_shinobi(ctx.uow, ctx.caller)}
-    return render(request, ctx, "gate.html", inside=inside, detainees=detainees, log=log, names=names,
-                  detainee_names={d.id: d.name for d in detainees})
+    people = roster.list_shinobi(ctx.uow, ctx.caller)
+    return render(request, ctx, "gate.html", http_status=http_status, inside=inside, detainees=detainees, log=log,
+                  names={s.id: s.name for s in people}, detainee_names={d.id: d.name for d in detainees},
+                  people=[s for s in people if s.status.value in ("active", "on_mission")],
+                  may_log=authz.decide(ctx.caller, "logGate", authz.VILLAGE).allowed,
+                  may_override=authz.decide(ctx.caller, "override", authz.VILLAGE).allowed,
+                  at=ctx.now.astimezone(ctx.c.settings.village_tz).strftime("%Y-%m-%dT%H:%M"),
+                  code_words=CODE_WORDS, overridable={c.value for c in OVERRIDABLE}, **extra)
+
+
+@router.post("/gate")
+def log_gate(request: Request, ctx: Posted, direction: Annotated[str, Form()] = "",
+             at: Annotated[str, Form()] = "", shinobi_ids: Annotated[list[int], Form()] = None,
+             detainee_ids: Annotated[list[int], Form()] = None,
+             justification: Annotated[str, Form()] = "") -> Response:
+    """The gate clerk logs people in or out; a booked team member refused at the gate is shown every reason."""
+    chosen = list(shinobi_ids or [])
+    try:
+        cmd = gate.GateEntry(direction=Direction(direction), at=parse_local(at, ctx) if at else ctx.now,
+                             shinobi_ids=tuple(chosen), detainee_ids=tuple(detainee_ids or ()),
+                             override_justification=justification if justification.strip() else None)
+        done = gate.log_gate(ctx.uow, ctx.caller, cmd, ctx.now, policy=ctx.c.policy)
+    except ValueError:
+        return _gate_page(request, ctx, 422, result={"ok": False, "error": DomainError(
+            "choose in or out", code="VALIDATION_ERROR")}, chosen=chosen)
+    except AssignmentRefused as e:
+        return _gate_page(request, ctx, 409, result={"ok": False, "refused": e.details}, chosen=chosen)
+    except DomainError as e:
+        if isinstance(e, NotFound | Forbidden):
+            raise
+        return _gate_page(request, ctx, status_for(e), result={"ok": False, "error": e}, chosen=chosen)
+    return _gate_page(request, ctx, result={"ok": True, "logged": done})
 
 
 @router.get("/memorial")
