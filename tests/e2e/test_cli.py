@@ -25,7 +25,7 @@ def cli(tmp_path, monkeypatch):
     return run
 
 
-def test_a_clerks_day(cli):
+def test_a_clerks_day(cli, monkeypatch):
     cli("migrate")
     out = cli("shinobi", "add", "Umino Iruka", "chunin", "--clearance", "confidential", "--username", "iruka",
               "--password", "chalk-and-scrolls", "--role", "clerk").output
@@ -40,7 +40,10 @@ def test_a_clerks_day(cli):
     fit = cli("fitness", "3", "--mission", "1", "--at", "2026-03-14T10:00:00Z", "--as", "iruka").output
     assert "FIT" in fit and "level" in fit
     out = cli("assign", "1", "3", "4", "--departs-at", "2026-03-14T10:00:00Z", "--as", "iruka").output
-    assert "assignment 1: mission 1, team [3, 4]" in out
+    assert "assignment 1 (active): mission 1, team [3, 4]" in out
+    r = cli("report", "1", "success", "--at", "2026-03-15T10:00:00Z", "--as", "iruka", code=1)
+    assert "REPORT_IN_FUTURE" in r.stderr  # the clock reads 06:20 on the 14th
+    monkeypatch.setenv("MISSIONDESK_CLOCK", "2026-03-15T11:00:00Z")  # the next day
     out = cli("report", "1", "success", "--at", "2026-03-15T10:00:00Z", "--as", "iruka").output
     assert "completed" in out
     assert "Escort the caravan" in cli("mission", "list").output
@@ -117,3 +120,25 @@ def test_audit_checkpoint_catches_a_truncated_tail(cli, tmp_path, monkeypatch):
     monkeypatch.setenv("MISSIONDESK_AUDIT_KEY", "another-key-entirely-here")
     r = cli("audit", "verify", "--checkpoint", str(tmp_path / "cp.json"), code=1)
     assert "CHECKPOINT_FORGED" in r.stderr
+
+
+def test_a_proposed_team_is_answered_and_the_gate_judges_it_again(cli):
+    for name, user in (("Konohamaru", "konohamaru"), ("Udon", "udon"), ("Iruka", "iruka")):
+        cli("shinobi", "add", name, "genin", "--username", user, "--password", "chalk-and-scrolls",
+            *(["--role", "clerk"] if user == "iruka" else []))
+    cli("mission", "post", "Weed the greenhouse", "D", "chores")
+    out = cli("assign", "1", "2", "3", "--departs-at", "2026-03-14T09:00:00Z", "--as", "konohamaru").output
+    assert "assignment 1 (proposed)" in out and "awaiting [3]" in out
+    r = cli("assign", "1", "2", "--departs-at", "2026-03-13T09:00:00Z", "--as", "konohamaru", code=1)
+    assert "DEPARTURE_IN_PAST" in r.stderr
+    r = cli("assignment", "accept", "1", "--as", "iruka", code=1)
+    assert "NOT_FOUND" in r.stderr  # not his to answer
+    assert "assignment 1 (active)" in cli("assignment", "accept", "1", "--as", "udon").output
+    cli("shinobi", "restrict", "3", "rest", "fever", "--starts-at", "2026-03-14T06:00:00Z")
+    r = cli("gate", "out", "-s", "2", "-s", "3", "--at", "2026-03-14T06:15:00Z", "--as", "iruka", code=1)
+    assert "ASSIGNMENT_REFUSED" in r.stderr and "MEDICAL_REST" in r.stderr
+    assert "Udon" in cli("gate", "present").output and "Konohamaru" in cli("gate", "present").output
+    out = cli("gate", "out", "-s", "2", "-s", "3", "--at", "2026-03-14T06:15:00Z",
+              "--override", "the greenhouse will not wait").output
+    assert "gate out: shinobi 2, shinobi 3" in out
+    assert "Udon" not in cli("gate", "present").output and "Konohamaru" not in cli("gate", "present").output

@@ -24,17 +24,22 @@ def is_past_departure(departs_at: datetime, now: datetime) -> bool:
     return departs_at < now - PAST_DEPARTURE_GRACE
 
 
-def check_departure(departs_at: datetime, *, now: datetime, posted_at: datetime, office: bool) -> None:
-    """A departure no earlier than the mission's posting, and in the past only on the office's word."""
+def check_departure(departs_at: datetime, *, now: datetime, posted_at: datetime, office: bool) -> datetime:
+    """A departure no earlier than the mission's posting, and in the past only on the office's word.
+
+    Returns the time the rules judge it at: the departure itself for the office (a record of what
+    happened); for anyone else no earlier than now, so that the quarter hour of grace given to a form
+    sent a little late never lets a rest order recorded within it be slipped under."""
+    if is_past_departure(departs_at, now) and not office:
+        raise Invalid(f"the departure ({fmt_time(departs_at)}) is in the past; only a clerk or the hokage records "
+                      "a departure that already happened", code="DEPARTURE_IN_PAST",
+                      details=[{"departs_at": departs_at.isoformat(), "now": now.isoformat()}])
     if departs_at < posted_at:
         raise Invalid(f"the departure ({fmt_time(departs_at)}) is before the mission was posted "
                       f"({fmt_time(posted_at)})",
                       code="DEPARTURE_BEFORE_POSTING",
                       details=[{"departs_at": departs_at.isoformat(), "posted_at": posted_at.isoformat()}])
-    if is_past_departure(departs_at, now) and not office:
-        raise Invalid(f"the departure ({fmt_time(departs_at)}) is in the past; only a clerk or the hokage records "
-                      "a departure that already happened", code="DEPARTURE_IN_PAST",
-                      details=[{"departs_at": departs_at.isoformat(), "now": now.isoformat()}])
+    return departs_at if office else max(departs_at, now)
 
 
 def check_sleep(end: datetime, *, now: datetime, ahead_allowed: bool = False) -> None:

@@ -80,9 +80,8 @@ def assign_team(tx: Transaction, caller: Caller, mission_id: int, cmd: AssignTea
         raise Invalid("name at least one shinobi", code="TEAM_EMPTY")
     if len(set(cmd.shinobi_ids)) != len(cmd.shinobi_ids):
         raise Invalid("a shinobi is named twice in the team", code="TEAM_DUPLICATE")
-    departs_at = cmd.departs_at or now
     office = is_office(caller)
-    timing.check_departure(departs_at, now=now, posted_at=mission.posted_at, office=office)
+    departs_at = timing.check_departure(cmd.departs_at or now, now=now, posted_at=mission.posted_at, office=office)
     team = gather_facts(tx, cmd.shinobi_ids, departs_at)
     verdict = assess_team(team, mission_facts(mission), departs_at, policy)
     if verdict.blocking(cmd.override):
@@ -180,9 +179,9 @@ def accept_proposal(tx: Transaction, caller: Caller, assignment_id: int, now: da
     _require_open(a)
     if caller.shinobi_id in a.accepted_ids:
         return a
-    timing.check_departure(a.departs_at, now=now, posted_at=mission.posted_at, office=is_office(caller))
-    team = gather_facts(tx, a.shinobi_ids, a.departs_at)
-    verdict = assess_team(team, mission_facts(mission), a.departs_at, policy)
+    judged_at = timing.check_departure(a.departs_at, now=now, posted_at=mission.posted_at, office=is_office(caller))
+    team = gather_facts(tx, a.shinobi_ids, judged_at)
+    verdict = assess_team(team, mission_facts(mission), judged_at, policy)
     if verdict.reasons:
         _refuse(tx, caller, mission, team, verdict, now, assignment_id=a.id, shinobi_ids=list(a.shinobi_ids),
                 departs_at=a.departs_at, on_acceptance=True)
@@ -301,12 +300,14 @@ def check_departure_at_gate(tx: Transaction, caller: Caller, shinobi_ids: Sequen
                             now: datetime, policy: FitnessPolicy, justification: str | None) -> None:
     """The gate logs members of a booked team out: every individual rule at the event's time. If any
     blocks (after the hokage's override, when given), the refusal is kept, the partners told, and
-    AssignmentRefused raised before anyone is logged; else the members are marked as left."""
+    AssignmentRefused raised before anyone is logged; else the members are marked as left. A gate keeper
+    outside the office (an ANBU) is judged no earlier than now: a back-dated event slips nobody out."""
+    judged_at = at if is_office(caller) else max(at, now)
     leaving = []
     for a in tx.assignments.booked(shinobi_ids):
         members = [s for s in a.shinobi_ids if s in shinobi_ids and s not in a.left_ids]
         if members:
-            leaving.append((a, members, *_judge_booked(tx, a, members, at, policy, at_the_gate=True)))
+            leaving.append((a, members, *_judge_booked(tx, a, members, judged_at, policy, at_the_gate=True)))
     override = justification is not None
     refused = [(a, mission, facts, verdict) for a, _, mission, facts, verdict in leaving
                if verdict.blocking(override)]
