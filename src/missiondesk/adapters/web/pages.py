@@ -408,11 +408,16 @@ def _gate_page(request: Request, ctx: PageContext, http_status: int = 200, **ext
 def log_gate(request: Request, ctx: Posted, direction: Annotated[str, Form()] = "",
              at: Annotated[str, Form()] = "", shinobi_ids: Annotated[list[int], Form()] = None,
              detainee_ids: Annotated[list[int], Form()] = None,
-             justification: Annotated[str, Form()] = "") -> Response:
-    """The gate clerk logs people in or out; a booked team member refused at the gate is shown every reason."""
+             justification: Annotated[str, Form()] = "", at_shown: Annotated[str, Form()] = "") -> Response:
+    """The gate clerk logs people in or out; a booked team member refused at the gate is shown every reason.
+
+    The form offers the minute it was shown (`at_shown`); left as offered, it means now, to the second. Taken
+    as the minute's start, it would let a booked member out past a rest order given earlier in that minute
+    (the office is judged at the event's time)."""
     chosen = list(shinobi_ids or [])
     try:
-        cmd = gate.GateEntry(direction=Direction(direction), at=parse_local(at, ctx) if at else ctx.now,
+        when = ctx.now if not at or at == at_shown else parse_local(at, ctx)
+        cmd = gate.GateEntry(direction=Direction(direction), at=when,
                              shinobi_ids=tuple(chosen), detainee_ids=tuple(detainee_ids or ()),
                              override_justification=justification if justification.strip() else None)
         done = gate.log_gate(ctx.uow, ctx.caller, cmd, ctx.now, policy=ctx.c.policy)
