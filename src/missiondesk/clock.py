@@ -14,6 +14,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 
+class ClockSettingInvalid(ValueError):
+    """MISSIONDESK_CLOCK names no instant."""
+
+
 class Clock(Protocol):
     def now(self) -> datetime: ...
 
@@ -44,9 +48,9 @@ def parse_instant(value: str, name: str = "MISSIONDESK_CLOCK") -> datetime:
     try:
         t = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     except ValueError:
-        raise ValueError(f"{name}: not an ISO 8601 instant: {value!r}") from None
+        raise ClockSettingInvalid(f"{name}: not an ISO 8601 instant: {value!r}") from None
     if t.tzinfo is None:
-        raise ValueError(f"{name}: the instant needs an offset, e.g. 2026-03-14T06:20:00Z")
+        raise ClockSettingInvalid(f"{name}: the instant needs an offset, e.g. 2026-03-14T06:20:00Z")
     return t
 
 

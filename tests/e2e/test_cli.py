@@ -1,6 +1,12 @@
 """The CLI drives the same services: a clerk's script, its refusals and its errors."""
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from typer.testing import CliRunner
 
@@ -142,3 +148,12 @@ def test_a_proposed_team_is_answered_and_the_gate_judges_it_again(cli):
               "--override", "the greenhouse will not wait").output
     assert "gate out: shinobi 2, shinobi 3" in out
     assert "Udon" not in cli("gate", "present").output and "Konohamaru" not in cli("gate", "present").output
+
+
+def test_a_clock_that_names_no_instant_stops_the_service_before_it_starts(tmp_path):
+    exe = shutil.which("missiondesk") or str(Path(sys.executable).parent / "missiondesk")
+    env = {**os.environ, "MISSIONDESK_CLOCK": "2026-03-14T06:20:00"}  # no offset
+    r = subprocess.run([exe, "migrate", "--database", f"sqlite:///{tmp_path / 'x.db'}"], env=env,
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 2 and "CLOCK_INVALID" in r.stderr and "offset" in r.stderr, r.stderr
+    assert not (tmp_path / "x.db").exists()

@@ -38,6 +38,19 @@ def test_domain_never_reads_the_clock_or_the_environment(path):
         assert forbidden not in source, f"{path.name} uses {forbidden}"
 
 
+CLOCK_READS = ("datetime.now(", "datetime.utcnow(", "date.today(", "time.time(")
+
+
+@pytest.mark.parametrize("path", [p for p in sorted(PACKAGE.rglob("*.py")) if p.name != "clock.py"],
+                         ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_now_comes_from_the_service_clock_alone(path):
+    """One clock (MISSIONDESK_CLOCK or the real one, in clock.py) for every "now" of the service: judging,
+    tokens, lockouts, alerts and audit times. Nobody else reads the system's time."""
+    source = path.read_text()
+    for forbidden in CLOCK_READS:
+        assert forbidden not in source, f"{path.relative_to(PACKAGE)} reads the time itself: {forbidden}"
+
+
 @pytest.mark.parametrize("path", files("services"), ids=lambda p: p.name)
 def test_services_import_no_adapter_or_web_framework(path):
     for name in imports_of(path):

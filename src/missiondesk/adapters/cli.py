@@ -18,6 +18,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from ..clock import ClockSettingInvalid
 from ..config import Settings
 from ..domain.access import Caller
 from ..domain.custody import DetaineeStatus
@@ -631,3 +632,6 @@ def main() -> None:
         app()
     except KeyboardInterrupt:
         sys.exit(130)
+    except ClockSettingInvalid as e:
+        err.print(f"[bold red]error[/] CLOCK_INVALID: {e}")
+        sys.exit(2)
