@@ -36,11 +36,13 @@ def main() -> int:
         s = roster.add_shinobi(rt.uow, hokage, cmd, now).id
         for day in range(7, 0, -1):
             start_ = now.replace(hour=23, minute=0) - timedelta(days=day)
-            medical.log_sleep(rt.uow, hokage, s, start_, start_ + timedelta(hours=6), now)
-        medical.log_sleep(rt.uow, hokage, s, now - timedelta(hours=1, minutes=30), now - timedelta(hours=1), now)
+            medical.log_sleep(rt.uow, hokage, s, start_, start_ + timedelta(hours=6), now, policy=rt.policy)
+        medical.log_sleep(rt.uow, hokage, s, now - timedelta(hours=1, minutes=30), now - timedelta(hours=1), now,
+                          policy=rt.policy)
         medical.add_restriction(rt.uow, hokage, s, medical.AddRestriction(RestrictionKind.REST, "shoulder",
-                                                                          now - timedelta(hours=3)), now)
-        medical.add_hold(rt.uow, hokage, s, "squad lost", now - timedelta(days=100), now)
+                                                                          now - timedelta(hours=3)), now,
+                                policy=rt.policy)
+        medical.add_hold(rt.uow, hokage, s, "squad lost", now - timedelta(days=100), now, policy=rt.policy)
         m = missions.post_mission(rt.uow, hokage, missions.PostMission("Strike", MissionRank.S, "assassination"),
                                   now).mission.id
         # the clerk asks, as at the desk (the hokage's own checks add an audit entry each: see the README)

@@ -142,6 +142,9 @@ def test_only_the_hokage_makes_anbu(desk):
     made = desk.ok("hokage", "PATCH", f"/shinobi/{plain}", json={"divisions": ["anbu", "medical"]})
     assert made["divisions"] == ["anbu", "medical"]
     desk.refused("iruka", "PATCH", f"/shinobi/{plain}", 403, "FORBIDDEN", json={"divisions": ["medical"]})
+    # nor does a clerk touch the hokage's own record
+    desk.refused("iruka", "PATCH", f"/shinobi/{desk.me}", 403, "FORBIDDEN", json={"rank": "genin"})
+    assert desk.ok("hokage", "GET", f"/shinobi/{desk.me}")["rank"] == "kage"
     assert [e["target"] for e in desk.audit("shinobi.changed")] == [f"shinobi:{plain}"] * 2
 
 

@@ -95,11 +95,15 @@ class ChangeShinobi:
 @transactional(write=True)
 def change_shinobi(tx: Transaction, caller: Caller, shinobi_id: int, cmd: ChangeShinobi, now: datetime, *,
                    policy: FitnessPolicy) -> Shinobi:
-    """Explicit field updates by the roster's keepers; a booked team put at risk by the change is told."""
+    """Explicit field updates by the roster's keepers (a clerk only of those they could have created: a
+    clearance up to their own, no account holding a role); a booked team put at risk by the change is told."""
     authz.require(tx, caller, "editShinobi")
     before = get_existing(tx, shinobi_id)
     if cmd.name is not None and not cmd.name.strip():
         raise Invalid("a shinobi needs a name", code="NAME_REQUIRED")
+    _require_grants(tx, caller, before.clearance, None)
+    if tx.accounts.roles_of_shinobi([shinobi_id]).get(shinobi_id):
+        authz.require(tx, caller, "grantRoles", message="only the hokage changes a shinobi whose account holds a role")
     _require_grants(tx, caller, cmd.clearance, cmd.divisions)
     if cmd.divisions is not None and ANBU in before.divisions and ANBU not in cmd.divisions:
         authz.require(tx, caller, "grantAnbu", message="only the hokage takes the anbu division away")
