@@ -160,9 +160,9 @@ def _seed(uow, policy, password: str, dawn: datetime) -> None:
     assert eye
     medical.log_sleep(uow, kakashi_c, kakashi, t(0, 4, 45), t(0, 5, 50), t(0, 5, 51), policy=policy)
     medical.log_sleep(uow, sakura_c, sakura, t(0, 5), t(0, 5, 30), t(0, 5, 31), policy=policy)
-    for s in (yamato, sai):
-        for day in range(-7, 0):
-            medical.log_sleep(uow, hokage, s, t(day, -1), t(day, 7), t(day, 8), policy=policy)
+    for s in (yamato, sai):  # rested: a week of nights, 22:00 to 06:00, the last one this morning
+        for day in range(-6, 1):
+            medical.log_sleep(uow, hokage, s, t(day, -2), t(day, 6), t(day, 6, 5), policy=policy)
 
     # dawn: she asks for the S-rank alone; the desk refuses and tells her partner
     with contextlib.suppress(AssignmentRefused):

@@ -112,7 +112,7 @@ def test_the_hokage_overrides_with_a_reason_and_it_is_on_the_record(browser, vil
     page.get_by_label("Haruno Sakura").check()
     page.get_by_label("Departure (village time)").fill(dawn())
     page.get_by_label(re.compile("Hokage's override")).fill("No one else can reach the target in time")
-    page.get_by_role("button", name="Ask for this team").click()
+    page.get_by_role("button", name="Send the team").click()
     page.locator("#team-result .ok").wait_for()
     assert "override" in page.locator("#team-result").inner_text()
     shot(page, "04-hokage-override")

@@ -212,13 +212,8 @@ def test_the_gate_judges_a_booked_team_again(browser, village, api):
     people = shinobi(hokage)
     yamato, sai = people["Yamato"]["id"], people["Sai"]["id"]
 
-    # they slept last night (the demo logs their nights up to the one before), and are booked by the hokage,
-    # leaving in two hours
+    # rested (the demo logs their nights, the last ending at 06:00), booked by the hokage, leaving in two hours
     now = server_now(hokage)
-    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
-    for sid in (yamato, sai):
-        ok(hokage.post(f"/shinobi/{sid}/sleep", json={"start": (midnight - timedelta(hours=1)).isoformat(),
-                                                      "end": (midnight + timedelta(hours=6)).isoformat()}), 201)
     booked = ok(hokage.post(f"/missions/{caravan}/assignments", json={
         "shinobi_ids": [yamato, sai], "departs_at": (now + timedelta(hours=2)).isoformat()}), 201)
     assert booked["status"] == "active" and booked["left_ids"] == []
