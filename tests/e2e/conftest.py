@@ -66,3 +66,19 @@ def server(database_url, tmp_path):
         yield s
     finally:
         s.stop()
+
+
+@pytest.fixture(scope="module")
+def village(tmp_path_factory):
+    """The demo village on a server of the browser module's own, on the demo's clock: (server, password)."""
+    from .browser import demo_village
+
+    yield from demo_village(tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium, headless, driven by Playwright."""
+    from .browser import chromium
+
+    yield from chromium()

@@ -8,47 +8,18 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import httpx
 import pytest
 from playwright.sync_api import expect
 
-from missiondesk.config import Settings
-from missiondesk.demo import seed_demo
+from .browser import needs_chromium, open_mission, shot, sign_in
 
-from .conftest import Server
-from .test_browser import ARGS, CHROMIUM, SHOTS, shot, sign_in
-
-if not Path(CHROMIUM).exists():  # as test_browser.py (which raises on import when the browser is required)
-    pytestmark = pytest.mark.skip(reason=f"no Chromium at {CHROMIUM} (apt install chromium)")
+pytestmark = needs_chromium()
 
 S_RANK = "Strike back at the lightning nin"
 GREENHOUSE = "Weed the Yamanaka greenhouse"
 CARAVAN = "Escort the merchant caravan to Tanzaku"
-
-
-@pytest.fixture(scope="module")
-def village(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("browser-duty")
-    url = f"sqlite:///{tmp / 'demo.db'}"
-    logins = seed_demo(Settings(database_url=url))
-    server = Server(url, tmp, clock=logins.settings.clock.now().isoformat())
-    try:
-        yield server, logins.password
-    finally:
-        server.stop()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture(scope="module")
@@ -94,11 +65,6 @@ def audit(hokage: httpx.Client, action: str, mission: int) -> list[dict]:
 
 def outs(hokage: httpx.Client, sid: int) -> list[dict]:
     return [e for e in ok(hokage.get("/gate/events", params={"shinobi_id": sid})) if e["direction"] == "out"]
-
-
-def open_mission(page, title: str) -> None:
-    page.get_by_role("link", name=title).click()
-    page.wait_for_selector("h1")
 
 
 def test_a_back_dated_departure_is_refused_even_without_the_browser_check(browser, village, api):
