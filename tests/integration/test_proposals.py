@@ -47,7 +47,9 @@ def test_a_proposal_waits_for_every_member_and_the_last_yes_sends_it(api: Api):
     assert [e["actor"] for e in api.audit("assignment.accepted")] == ["sasuke", "sakura"]
     api.err("sasuke", "POST", f"/assignments/{a['id']}/decline", 409, "PROPOSAL_CLOSED")
     assert api.ok("naruto", "GET", f"/assignments/{a['id']}")["status"] == "active"
-    api.err("clerk", "GET", f"/assignments/{a['id']}", 404, "NOT_FOUND")
+    assert api.ok("clerk", "GET", f"/assignments/{a['id']}")["shinobi_ids"] == [naruto, sasuke, sakura]  # the office
+    api.err("genin", "GET", f"/assignments/{a['id']}", 404, "NOT_FOUND")
+    api.err("clerk", "POST", f"/assignments/{a['id']}/accept", 404, "NOT_FOUND")  # not his to answer
 
 
 def test_the_rules_run_again_at_each_acceptance(api: Api):

@@ -159,3 +159,27 @@ def test_the_risk_page_shows_the_calibration_after_a_refit_from_its_form(runtime
             table = re.search(rf"<caption>{name.title()}: predicted against observed.*?</table>", page, re.S).group(0)
             assert table.count("<tr>") == len(cal["reliability"]) + 1
     assert "<script>" not in page
+
+
+def test_a_proposal_shows_on_the_mission_page_and_is_declined_there(app, api: Api):
+    me, mate = api.person("Naruto", username="naruto"), api.person("Sasuke", username="sasuke")
+    m = api.open_mission("D", title="Weed the greenhouse")
+    naruto = browser_for(app, "naruto")
+    page = naruto.get(f"/missions/{m}").text
+    assert "Ask for a team" in page and 'min="2026-03-14T06:0' in page  # no earlier than a quarter hour ago
+    sent = naruto.post(f"/missions/{m}/team", data={"csrf": csrf_of(page), "shinobi_ids": [me, mate],
+                                                    "departs_at": "2026-03-14T09:00"})
+    assert sent.status_code == 200 and "Team proposed" in sent.text and "Sasuke accepts" in sent.text
+    sasuke = browser_for(app, "sasuke")
+    page = sasuke.get(f"/missions/{m}").text
+    assert "Teams proposed with you" in page and "waiting for Sasuke" in page
+    (aid,) = re.findall(r'action="/assignments/(\d+)/decline"', page)
+    answer = sasuke.post(f"/assignments/{aid}/decline", data={"csrf": csrf_of(page)})
+    assert answer.status_code == 200 and "Declined" in answer.text
+    assert api.ok("naruto", "GET", f"/assignments/{aid}")["status"] == "declined"
+    assert "Teams proposed with you" not in sasuke.get(f"/missions/{m}").text
+    assert api.ok("hokage", "GET", f"/missions/{m}")["status"] == "open"
+    # nobody answers a proposal that is not theirs, from the page either
+    clerk = browser_for(app, "clerk")
+    assert clerk.post(f"/assignments/{aid}/accept", data={"csrf": csrf_of(clerk.get("/alerts").text)}
+                      ).status_code == 404

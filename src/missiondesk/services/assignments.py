@@ -88,7 +88,9 @@ def assign_team(tx: Transaction, caller: Caller, mission_id: int, cmd: AssignTea
         _refuse(tx, caller, mission, team, verdict, now, shinobi_ids=list(cmd.shinobi_ids), departs_at=departs_at,
                 override_asked=cmd.override)
     if not office and set(cmd.shinobi_ids) != {caller.shinobi_id}:
-        return _propose(tx, caller, mission, cmd.shinobi_ids, departs_at, now)
+        proposal = _propose(tx, caller, mission, cmd.shinobi_ids, departs_at, now)
+        tx.commit()
+        return proposal
     details = [reason_detail(r) for r in verdict.reasons]
     if verdict.reasons:  # all overridable, and the hokage overrides them
         record(tx, now, caller, "assignment.override", f"mission:{mission_id}", shinobi_ids=list(cmd.shinobi_ids),
@@ -128,7 +130,6 @@ def _propose(tx: Transaction, caller: Caller, mission: Mission, shinobi_ids: Seq
                    "accepts: accept or decline.")
         _alert(tx, now, sid, "TEAM_PROPOSAL", message, mission_id=mission.id, assignment_id=a.id,
                subject_shinobi_id=caller.shinobi_id)
-    tx.commit()
     return a
 
 
@@ -165,8 +166,20 @@ def _proposal_for(tx: Transaction, caller: Caller, assignment_id: int) -> Assign
 
 @transactional(write=False)
 def get_assignment(tx: Transaction, caller: Caller, assignment_id: int) -> Assignment:
-    """An assignment, for its members (the office reads a sent team on its mission)."""
+    """An assignment, for its members and for the office (a clerk or the hokage cleared for its mission);
+    to anyone else it does not exist."""
+    a = tx.assignments.get(assignment_id)
+    if a is not None and caller.shinobi_id not in a.shinobi_ids and is_office(caller):
+        visible_mission(tx, caller, a.mission_id)
+        return a
     return _proposal_for(tx, caller, assignment_id)
+
+
+@transactional(write=False)
+def my_proposals(tx: Transaction, caller: Caller, mission_id: int) -> list[Assignment]:
+    """The open proposals for this mission that name the caller (made by them or asking them)."""
+    visible_mission(tx, caller, mission_id)
+    return tx.assignments.proposals(mission_id=mission_id, shinobi_id=caller.shinobi_id)
 
 
 @transactional(write=True)

@@ -231,6 +231,8 @@ def _mission_page(request: Request, ctx: PageContext, mission_id: int, http_stat
                   may_authorize=authz.decide(ctx.caller, "authorizeMission", res).allowed,
                   may_override=authz.decide(ctx.caller, "override", authz.VILLAGE).allowed,
                   departure=default_departure.strftime("%Y-%m-%dT%H:%M"), office=assignments.is_office(ctx.caller),
+                  proposals=assignments.my_proposals(ctx.uow, ctx.caller, m.id)
+                  if m.status is MissionStatus.OPEN else [],
                   earliest=(ctx.now - timing.PAST_DEPARTURE_GRACE).astimezone(ctx.c.settings.village_tz)
                   .strftime("%Y-%m-%dT%H:%M"),
                   suggested=v.suggested_reward, recommendation=_recommendation(ctx, m, default_departure),
