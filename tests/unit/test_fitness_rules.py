@@ -16,6 +16,7 @@ from missiondesk.domain.fitness import (
     assess,
     assess_team,
 )
+from missiondesk.domain.gate import Direction, GateEvent
 from missiondesk.domain.medical import Restriction, RestrictionKind, RestrictionStatus, WelfareHold
 from missiondesk.domain.ranks import Classification, MissionRank, MissionStatus, ShinobiRank, ShinobiStatus
 
@@ -137,6 +138,10 @@ FACTS = st.fixed_dictionaries({}, optional={
     "last_gate_direction": st.sampled_from([None, "in", "out"]),
     "restrictions": st.lists(st.builds(rest, kind=st.sampled_from(list(RestrictionKind))), max_size=2).map(tuple),
     "holds": st.lists(st.builds(hold), max_size=1).map(tuple),
+    # the gate log around the departure: trips, returns, repeats, events after it
+    "gate": st.lists(st.tuples(st.integers(-10 * 24 * 60, 120), st.booleans()), max_size=5).map(
+        lambda evs: tuple(GateEvent(i + 1, Direction.IN if inward else Direction.OUT, DEPART + timedelta(minutes=m))
+                          for i, (m, inward) in enumerate(evs))),
 })
 
 
@@ -147,3 +152,36 @@ def test_fit_exactly_when_no_reason_and_each_reason_once(change, rank, classific
     assert v.fit == (not v.reasons)
     assert len({r.code for r in v.reasons}) == len(v.reasons)
     assert all(r.shinobi_id == JONIN.id and r.message for r in v.reasons)
+
+
+def gate(*events: tuple[datetime, str]) -> tuple[GateEvent, ...]:
+    return tuple(GateEvent(i + 1, Direction(d), t) for i, (t, d) in enumerate(events))
+
+
+WEEK_AWAY = gate((datetime(2026, 3, 7, 6, tzinfo=UTC), "out"), (datetime(2026, 3, 14, 3, tzinfo=UTC), "in"))
+
+
+def test_back_from_a_week_away_at_three_rests_and_is_off_duty_each_until_a_time():
+    v = assess(replace(JONIN, gate=WEEK_AWAY), mission("D", size=1), DEPART, POLICY, RESTED)
+    by = {r.code: r for r in v.reasons}
+    assert set(by) == {Code.REST_PERIOD, Code.DUTY_LIMIT}
+    assert by[Code.REST_PERIOD].clears_at == datetime(2026, 3, 14, 13, tzinfo=UTC)
+    assert by[Code.DUTY_LIMIT].clears_at == datetime(2026, 3, 15, 9, tzinfo=UTC)
+    assert "165 h outside" in by[Code.REST_PERIOD].message and "3.5 h" in by[Code.DUTY_LIMIT].message
+    assert {Code.REST_PERIOD, Code.DUTY_LIMIT} <= OVERRIDABLE
+    # the same rules without a mission: they need none
+    assert {r.code for r in assess(replace(JONIN, gate=WEEK_AWAY), None, DEPART, POLICY, RESTED).reasons} == set(by)
+
+
+def test_when_a_rest_order_clears():
+    def clears(*restrictions):
+        (r,) = assess(replace(JONIN, restrictions=restrictions), mission("D", size=1), DEPART, POLICY, RESTED).reasons
+        return r.clears_at
+
+    noon = DEPART + timedelta(hours=6)
+    assert clears(rest(end=noon)) == noon
+    assert clears(rest()) is None  # open-ended: no record says
+    assert clears(rest(end=noon), rest(start=noon, end=noon + timedelta(days=1))) == noon + timedelta(days=1)
+    assert clears(rest(end=noon, lifted=DEPART + timedelta(hours=1))) == DEPART + timedelta(hours=1)
+    (hold_reason,) = assess(replace(JONIN, holds=(hold(),)), mission("S", size=1), DEPART, POLICY, RESTED).reasons
+    assert hold_reason.clears_at is None  # after a welfare review

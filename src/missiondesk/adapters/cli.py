@@ -111,8 +111,11 @@ def reasons_table(details: list[dict[str, Any]], title: str = "Refused") -> Tabl
     t.add_column("shinobi")
     t.add_column("code", style="bold")
     t.add_column("why")
+    t.add_column("clears")
     for d in details:
-        t.add_row(str(d.get("shinobi_id") if d.get("shinobi_id") is not None else "team"), d["code"], d["message"])
+        clears = d.get("clears_at")
+        t.add_row(str(d.get("shinobi_id") if d.get("shinobi_id") is not None else "team"), d["code"], d["message"],
+                  (clears.isoformat() if isinstance(clears, datetime) else clears) or "–")
     return t
 
 
@@ -265,8 +268,7 @@ def fitness_cmd(shinobi_id: int, mission: Annotated[int | None, typer.Option("--
         t.add_row(label, "–" if value is None else f"{value:.2f}")
     out.print(t)
     if v.reasons:
-        out.print(reasons_table([{"shinobi_id": r.shinobi_id, "code": r.code.value, "message": r.message}
-                                 for r in v.reasons], title="Reasons"))
+        out.print(reasons_table([assignments.reason_detail(r) for r in v.reasons], title="Reasons"))
     for w in v.warnings:
         out.print(f"[yellow]warning[/] {w}")
     if not v.fit:

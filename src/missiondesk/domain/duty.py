@@ -52,6 +52,8 @@ class DutyLimits:
     returned: np.ndarray  # the last return through the gate at or before the departure, NaN if none
     trip_hours: np.ndarray  # how long that trip outside lasted, NaN if unknown
     longest_free_hours: np.ndarray  # the longest stay inside within the window
+    free_hours: float = 30.0
+    window_hours: float = 168.0
 
     @property
     def rest_refused(self) -> np.ndarray:
@@ -118,4 +120,5 @@ def duty_limits(owner: np.ndarray, at: np.ndarray, inward: np.ndarray, n: int, d
     clears[owner[last & inward]] = at[last & inward] + free
     duty_clears = np.where(longest < free, clears, np.nan)
     return DutyLimits(rest_clears=rest_clears, duty_clears=duty_clears, returned=returned, trip_hours=trip,
-                      longest_free_hours=longest / HOUR)
+                      longest_free_hours=longest / HOUR, free_hours=free / HOUR,
+                      window_hours=policy.window.total_seconds() / HOUR)

@@ -6,6 +6,7 @@ judged now, by the caller's facts; everything else at `departs_at`.
 """
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
@@ -14,6 +15,7 @@ from itertools import chain
 
 import numpy as np
 
+from .duty import DutyLimits, DutyPolicy, duty_limits
 from .fatigue import (
     FatigueEstimate,
     FatiguePolicy,
@@ -22,7 +24,8 @@ from .fatigue import (
     estimate_fatigue,
     estimate_roster_arrays,
 )
-from .medical import HOLD_FORBIDS, Restriction, RestrictionKind, WelfareHold
+from .gate import Direction, GateEvent
+from .medical import HOLD_FORBIDS, Restriction, RestrictionKind, WelfareHold, free_from
 from .ranks import (
     MIN_SHINOBI_RANK,
     UNAVAILABLE_STATUSES,
@@ -46,6 +49,8 @@ class Code(StrEnum):
     WELFARE_HOLD = "WELFARE_HOLD"
     TEAM_TOO_SMALL = "TEAM_TOO_SMALL"
     MISSION_NOT_OPEN = "MISSION_NOT_OPEN"
+    REST_PERIOD = "REST_PERIOD"
+    DUTY_LIMIT = "DUTY_LIMIT"
     # Not a rule: what a caller who may not read a member's fitness is told in place of its reasons.
     NOT_FIT = "NOT_FIT"
 
@@ -53,7 +58,7 @@ class Code(StrEnum):
 # What the hokage's override lifts (CONTRACT "Decisions"); the rest it never does.
 OVERRIDABLE = frozenset({
     Code.RANK_TOO_LOW, Code.NOT_IN_VILLAGE, Code.MEDICAL_REST, Code.MEDICAL_RESTRICTION,
-    Code.FATIGUE_UNFIT, Code.WELFARE_HOLD, Code.TEAM_TOO_SMALL,
+    Code.FATIGUE_UNFIT, Code.WELFARE_HOLD, Code.TEAM_TOO_SMALL, Code.REST_PERIOD, Code.DUTY_LIMIT,
 })
 # Reasons whose message quotes the medical record; told in general words to those who may not read it.
 PRIVATE_CODES = frozenset({Code.MEDICAL_REST, Code.MEDICAL_RESTRICTION, Code.WELFARE_HOLD})
@@ -66,6 +71,7 @@ class Reason:
     code: Code
     message: str
     shinobi_id: int | None = None
+    clears_at: datetime | None = None  # when the record behind it stops refusing; None when no record says
 
     @property
     def overridable(self) -> bool:
@@ -79,7 +85,7 @@ def discreet(r: Reason, name: str) -> Reason:
         Code.MEDICAL_RESTRICTION: f"{name} is on light duty, which forbids missions of this rank",
         Code.WELFARE_HOLD: f"{name} is on a welfare hold, which bars A and S missions until a review lifts it",
     }
-    return Reason(r.code, words[r.code], r.shinobi_id) if r.code in words else r
+    return Reason(r.code, words[r.code], r.shinobi_id, r.clears_at) if r.code in words else r
 
 
 @dataclass(frozen=True)
@@ -94,6 +100,7 @@ class ShinobiFacts:
     restrictions: tuple[Restriction, ...] = ()
     holds: tuple[WelfareHold, ...] = ()
     sleep: tuple[SleepEpisode, ...] = ()
+    gate: tuple[GateEvent, ...] = ()  # their gate log (events after the departure are not read)
 
 
 @dataclass(frozen=True)
@@ -109,6 +116,7 @@ class MissionFacts:
 class FitnessPolicy:
     fatigue: FatiguePolicy = field(default_factory=FatiguePolicy)
     tz: tzinfo = UTC
+    duty: DutyPolicy = field(default_factory=DutyPolicy)
 
 
 @dataclass(frozen=True)
@@ -157,8 +165,8 @@ def assess(
         fatigue = estimate_fatigue(s.sleep, departs_at, policy.tz)
     reasons: list[Reason] = []
 
-    def add(code: Code, message: str) -> None:
-        reasons.append(Reason(code, message, s.id))
+    def add(code: Code, message: str, clears_at: datetime | None = None) -> None:
+        reasons.append(Reason(code, message, s.id, clears_at))
 
     if s.status in UNAVAILABLE_STATUSES:
         add(Code.NOT_AVAILABLE, f"{s.name} is {s.status.value} and cannot be sent")
@@ -180,12 +188,16 @@ def assess(
     if rest:
         r = rest[0]
         add(Code.MEDICAL_REST, f"{s.name} is ordered to rest ({r.reason}; {r.status.value} "
-                               f"since {_fmt(r.starts_at)})")
+                               f"since {_fmt(r.starts_at)})",
+            free_from((x for x in s.restrictions if x.kind is RestrictionKind.REST), departs_at))
+    _gate_reasons(s, duty_of(s, departs_at, policy), add)
     if mission is not None:
         light = [r for r in in_force if r.kind is not RestrictionKind.REST and r.forbids(mission.rank)]
         if light:
             add(Code.MEDICAL_RESTRICTION, f"{s.name} is on light duty ({light[0].reason}), which forbids "
-                                          f"{mission.rank.value}-rank missions")
+                                          f"{mission.rank.value}-rank missions",
+                free_from((x for x in s.restrictions if x.kind is not RestrictionKind.REST
+                           and x.forbids(mission.rank)), departs_at))
         if policy.fatigue.refuses(mission.rank.value, fatigue):
             add(Code.FATIGUE_UNFIT, _fatigue_message(s.name, mission.rank, fatigue))
         if mission.rank in HOLD_FORBIDS:
@@ -199,6 +211,29 @@ def assess(
         warnings = (f"No sleep is logged for {s.name} in the 48 hours before {_fmt(departs_at)}: "
                     "fatigue is unknown, not judged",)
     return Verdict(fit=not reasons, reasons=tuple(reasons), fatigue=fatigue, warnings=warnings)
+
+
+def duty_of(s: ShinobiFacts, departs_at: datetime, policy: FitnessPolicy) -> DutyLimits:
+    """The rest and duty limits of one shinobi: the roster's definition, for a roster of one."""
+    return duty_limits(np.zeros(len(s.gate), dtype=np.int64), np.fromiter((e.at.timestamp() for e in s.gate), float),
+                       np.fromiter((e.direction is Direction.IN for e in s.gate), bool), 1, departs_at.timestamp(),
+                       policy.duty)
+
+
+def _when(seconds: float) -> datetime | None:
+    return None if math.isinf(seconds) else datetime.fromtimestamp(seconds, UTC)
+
+
+def _gate_reasons(s: ShinobiFacts, d: DutyLimits, add, i: int = 0) -> None:
+    """REST_PERIOD and DUTY_LIMIT for shinobi `i` of the limits `d`, in words, with when each clears."""
+    if d.rest_refused[i]:
+        clears = _when(float(d.rest_clears[i]))
+        add(Code.REST_PERIOD, f"{s.name} came back through the gate at {_fmt(_when(float(d.returned[i])))} after "
+                              f"{d.trip_hours[i]:.0f} h outside, and rests until {_fmt(clears)}", clears)
+    if d.duty_refused[i]:
+        clears = _when(float(d.duty_clears[i]))
+        add(Code.DUTY_LIMIT, f"{s.name} has had no {d.free_hours:.0f} hours in a row inside the village in the "
+                             f"last {d.window_hours:.0f} (the longest: {d.longest_free_hours[i]:.1f} h)", clears)
 
 
 def _fatigue_message(name: str, rank: MissionRank, f: FatigueEstimate) -> str:
@@ -262,6 +297,9 @@ class RosterFacts:
     sleep_owner: np.ndarray
     sleep_start: np.ndarray
     sleep_end: np.ndarray
+    gate_owner: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # the gate log, as
+    gate_at: np.ndarray = field(default_factory=lambda: np.zeros(0))  # the sleep log: event k of shinobi
+    gate_in: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))  # gate_owner[k], an arrival?
 
     def __len__(self) -> int:
         return int(self.ids.size)
@@ -301,8 +339,13 @@ class RosterFacts:
                 raise ValueError("sleep logged for a shinobi who is not in the roster")
             owner = by_id[at]
             start, end = np.asarray(sleep[1], dtype=np.float64), np.asarray(sleep[2], dtype=np.float64)
+        gate_sizes = np.fromiter((len(s.gate) for s in facts), np.int64, n)
+        gate = list(chain.from_iterable(s.gate for s in facts))
         return cls(
             departs_at=departs_at,
+            gate_owner=np.repeat(np.arange(n, dtype=np.int64), gate_sizes),
+            gate_at=np.fromiter((e.at.timestamp() for e in gate), np.float64, len(gate)),
+            gate_in=np.fromiter((e.direction is Direction.IN for e in gate), bool, len(gate)),
             ids=ids,
             rank=np.fromiter((s.rank.order for s in facts), np.int16, n),
             clearance=np.fromiter((s.clearance.order for s in facts), np.int16, n),
@@ -312,6 +355,10 @@ class RosterFacts:
             resting=resting, light=light, held=held,
             sleep_owner=owner, sleep_start=start, sleep_end=end,
         )
+
+    def duty(self, policy: FitnessPolicy) -> DutyLimits:
+        return duty_limits(self.gate_owner, self.gate_at, self.gate_in, len(self), self.departs_at.timestamp(),
+                           policy.duty)
 
     def fatigue(self, policy: FitnessPolicy) -> RosterFatigue:
         return estimate_roster_arrays(self.sleep_owner, self.sleep_start, self.sleep_end, len(self),
@@ -337,6 +384,7 @@ def assess_roster(roster: RosterFacts, mission: MissionFacts, policy: FitnessPol
     if fatigue is None:
         fatigue = roster.fatigue(policy)
     rank_i = _MISSION_RANKS.index(mission.rank)
+    duty = roster.duty(policy)
     codes = {
         Code.NOT_AVAILABLE: roster.unavailable,
         Code.ALREADY_ASSIGNED: roster.assigned,
@@ -344,6 +392,8 @@ def assess_roster(roster: RosterFacts, mission: MissionFacts, policy: FitnessPol
         Code.RANK_TOO_LOW: roster.rank < MIN_SHINOBI_RANK[mission.rank].order,
         Code.CLEARANCE_INSUFFICIENT: roster.clearance < mission.classification.order,
         Code.MEDICAL_REST: roster.resting,
+        Code.REST_PERIOD: duty.rest_refused,
+        Code.DUTY_LIMIT: duty.duty_refused,
         Code.MEDICAL_RESTRICTION: roster.light[:, rank_i],
         Code.FATIGUE_UNFIT: fatigue.refused(policy.fatigue, mission.rank),
         Code.WELFARE_HOLD: roster.held if mission.rank in HOLD_FORBIDS else np.zeros(len(roster), dtype=bool),

@@ -1,6 +1,7 @@
 """Medical restrictions and welfare holds, judged by their effective times."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -62,3 +63,18 @@ class WelfareHold:
 
 
 HOLD_FORBIDS = frozenset({MissionRank.A, MissionRank.S})
+
+
+def free_from(restrictions: Iterable[Restriction], t: datetime) -> datetime | None:
+    """The earliest time from `t` on at which none of these restrictions is in force (one ending as the next
+    begins counts as one), or None when one in force on the way is open-ended: no record says when."""
+    pending = list(restrictions)
+    for _ in range(len(pending) + 1):
+        covering = [r for r in pending if r.covers(t)]
+        if not covering:
+            return t
+        ends = [r.effective_end for r in covering]
+        if any(e is None for e in ends):
+            return None
+        t = max(ends)
+    return t

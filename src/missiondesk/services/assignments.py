@@ -50,7 +50,9 @@ class AssignTeam:
 
 
 def reason_detail(r: Reason) -> dict:
-    return {"shinobi_id": r.shinobi_id, "code": r.code.value, "message": r.message}
+    """A reason as a refusal's detail: who, the code, in words, and when it clears (null when no record says)."""
+    return {"shinobi_id": r.shinobi_id, "code": r.code.value, "message": r.message,
+            "clears_at": r.clears_at.isoformat() if r.clears_at else None}
 
 
 def is_office(caller: Caller) -> bool:

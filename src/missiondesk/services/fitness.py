@@ -51,7 +51,8 @@ def gather_facts(tx: Transaction, shinobi_ids: Sequence[int], departs_at: dateti
         out.append(ShinobiFacts(
             id=s.id, name=s.name, rank=s.rank, clearance=s.clearance, status=status,
             on_assignment=sid in busy, last_gate_direction=direction.value if direction else None,
-            restrictions=tuple(restrictions[sid]), holds=tuple(holds[sid]), sleep=tuple(sleep.get(sid, ()))))
+            restrictions=tuple(restrictions[sid]), holds=tuple(holds[sid]), sleep=tuple(sleep.get(sid, ())),
+            gate=tuple(gate[sid])))
     return out
 
 

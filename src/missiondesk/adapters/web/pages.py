@@ -58,6 +58,8 @@ CODE_WORDS = {
     Code.TEAM_TOO_SMALL: "Team too small",
     Code.MISSION_NOT_OPEN: "Mission not open",
     Code.NOT_FIT: "Not fit to go (the reasons are not yours to read)",
+    Code.REST_PERIOD: "Resting after a return through the gate",
+    Code.DUTY_LIMIT: "No day off in the last week",
 }
 BADGE_WORDS = {"fallen": "Fallen", "on_mission": "On mission", "away": "Away", "resting": "Resting",
                "on_hold": "On hold", "unfit": "Unfit", "caution": "Caution", "fit": "Fit", "unknown": "Unknown"}
@@ -106,13 +108,33 @@ Posted = Annotated[PageContext, Depends(csrf_checked)]
 
 def render(request: Request, ctx: PageContext | None, name: str, http_status: int = 200, **values: Any
            ) -> HTMLResponse:
-    common: dict[str, Any] = {"me": None, "csrf": "", "alert_count": 0, "now": clock_of(request)}
+    now = ctx.now if ctx is not None else clock_of(request)
+    tz = container(request).settings.village_tz
+    common: dict[str, Any] = {"me": None, "csrf": "", "alert_count": 0, "now": now,
+                              "clears": lambda d: clears_words(d, now, tz)}
     if ctx is not None:
         common.update(me=ctx.caller, csrf=csrf_for(ctx.token), now=ctx.now,
                       alert_count=len(reports.list_alerts(ctx.uow, ctx.caller, unread_only=True)),
                       is_hokage=Role.HOKAGE in ctx.caller.roles,
                       keeper=custody.is_custody_keeper_of(ctx.uow, ctx.caller))
     return templates.TemplateResponse(request, name, {**common, **values}, status_code=http_status)
+
+
+NO_RECORD_SAYS = {Code.WELFARE_HOLD: "after a welfare review", Code.MEDICAL_REST: "when a medic lifts it",
+                  Code.MEDICAL_RESTRICTION: "when a medic lifts it", Code.NOT_FIT: "",
+                  Code.DUTY_LIMIT: "after 30 hours in a row inside the village"}
+
+
+def clears_words(detail: dict, now: datetime, tz) -> str:
+    """When a reason clears, in the village's words: "clears 13:00 today", "clears 09:00 tomorrow",
+    "clears 2026-03-20 09:00", or what lifts it when no record says ("after a welfare review")."""
+    value = detail.get("clears_at")
+    if value is None:
+        return NO_RECORD_SAYS.get(Code(detail["code"]) if detail["code"] in Code.__members__ else None, "")
+    t = (datetime.fromisoformat(value) if isinstance(value, str) else value).astimezone(tz)
+    days = (t.date() - now.astimezone(tz).date()).days
+    when = {0: "today", 1: "tomorrow"}.get(days)
+    return f"clears {t:%H:%M} {when}" if when else f"clears {t:%Y-%m-%d %H:%M}"
 
 
 def clock_of(request: Request) -> datetime:

@@ -314,6 +314,7 @@ class ReasonRead(BaseModel):
     code: str
     message: str
     overridable: bool
+    clears_at: AwareDatetime | None = None  # when the record behind it stops refusing; null when none says
 
 
 class FatigueRead(BaseModel):
@@ -343,7 +344,7 @@ class FitnessRead(BaseModel):
 
         return cls(shinobi_id=shinobi_id, mission_id=mission_id, at=at, fit=v.fit,
                    reasons=[ReasonRead(shinobi_id=x.shinobi_id, code=x.code.value, message=x.message,
-                                       overridable=x.overridable) for x in v.reasons],
+                                       overridable=x.overridable, clears_at=x.clears_at) for x in v.reasons],
                    warnings=list(v.warnings),
                    fatigue=FatigueRead(level=f.level, kss=r(f.kss), effectiveness=r(f.effectiveness, 1),
                                        kss_with_inertia=r(f.kss_with_inertia),

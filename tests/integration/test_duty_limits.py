@@ -1,0 +1,43 @@
+"""Rest and duty limits from the gate log, through the API and the page: every reason with when it clears."""
+import re
+
+from .api import Api
+from .test_web import browser_for, csrf_of
+
+DEPART = "2026-03-14T06:30:00Z"
+
+
+def back_from_a_week_away(api: Api, sid: int) -> None:
+    for direction, at in (("out", "2026-03-07T06:00:00Z"), ("in", "2026-03-14T03:00:00Z")):
+        api.ok("clerk", "POST", "/gate/events", 201, json={"direction": direction, "at": at, "shinobi_ids": [sid]})
+
+
+def test_back_at_three_from_a_week_away_is_refused_until_a_time(app, api: Api):
+    sid = api.person("Kakashi", username="kakashi")
+    back_from_a_week_away(api, sid)
+    api.ok("hokage", "POST", f"/shinobi/{sid}/restrictions", 201,
+           json={"kind": "rest", "reason": "Sharingan strain", "starts_at": "2026-03-14T04:30:00Z"})
+    m = api.open_mission("D")
+    f = api.ok("kakashi", "GET", f"/shinobi/{sid}/fitness", params={"mission_id": m, "at": DEPART})
+    clears = {r["code"]: r["clears_at"] for r in f["reasons"]}
+    assert clears == {"MEDICAL_REST": None, "REST_PERIOD": "2026-03-14T13:00:00Z",
+                      "DUTY_LIMIT": "2026-03-15T09:00:00Z"}
+    assert all(r["overridable"] for r in f["reasons"])
+    err = api.err("kakashi", "POST", f"/missions/{m}/assignments", 409, "ASSIGNMENT_REFUSED",
+                  json={"shinobi_ids": [sid], "departs_at": DEPART})
+    assert {d["code"]: d["clears_at"] for d in err["details"]} == {
+        "MEDICAL_REST": None, "REST_PERIOD": "2026-03-14T13:00:00+00:00", "DUTY_LIMIT": "2026-03-15T09:00:00+00:00"}
+    # the recommendation does not propose him, and says why
+    rec = api.ok("clerk", "GET", f"/missions/{m}/recommendation", params={"departs_at": DEPART})
+    assert sid not in [p["shinobi_id"] for p in rec["team"]]
+    # the page says when
+    page = browser_for(app, "kakashi")
+    html = page.get(f"/missions/{m}").text
+    refused = page.post(f"/missions/{m}/team", data={"csrf": csrf_of(html), "shinobi_ids": [sid],
+                                                      "departs_at": "2026-03-14T06:30"}).text
+    assert "REST_PERIOD" in refused and "clears 13:00 today" in refused and "clears 09:00 tomorrow" in refused
+    assert re.search(r"MEDICAL_REST.*when a medic lifts it|when a medic lifts it.*MEDICAL_REST", refused, re.S)
+    # the hokage may send him with a written reason
+    sent = api.ok("hokage", "POST", f"/missions/{m}/assignments", 201,
+                  json={"shinobi_ids": [sid], "departs_at": DEPART, "override": {"justification": "he insists"}})
+    assert sent["overridden"] is True
