@@ -41,3 +41,33 @@ def test_back_at_three_from_a_week_away_is_refused_until_a_time(app, api: Api):
     sent = api.ok("hokage", "POST", f"/missions/{m}/assignments", 201,
                   json={"shinobi_ids": [sid], "departs_at": DEPART, "override": {"justification": "he insists"}})
     assert sent["overridden"] is True
+
+
+def test_the_medic_with_her_sleep_left_unlogged_is_refused_on_the_office_records(api: Api):
+    """The chapter without a sleep log: the gate log and her own acts stand in for it (FATIGUE.md, TV8)."""
+    sakura = api.person("Sakura", username="sakura", clearance="top_secret")
+    mate = api.person("Kakashi", clearance="top_secret")
+    api.ok("hokage", "POST", f"/shinobi/{sakura}/partners", 201, json={"partner_id": mate})
+    back_from_a_week_away(api, sakura)
+    api.ok("hokage", "POST", f"/shinobi/{sakura}/restrictions", 201,
+           json={"kind": "rest", "reason": "chakra pathway damage", "starts_at": "2026-03-14T03:40:00Z"})
+    api.ok("medic", "POST", f"/shinobi/{sakura}/welfare-holds", 201,
+           json={"reason": "squad lost", "since": "2025-11-02T12:00:00Z"})
+    s_rank = api.open_mission("S", classification="top_secret", min_team_size=2, posted_at="2026-01-14T09:00:00Z")
+    f = api.ok("sakura", "GET", f"/shinobi/{sakura}/fitness", params={"mission_id": s_rank, "at": DEPART})
+    assert f["fatigue"]["estimated"] is True and "gate log" in f["fatigue"]["basis"]
+    assert f["fatigue"]["level"] == "unfit" and f["warnings"] == []
+    err = api.err("sakura", "POST", f"/missions/{s_rank}/assignments", 409, "ASSIGNMENT_REFUSED",
+                  json={"shinobi_ids": [sakura], "departs_at": DEPART})
+    assert {(d["shinobi_id"], d["code"]): d["clears_at"] for d in err["details"]} == {
+        (sakura, "MEDICAL_REST"): None,
+        (sakura, "REST_PERIOD"): "2026-03-14T13:00:00+00:00",
+        (sakura, "DUTY_LIMIT"): "2026-03-15T09:00:00+00:00",
+        (sakura, "FATIGUE_UNFIT"): None,
+        (sakura, "WELFARE_HOLD"): None,
+        (None, "TEAM_TOO_SMALL"): None,
+    }
+    # without any gate record, no estimate: fatigue unknown, a warning and no refusal on it
+    plain = api.person("Plain", username="plain")
+    f = api.ok("plain", "GET", f"/shinobi/{plain}/fitness", params={"at": DEPART})
+    assert f["fatigue"]["level"] == "unknown" and f["fatigue"]["estimated"] is False and f["warnings"]

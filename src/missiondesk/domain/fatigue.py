@@ -105,6 +105,8 @@ class FatigueEstimate:
     kss_with_inertia: float | None  # KSS with W, clipped 1..9
     effectiveness_with_inertia: float | None  # E with I
     hours_awake: float | None  # since the end of the last sleep (0 if asleep at `at`); None if unknown
+    estimated: bool = False  # run on a history estimated from the office's records (domain/estimate.py)
+    basis: str | None = None  # the records it rests on, in words, when estimated
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, tzinfo
 from enum import StrEnum
 from itertools import chain
@@ -16,6 +16,7 @@ from itertools import chain
 import numpy as np
 
 from .duty import DutyLimits, DutyPolicy, duty_limits
+from .estimate import SleepHistory, estimate_history, recent_logs, sleep_history
 from .fatigue import (
     FatigueEstimate,
     FatiguePolicy,
@@ -101,6 +102,11 @@ class ShinobiFacts:
     holds: tuple[WelfareHold, ...] = ()
     sleep: tuple[SleepEpisode, ...] = ()
     gate: tuple[GateEvent, ...] = ()  # their gate log (events after the departure are not read)
+    acts: tuple[datetime, ...] = ()  # their own acts on the record (awake moments, where no sleep is logged)
+
+    def history(self, at: datetime, tz: tzinfo) -> SleepHistory:
+        """What the fatigue models run on at `at`: the log, or the estimate from the office's records."""
+        return sleep_history(self.sleep, [(e.at, e.direction is Direction.IN) for e in self.gate], self.acts, at, tz)
 
 
 @dataclass(frozen=True)
@@ -162,7 +168,7 @@ def assess(
     and rest orders.
     """
     if fatigue is None:
-        fatigue = estimate_fatigue(s.sleep, departs_at, policy.tz)
+        fatigue = fatigue_of(s, departs_at, policy)
     reasons: list[Reason] = []
 
     def add(code: Code, message: str, clears_at: datetime | None = None) -> None:
@@ -211,6 +217,13 @@ def assess(
         warnings = (f"No sleep is logged for {s.name} in the 48 hours before {_fmt(departs_at)}: "
                     "fatigue is unknown, not judged",)
     return Verdict(fit=not reasons, reasons=tuple(reasons), fatigue=fatigue, warnings=warnings)
+
+
+def fatigue_of(s: ShinobiFacts, at: datetime, policy: FitnessPolicy) -> FatigueEstimate:
+    """Fatigue at `at` from the log, or from the estimate where the log is silent (saying so, and on what)."""
+    history = s.history(at, policy.tz)
+    f = estimate_fatigue(history.episodes, at, policy.tz)
+    return replace(f, estimated=True, basis=history.basis) if history.estimated else f
 
 
 def duty_of(s: ShinobiFacts, departs_at: datetime, policy: FitnessPolicy) -> DutyLimits:
@@ -265,6 +278,26 @@ def assess_team(
     return TeamVerdict(members=members, team_reasons=tuple(team_reasons))
 
 
+def _with_estimates(facts: Sequence[ShinobiFacts], departs_at: datetime, tz: tzinfo, owner: np.ndarray,
+                    start: np.ndarray, end: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The sleep columns with each silent log that the gate log can speak for replaced by its estimate."""
+    silent = ~recent_logs(owner, start, end, len(facts), departs_at.timestamp())
+    estimates = {}
+    for i in np.flatnonzero(silent):
+        s = facts[i]
+        if s.gate:
+            found = estimate_history([(e.at, e.direction is Direction.IN) for e in s.gate], s.acts, departs_at, tz)
+            if found is not None:
+                estimates[int(i)] = found.episodes
+    if not estimates:
+        return owner, start, end
+    keep = ~np.isin(owner, list(estimates))
+    extra = [(i, e) for i, episodes in estimates.items() for e in episodes]
+    return (np.concatenate([owner[keep], np.fromiter((i for i, _ in extra), np.int64, len(extra))]),
+            np.concatenate([start[keep], np.fromiter((e.start.timestamp() for _, e in extra), np.float64, len(extra))]),
+            np.concatenate([end[keep], np.fromiter((e.end.timestamp() for _, e in extra), np.float64, len(extra))]))
+
+
 def _not_open_message(status: MissionStatus) -> str:
     if status is MissionStatus.PENDING_AUTHORIZATION:
         return "the mission is waiting for authorisation"
@@ -306,9 +339,12 @@ class RosterFacts:
 
     @classmethod
     def of(cls, facts: Sequence[ShinobiFacts], departs_at: datetime,
-           sleep: tuple[Sequence[int], Sequence[float], Sequence[float]] | None = None) -> RosterFacts:
+           sleep: tuple[Sequence[int], Sequence[float], Sequence[float]] | None = None,
+           tz: tzinfo = UTC) -> RosterFacts:
         """The columns of these facts. `sleep`, when given, is the log as columns (shinobi id, start, end
-        in POSIX seconds) and stands for the facts' own `sleep`, which is then not read."""
+        in POSIX seconds) and stands for the facts' own `sleep`, which is then not read. Where the log is
+        silent in the 48 hours before the departure and the gate log has a shinobi outside in the fortnight,
+        the estimated history (`domain/estimate.py`) stands in for the log, as for one shinobi."""
         n = len(facts)
         light = np.zeros((n, len(_MISSION_RANKS)), dtype=bool)
         resting = np.zeros(n, dtype=bool)
@@ -339,6 +375,7 @@ class RosterFacts:
                 raise ValueError("sleep logged for a shinobi who is not in the roster")
             owner = by_id[at]
             start, end = np.asarray(sleep[1], dtype=np.float64), np.asarray(sleep[2], dtype=np.float64)
+        owner, start, end = _with_estimates(facts, departs_at, tz, owner, start, end)
         gate_sizes = np.fromiter((len(s.gate) for s in facts), np.int64, n)
         gate = list(chain.from_iterable(s.gate for s in facts))
         return cls(

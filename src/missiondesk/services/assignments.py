@@ -84,7 +84,7 @@ def assign_team(tx: Transaction, caller: Caller, mission_id: int, cmd: AssignTea
         raise Invalid("a shinobi is named twice in the team", code="TEAM_DUPLICATE")
     office = is_office(caller)
     departs_at = timing.check_departure(cmd.departs_at or now, now=now, posted_at=mission.posted_at, office=office)
-    team = gather_facts(tx, cmd.shinobi_ids, departs_at)
+    team = gather_facts(tx, cmd.shinobi_ids, departs_at, asking=(caller.shinobi_id, now))
     verdict = assess_team(team, mission_facts(mission), departs_at, policy)
     if verdict.blocking(cmd.override):
         _refuse(tx, caller, mission, team, verdict, now, shinobi_ids=list(cmd.shinobi_ids), departs_at=departs_at,
@@ -195,7 +195,7 @@ def accept_proposal(tx: Transaction, caller: Caller, assignment_id: int, now: da
     if caller.shinobi_id in a.accepted_ids:
         return a
     judged_at = timing.check_departure(a.departs_at, now=now, posted_at=mission.posted_at, office=is_office(caller))
-    team = gather_facts(tx, a.shinobi_ids, judged_at)
+    team = gather_facts(tx, a.shinobi_ids, judged_at, asking=(caller.shinobi_id, now))
     verdict = assess_team(team, mission_facts(mission), judged_at, policy)
     if verdict.reasons:
         _refuse(tx, caller, mission, team, verdict, now, assignment_id=a.id, shinobi_ids=list(a.shinobi_ids),

@@ -27,11 +27,13 @@ def mission_facts(m: Mission) -> MissionFacts:
 
 
 def gather_facts(tx: Transaction, shinobi_ids: Sequence[int], departs_at: datetime, *, with_sleep: bool = True,
-                 known: Mapping[int, Shinobi] | None = None, besides: int | None = None) -> list[ShinobiFacts]:
+                 known: Mapping[int, Shinobi] | None = None, besides: int | None = None,
+                 asking: tuple[int, datetime] | None = None) -> list[ShinobiFacts]:
     """Everything the rules need about these shinobi, read in a handful of queries (without the sleep
     log if not `with_sleep`: a caller reading it as columns; `known`: the shinobi already read;
-    `besides`: an assignment of theirs that is not "another mission", a booked team judged again).
-    Raises NotFound for the first unknown id."""
+    `besides`: an assignment of theirs that is not "another mission", a booked team judged again;
+    `asking`: the shinobi whose own request is being judged, and when: an act of theirs, as those on the
+    audit log, for the estimate where their sleep log is silent). Raises NotFound for the first unknown id."""
     people = known if known is not None else tx.shinobi.get_many(shinobi_ids, links=False)
     for sid in shinobi_ids:
         if sid not in people:
@@ -41,6 +43,9 @@ def gather_facts(tx: Transaction, shinobi_ids: Sequence[int], departs_at: dateti
     restrictions = tx.medical.restrictions_for(shinobi_ids)
     holds = tx.medical.holds_for(shinobi_ids)
     sleep = tx.shinobi.sleep_many(shinobi_ids, ending_after=departs_at - HISTORY) if with_sleep else {}
+    acts = tx.audit.acts_of(shinobi_ids, since=departs_at - HISTORY, until=departs_at)
+    if asking is not None and asking[0] in acts and asking[1] <= departs_at:
+        acts[asking[0]].append(asking[1])
     out = []
     for sid in shinobi_ids:
         s = people[sid]
@@ -52,7 +57,7 @@ def gather_facts(tx: Transaction, shinobi_ids: Sequence[int], departs_at: dateti
             id=s.id, name=s.name, rank=s.rank, clearance=s.clearance, status=status,
             on_assignment=sid in busy, last_gate_direction=direction.value if direction else None,
             restrictions=tuple(restrictions[sid]), holds=tuple(holds[sid]), sleep=tuple(sleep.get(sid, ())),
-            gate=tuple(gate[sid])))
+            gate=tuple(gate[sid]), acts=tuple(acts[sid])))
     return out
 
 

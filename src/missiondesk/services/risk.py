@@ -187,7 +187,7 @@ def village(tx: Transaction, departs_at: datetime, policy: FitnessPolicy) -> Vil
     ids = [s.id for s in people]
     facts = gather_facts(tx, ids, departs_at, with_sleep=False, known={s.id: s for s in people})
     sleep = tx.shinobi.sleep_columns(ids, ending_after=departs_at - HISTORY)
-    return Village.of(people, RosterFacts.of(facts, departs_at, sleep), policy)
+    return Village.of(people, RosterFacts.of(facts, departs_at, sleep, tz=policy.tz), policy)
 
 
 def choose(v: Village, mission: Mission, model: RiskModel, policy: FitnessPolicy

@@ -767,6 +767,20 @@ class AuditRepository(_Repo):
             q = q.where(AuditRow.at < until)
         return [_entry(r) for r in self.session.scalars(q)]
 
+    def acts_of(self, shinobi_ids: Iterable[int], *, since: datetime, until: datetime) -> dict[int, list[datetime]]:
+        """When each shinobi's own account acted on the record (sign-ins, requests), oldest first."""
+        ids = list(shinobi_ids)
+        out: dict[int, list[datetime]] = {i: [] for i in ids}
+        if ids:
+            rows = self.session.execute(
+                select(AccountRow.shinobi_id, AuditRow.at)
+                .join(AuditRow, AuditRow.actor == AccountRow.username)
+                .where(self._among(AccountRow.shinobi_id, ids), AuditRow.at >= since, AuditRow.at <= until)
+                .order_by(AuditRow.at))
+            for sid, at in rows:
+                out[sid].append(at)
+        return out
+
     def head(self) -> AuditEntry | None:
         row = self.session.scalar(select(AuditRow).order_by(AuditRow.seq.desc()).limit(1))
         return _entry(row) if row else None

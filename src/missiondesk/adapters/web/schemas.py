@@ -324,6 +324,8 @@ class FatigueRead(BaseModel):
     kss_with_inertia: float | None
     effectiveness_with_inertia: float | None
     hours_awake: float | None
+    estimated: bool = False  # on a history estimated from the gate and audit logs: no sleep logged
+    basis: str | None = None  # the records the estimate rests on, in words
 
 
 class FitnessRead(BaseModel):
@@ -349,7 +351,7 @@ class FitnessRead(BaseModel):
                    fatigue=FatigueRead(level=f.level, kss=r(f.kss), effectiveness=r(f.effectiveness, 1),
                                        kss_with_inertia=r(f.kss_with_inertia),
                                        effectiveness_with_inertia=r(f.effectiveness_with_inertia, 1),
-                                       hours_awake=r(f.hours_awake)))
+                                       hours_awake=r(f.hours_awake), estimated=f.estimated, basis=f.basis))
 
 
 # -- gate ------------------------------------------------------------------------------------------
