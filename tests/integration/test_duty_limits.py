@@ -71,3 +71,44 @@ def test_the_medic_with_her_sleep_left_unlogged_is_refused_on_the_office_records
     plain = api.person("Plain", username="plain")
     f = api.ok("plain", "GET", f"/shinobi/{plain}/fitness", params={"at": DEPART})
     assert f["fatigue"]["level"] == "unknown" and f["fatigue"]["estimated"] is False and f["warnings"]
+
+
+def test_the_shinobi_page_says_when_each_reason_clears_and_draws_an_estimate_dashed(app, api: Api):
+    sid = api.person("Kakashi", username="kakashi")
+    back_from_a_week_away(api, sid)  # no sleep logged: the chart runs on the estimate
+    api.ok("medic", "POST", f"/shinobi/{sid}/restrictions", 201,
+           json={"kind": "rest", "reason": "Sharingan strain", "starts_at": "2026-03-14T04:30:00Z"})
+    html = browser_for(app, "kakashi").get(f"/shinobi/{sid}").text
+    duty = html[html.index('id="duty-h"'):html.index('id="chart-h"')]
+    assert "REST_PERIOD" in duty and "clears 13:00 today" in duty
+    assert "DUTY_LIMIT" in duty and "clears 09:00 tomorrow" in duty
+    assert "MEDICAL_REST" in duty and "when a medic lifts it" in duty
+    chart = html[html.index('id="chart-h"'):]
+    assert "Estimated:" in chart and "gate log" in chart
+    assert chart.count('class="series estimated" stroke-dasharray') == 2
+    # a shinobi with a sleep log and no trip: nothing estimated, nothing dashed, free to go
+    api.ok("kakashi", "POST", f"/shinobi/{sid}/sleep", 201,  # his own log now speaks for him
+           json={"start": "2026-03-14T04:45:00Z", "end": "2026-03-14T05:50:00Z"})
+    chart = browser_for(app, "kakashi").get(f"/shinobi/{sid}").text
+    assert 'class="series estimated"' not in chart and "Estimated:" not in chart
+
+
+def test_the_roster_badges_read_the_same_rules(app, api: Api):
+    back, worked, rested = api.person("Back"), api.person("Worked"), api.person("Rested")
+    back_from_a_week_away(api, back)
+    for direction, at in (("out", "2026-03-08T06:00:00Z"), ("in", "2026-03-10T12:00:00Z"),
+                          ("out", "2026-03-11T12:00:00Z"), ("in", "2026-03-13T12:00:00Z")):
+        api.ok("clerk", "POST", "/gate/events", 201, json={"direction": direction, "at": at, "shinobi_ids": [worked]})
+    api.ok("hokage", "POST", f"/shinobi/{rested}/sleep", 201,
+           json={"start": "2026-03-13T22:00:00Z", "end": "2026-03-14T06:00:00Z"})
+    html = browser_for(app, "clerk").get("/roster").text
+
+    def badge(name: str) -> str:
+        row = html[html.index(f">{name}</a>"):]
+        return re.search(r'class="badge badge-([a-z_]+)"', row).group(1)
+
+    # back at 03:00 from a week away: in his rest period (and off duty) at 06:20
+    assert badge("Back") == "rest_period"
+    # two trips this week, never 30 h at home between: rested since yesterday noon, but off duty until 18:00
+    assert badge("Worked") == "off_duty"
+    assert badge("Rested") == "fit"

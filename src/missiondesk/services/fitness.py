@@ -5,12 +5,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import numpy as np
+
 from ..domain.access import Caller
 from ..domain.errors import NotFound
-from ..domain.fatigue import FatigueEstimate, estimate_roster, predict_series
-from ..domain.fitness import FitnessPolicy, MissionFacts, ShinobiFacts, Verdict, assess
-from ..domain.gate import Direction, last_direction
-from ..domain.medical import RestrictionKind
+from ..domain.fatigue import FatigueEstimate, predict_series
+from ..domain.fitness import FitnessPolicy, MissionFacts, RosterFacts, ShinobiFacts, Verdict, assess
+from ..domain.gate import last_direction
 from ..domain.missions import Mission
 from ..domain.ranks import ShinobiStatus
 from ..domain.roster import Shinobi
@@ -81,39 +82,40 @@ class Duty:
 
 @transactional(write=False)
 def roster_duty(tx: Transaction, caller: Caller, *, at: datetime, policy: FitnessPolicy) -> list[Duty]:
-    """Every shinobi with one duty badge at `at`, the first that applies: fallen, on mission, away
-    (out of the gate), resting (a rest order), on hold (welfare), then the fatigue level. The fatigue
-    of the whole roster is computed at once (vectorised)."""
+    """Every shinobi with one duty badge at `at`, the first that applies: fallen, on mission, away (out of
+    the gate), resting (a rest order), rest period (back through the gate too recently), off duty (no day
+    inside in the week), on hold (welfare), then the fatigue level (estimated where no sleep is logged).
+    Read from the roster's columns: the same rules as the desk's recommendation and the board's plan."""
     people = tx.shinobi.list()
     ids = [s.id for s in people]
-    busy = tx.assignments.on_active_assignment(ids)
-    gate = tx.gate.events_for(ids)
-    restrictions = tx.medical.restrictions_for(ids)
-    holds = tx.medical.holds_for(ids)
-    sleep = tx.shinobi.sleep_many(ids, ending_after=at - HISTORY)
-    estimates = estimate_roster([sleep[i] for i in ids], at, policy.tz) if ids else []
+    facts = gather_facts(tx, ids, at, with_sleep=False, known={s.id: s for s in people})
+    roster = RosterFacts.of(facts, at, tx.shinobi.sleep_columns(ids, ending_after=at - HISTORY), tz=policy.tz)
+    duty = roster.duty(policy)
+    estimates = roster.fatigue(policy).estimates() if ids else []
+    badges = (("fallen", np.array([s.status in (ShinobiStatus.KIA, ShinobiStatus.MIA) for s in people], bool)),
+              ("on_mission", roster.assigned), ("away", roster.away), ("resting", roster.resting),
+              ("rest_period", duty.rest_refused), ("off_duty", duty.duty_refused), ("on_hold", roster.held))
     out = []
-    for s, f in zip(people, estimates, strict=True):
-        if s.status in (ShinobiStatus.KIA, ShinobiStatus.MIA):
-            badge = "fallen"
-        elif s.id in busy or s.status is ShinobiStatus.ON_MISSION:
-            badge = "on_mission"
-        elif last_direction(gate[s.id], at) is Direction.OUT:
-            badge = "away"
-        elif any(r.kind is RestrictionKind.REST and r.covers(at) for r in restrictions[s.id]):
-            badge = "resting"
-        elif any(h.covers(at) for h in holds[s.id]):
-            badge = "on_hold"
-        else:
-            badge = f.level
+    for i, (s, f) in enumerate(zip(people, estimates, strict=True)):
+        badge = next((name for name, mask in badges if mask[i]), f.level)
         out.append(Duty(s, badge, f))
     return out
 
 
+@dataclass(frozen=True)
+class Forecast:
+    series: list[tuple[datetime, FatigueEstimate]]
+    estimated: bool = False  # the history is estimated from the office's records: no sleep logged
+    basis: str | None = None
+
+
 @transactional(write=False)
 def forecast(tx: Transaction, caller: Caller, shinobi_id: int, *, start: datetime, hours: int, step_minutes: int,
-             policy: FitnessPolicy) -> list[tuple[datetime, FatigueEstimate]]:
-    """Predicted KSS and effectiveness from `start` on, with no more sleep than is logged."""
+             policy: FitnessPolicy) -> Forecast:
+    """Predicted KSS and effectiveness from `start` on, with no more sleep than is logged (or estimated, where
+    the log is silent and the gate log speaks, as the rules judge)."""
     authz.require(tx, caller, "checkFitness", authz.shinobi_resource(shinobi_id))
-    episodes = tx.shinobi.sleep(shinobi_id, ending_after=start - HISTORY)
-    return predict_series(episodes, start, hours, step_minutes, policy.tz)
+    (facts,) = gather_facts(tx, [shinobi_id], start)
+    history = facts.history(start, policy.tz)
+    return Forecast(predict_series(history.episodes, start, hours, step_minutes, policy.tz), history.estimated,
+                    history.basis)

@@ -12,7 +12,7 @@ W, H, PAD_L, PAD_R, PAD_T, PAD_B = 720, 190, 52, 150, 16, 30
 
 
 def _panel(points: Sequence[tuple[datetime, float | None]], lo: float, hi: float, title: str, unit: str,
-           thresholds: Sequence[tuple[float, str, str]], y0: int, invert: bool) -> str:
+           thresholds: Sequence[tuple[float, str, str]], y0: int, invert: bool, estimated: bool = False) -> str:
     """One panel; `invert` puts `lo` at the top (KSS: sleepier is lower on the page)."""
     n = max(len(points) - 1, 1)
     iw, ih = W - PAD_L - PAD_R, H - PAD_T - PAD_B
@@ -41,7 +41,9 @@ def _panel(points: Sequence[tuple[datetime, float | None]], lo: float, hi: float
         path.append(f"{'M' if pen_up else 'L'}{x(i):.1f},{y(max(lo, min(hi, v))):.1f}")
         pen_up = False
     if path:
-        out.append(f'<path d="{" ".join(path)}" class="series"/>')
+        # an estimate (no sleep logged) is drawn dashed
+        out.append(f'<path d="{" ".join(path)}" class="series{" estimated" if estimated else ""}"'
+                   + (' stroke-dasharray="8 5"' if estimated else "") + "/>")
     step = max(1, len(points) // 8)
     for i in range(0, len(points), step):
         t = points[i][0]
@@ -50,9 +52,10 @@ def _panel(points: Sequence[tuple[datetime, float | None]], lo: float, hi: float
     return "\n".join(out)
 
 
-def fatigue_chart(series: Sequence[tuple[datetime, FatigueEstimate]], policy: FatiguePolicy) -> str:
+def fatigue_chart(series: Sequence[tuple[datetime, FatigueEstimate]], policy: FatiguePolicy,
+                  estimated: bool = False) -> str:
     """Predicted sleepiness (KSS) and effectiveness over the series, with each mission rank's
-    refusal threshold drawn and named."""
+    refusal threshold drawn and named; dashed, and said, when the history is estimated."""
     kss = [(t, f.kss) for t, f in series]
     eff = [(t, f.effectiveness) for t, f in series]
     limits = {r: policy.limit_for(r) for r in ("S", "B", "D")}
@@ -64,9 +67,14 @@ def fatigue_chart(series: Sequence[tuple[datetime, FatigueEstimate]], policy: Fa
                (limits["D"].min_effectiveness, f"D refused < {limits['D'].min_effectiveness:g}%", "10 3 2 3")]
     start, end = series[0][0], series[-1][0]
     desc = (f"Predicted sleepiness and effectiveness from {start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M}, "
-            "assuming no further sleep is logged.")
-    body = (_panel(kss, 1, 9, "Sleepiness (KSS 1–9, lower is more alert)", "", k_lines, 0, invert=False)
-            + _panel(eff, 0, 100, "Effectiveness (%, higher is better)", "%", e_lines, H, invert=False))
+            "assuming no further sleep is logged."
+            + (" No sleep is logged: the history is estimated from the gate log and the shinobi's own acts "
+               "(drawn dashed)." if estimated else ""))
+    note = " — estimated, no sleep logged" if estimated else ""
+    body = (_panel(kss, 1, 9, f"Sleepiness (KSS 1–9, lower is more alert){note}", "", k_lines, 0, invert=False,
+                   estimated=estimated)
+            + _panel(eff, 0, 100, f"Effectiveness (%, higher is better){note}", "%", e_lines, H, invert=False,
+                     estimated=estimated))
     return (f'<svg class="chart" role="img" aria-labelledby="chart-title chart-desc" viewBox="0 0 {W} {2 * H}" '
             f'xmlns="http://www.w3.org/2000/svg"><title id="chart-title">Predicted alertness, next '
             f'{len(series) and round((end - start).total_seconds() / 3600)} hours</title>'

@@ -62,7 +62,8 @@ CODE_WORDS = {
     Code.DUTY_LIMIT: "No day off in the last week",
 }
 BADGE_WORDS = {"fallen": "Fallen", "on_mission": "On mission", "away": "Away", "resting": "Resting",
-               "on_hold": "On hold", "unfit": "Unfit", "caution": "Caution", "fit": "Fit", "unknown": "Unknown"}
+               "rest_period": "Rest period", "off_duty": "Off duty (no day off)", "on_hold": "On hold",
+               "unfit": "Unfit", "caution": "Caution", "fit": "Fit", "unknown": "Unknown"}
 
 
 class SignInRequired(Exception):
@@ -340,7 +341,7 @@ def _shinobi_page(request: Request, ctx: PageContext, shinobi_id: int, http_stat
     s = roster.get_shinobi(ctx.uow, ctx.caller, shinobi_id)
     names = {p.id: p.name for p in roster.list_shinobi(ctx.uow, ctx.caller)}
     me = authz.shinobi_resource(shinobi_id)
-    record = sleep = chart = None
+    record = sleep = chart = series = now_verdict = None
     if authz.decide(ctx.caller, "readMedical", me).allowed:
         record = medical.medical_record(ctx.uow, ctx.caller, shinobi_id)
     if authz.decide(ctx.caller, "readSleep", me).allowed:
@@ -348,9 +349,13 @@ def _shinobi_page(request: Request, ctx: PageContext, shinobi_id: int, http_stat
     if authz.decide(ctx.caller, "checkFitness", me).allowed:
         series = fitness.forecast(ctx.uow, ctx.caller, shinobi_id, start=ctx.now, hours=48, step_minutes=30,
                                   policy=ctx.c.policy)
-        chart = charts.fatigue_chart(series, ctx.c.policy.fatigue)
+        chart = charts.fatigue_chart(series.series, ctx.c.policy.fatigue, estimated=series.estimated)
+        now_verdict = fitness.check_fitness(ctx.uow, ctx.caller, shinobi_id, mission_id=None, at=ctx.now,
+                                            policy=ctx.c.policy)
+    reasons = ([assignments.reason_detail(r) for r in now_verdict.reasons] if now_verdict is not None else None)
     return render(request, ctx, "shinobi.html", http_status=http_status, s=s, names=names, record=record, sleep=sleep,
-                  chart=chart, may_log_sleep=authz.decide(ctx.caller, "logSleep", me).allowed, error=error)
+                  chart=chart, forecast=series, duty_now=reasons, code_words=CODE_WORDS,
+                  may_log_sleep=authz.decide(ctx.caller, "logSleep", me).allowed, error=error)
 
 
 @router.post("/shinobi/{shinobi_id}/sleep")
