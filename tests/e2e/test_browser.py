@@ -37,6 +37,14 @@ def test_her_partner_is_told(browser, village):
     body = page.locator("main").inner_text()
     assert "DUTY OF CARE" in body and "Haruno Sakura" in body
     shot(page, "03-partner-alerts")
+    # his own page: the rest order beside the rest period and the duty limit the gate log gives him
+    page.goto("/roster")
+    page.get_by_role("link", name="Hatake Kakashi").click()
+    duty = page.locator("section[aria-labelledby=duty-h]").inner_text()
+    for code, when in (("MEDICAL_REST", "when a medic lifts it"), ("REST_PERIOD", "clears 13:00 today"),
+                       ("DUTY_LIMIT", "clears 09:00 tomorrow")):
+        assert code in duty and when in duty, duty
+    shot(page, "03b-partner-duty-now")
 
 
 def test_the_hokage_overrides_with_a_reason_and_it_is_on_the_record(browser, village):

@@ -266,6 +266,8 @@ def fitness_cmd(shinobi_id: int, mission: Annotated[int | None, typer.Option("--
                          ("effectiveness % with inertia", f.effectiveness_with_inertia),
                          ("hours awake", f.hours_awake)):
         t.add_row(label, "–" if value is None else f"{value:.2f}")
+    if f.estimated:
+        t.add_row("estimated", f.basis or "yes")
     out.print(t)
     if v.reasons:
         out.print(reasons_table([assignments.reason_detail(r) for r in v.reasons], title="Reasons"))
