@@ -104,9 +104,14 @@ class ShinobiFacts:
     gate: tuple[GateEvent, ...] = ()  # their gate log (events after the departure are not read)
     acts: tuple[datetime, ...] = ()  # their own acts on the record (awake moments, where no sleep is logged)
 
+    @property
+    def crossings(self) -> list[tuple[datetime, bool]]:
+        """The gate log as (time, arrival?)."""
+        return [(e.at, e.direction is Direction.IN) for e in self.gate]
+
     def history(self, at: datetime, tz: tzinfo) -> SleepHistory:
         """What the fatigue models run on at `at`: the log, or the estimate from the office's records."""
-        return sleep_history(self.sleep, [(e.at, e.direction is Direction.IN) for e in self.gate], self.acts, at, tz)
+        return sleep_history(self.sleep, self.crossings, self.acts, at, tz)
 
 
 @dataclass(frozen=True)
@@ -228,25 +233,25 @@ def fatigue_of(s: ShinobiFacts, at: datetime, policy: FitnessPolicy) -> FatigueE
 
 def duty_of(s: ShinobiFacts, departs_at: datetime, policy: FitnessPolicy) -> DutyLimits:
     """The rest and duty limits of one shinobi: the roster's definition, for a roster of one."""
-    return duty_limits(np.zeros(len(s.gate), dtype=np.int64), np.fromiter((e.at.timestamp() for e in s.gate), float),
-                       np.fromiter((e.direction is Direction.IN for e in s.gate), bool), 1, departs_at.timestamp(),
-                       policy.duty)
+    log = s.crossings
+    return duty_limits(np.zeros(len(log), dtype=np.int64), np.fromiter((t.timestamp() for t, _ in log), float),
+                       np.fromiter((inward for _, inward in log), bool), 1, departs_at.timestamp(), policy.duty)
 
 
 def _when(seconds: float) -> datetime | None:
     return None if math.isinf(seconds) else datetime.fromtimestamp(seconds, UTC)
 
 
-def _gate_reasons(s: ShinobiFacts, d: DutyLimits, add, i: int = 0) -> None:
-    """REST_PERIOD and DUTY_LIMIT for shinobi `i` of the limits `d`, in words, with when each clears."""
-    if d.rest_refused[i]:
-        clears = _when(float(d.rest_clears[i]))
-        add(Code.REST_PERIOD, f"{s.name} came back through the gate at {_fmt(_when(float(d.returned[i])))} after "
-                              f"{d.trip_hours[i]:.0f} h outside, and rests until {_fmt(clears)}", clears)
-    if d.duty_refused[i]:
-        clears = _when(float(d.duty_clears[i]))
+def _gate_reasons(s: ShinobiFacts, d: DutyLimits, add) -> None:
+    """REST_PERIOD and DUTY_LIMIT from one shinobi's limits `d`, in words, with when each clears."""
+    if d.rest_refused[0]:
+        clears = _when(float(d.rest_clears[0]))
+        add(Code.REST_PERIOD, f"{s.name} came back through the gate at {_fmt(_when(float(d.returned[0])))} after "
+                              f"{d.trip_hours[0]:.0f} h outside, and rests until {_fmt(clears)}", clears)
+    if d.duty_refused[0]:
+        clears = _when(float(d.duty_clears[0]))
         add(Code.DUTY_LIMIT, f"{s.name} has had no {d.free_hours:.0f} hours in a row inside the village in the "
-                             f"last {d.window_hours:.0f} (the longest: {d.longest_free_hours[i]:.1f} h)", clears)
+                             f"last {d.window_hours:.0f} (the longest: {d.longest_free_hours[0]:.1f} h)", clears)
 
 
 def _fatigue_message(name: str, rank: MissionRank, f: FatigueEstimate) -> str:
@@ -286,7 +291,7 @@ def _with_estimates(facts: Sequence[ShinobiFacts], departs_at: datetime, tz: tzi
     for i in np.flatnonzero(silent):
         s = facts[i]
         if s.gate:
-            found = estimate_history([(e.at, e.direction is Direction.IN) for e in s.gate], s.acts, departs_at, tz)
+            found = estimate_history(s.crossings, s.acts, departs_at, tz)
             if found is not None:
                 estimates[int(i)] = found.episodes
     if not estimates:
@@ -330,9 +335,11 @@ class RosterFacts:
     sleep_owner: np.ndarray
     sleep_start: np.ndarray
     sleep_end: np.ndarray
-    gate_owner: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # the gate log, as
-    gate_at: np.ndarray = field(default_factory=lambda: np.zeros(0))  # the sleep log: event k of shinobi
-    gate_in: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))  # gate_owner[k], an arrival?
+    # the gate log as columns too: event k belongs to shinobi `gate_owner[k]` (an index), happened at
+    # `gate_at[k]` (POSIX seconds) and was an arrival if `gate_in[k]`
+    gate_owner: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    gate_at: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    gate_in: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
 
     def __len__(self) -> int:
         return int(self.ids.size)
