@@ -83,3 +83,12 @@ def test_an_estimate_exists_exactly_when_the_gate_has_them_outside_in_the_fortni
     outside_at_lo = (not before[-1]) if before else bool(events) and events[0][1]  # before a first arrival: out
     outside = outside_at_lo or any(lo < w < t and not inward for w, inward in events)  # out for a while
     assert (estimate_history(gate, [], t, UTC) is not None) == outside
+
+
+@settings(max_examples=150, deadline=None)
+@given(gate=gate_logs, acts=moments, start=st.integers(-47 * 60, -1), length=st.integers(1, 12 * 60))
+def test_a_logged_episode_in_the_48_hours_always_wins_over_the_estimate(gate, acts, start, length):
+    t = at(15, 6)
+    episode = SleepEpisode(t + timedelta(minutes=start), t + timedelta(minutes=start + length))
+    history = sleep_history([episode], gate, acts, t, UTC)
+    assert not history.estimated and history.episodes == (episode,) and history.basis is None
