@@ -112,3 +112,19 @@ def test_the_roster_badges_read_the_same_rules(app, api: Api):
     # two trips this week, never 30 h at home between: rested since yesterday noon, but off duty until 18:00
     assert badge("Worked") == "off_duty"
     assert badge("Rested") == "fit"
+
+
+def test_back_this_morning_from_a_week_away_is_not_proposed_for_an_s_rank_at_noon(api: Api):
+    jonin = [api.person(f"Jonin {i}", clearance="secret") for i in range(5)]
+    for sid in jonin:  # all rested by their own logs
+        api.ok("hokage", "POST", f"/shinobi/{sid}/sleep", 201,
+               json={"start": "2026-03-13T22:00:00Z", "end": "2026-03-14T06:00:00Z"})
+    back = jonin[0]
+    back_from_a_week_away(api, back)
+    s_rank = api.open_mission("S", classification="secret", min_team_size=2)
+    rec = api.ok("hokage", "GET", f"/missions/{s_rank}/recommendation", params={"departs_at": "2026-03-14T12:00:00Z"})
+    proposed = {p["shinobi_id"] for p in rec["team"]} | {p["shinobi_id"] for p in rec.get("runners_up", [])}
+    assert back not in proposed and len(rec["team"]) == 2
+    api.open_mission("B", classification="secret", min_team_size=2, reward_ryo=200_000)
+    plan = api.ok("hokage", "POST", "/plans", json={"departs_at": "2026-03-14T12:00:00Z"})
+    assert plan["teams"] and all(back not in t["shinobi_ids"] for t in plan["teams"])
