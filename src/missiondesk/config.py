@@ -31,6 +31,7 @@ class Settings:
     bootstrap_name: str = "Hokage"
     bootstrap_password: str | None = None
     clock: Clock = field(default_factory=SystemClock, compare=False)
+    max_body_bytes: int = 1024 * 1024  # a request body larger than this is refused (413) before it is read whole
 
     @classmethod
     def from_env(cls, database_url: str | None = None) -> Settings:
@@ -43,4 +44,5 @@ class Settings:
             bootstrap_name=env.get("MISSIONDESK_BOOTSTRAP_NAME", "Hokage"),
             bootstrap_password=env.get("MISSIONDESK_BOOTSTRAP_PASSWORD") or None,
             clock=clock_from(env.get("MISSIONDESK_CLOCK")),
+            max_body_bytes=int(env.get("MISSIONDESK_MAX_BODY_BYTES", str(1024 * 1024))),
         )

@@ -60,5 +60,11 @@ class LockedOut(DomainError):
         self.retry_after = retry_after
 
 
+class TooLarge(DomainError):
+    """A request body over the configured limit (413)."""
+
+    code = "PAYLOAD_TOO_LARGE"
+
+
 class AssignmentRefused(DomainError):
     code = "ASSIGNMENT_REFUSED"

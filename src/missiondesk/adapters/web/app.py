@@ -13,7 +13,7 @@ from . import errors, pages
 from .deps import Container
 from .routes import audit, auth, briefs, custody, medical, missions, people, risk, shinobi
 from .schemas import ERROR_RESPONSES
-from .security import SecurityHeaders
+from .security import BodyLimit, SecurityHeaders
 
 
 def create_app(uow: UnitOfWork, settings: Settings, policy: FitnessPolicy) -> FastAPI:
@@ -23,6 +23,7 @@ def create_app(uow: UnitOfWork, settings: Settings, policy: FitnessPolicy) -> Fa
     errors.install(app)
     pages.install(app)
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)  # outermost: before a body is read whole
     app.mount("/static", StaticFiles(directory=str(Path(pages.__file__).parent / "static")), name="static")
     app.include_router(pages.router)
     api = APIRouter(prefix="/api/v1", responses=ERROR_RESPONSES)

@@ -19,6 +19,7 @@ from ...domain.errors import (
     Invalid,
     LockedOut,
     NotFound,
+    TooLarge,
     Unauthenticated,
 )
 
@@ -33,6 +34,7 @@ STATUS: dict[type[DomainError], int] = {
     Conflict: 409,
     AssignmentRefused: 409,
     LockedOut: 429,
+    TooLarge: 413,
 }
 
 HTTP_CODES = {400: "BAD_REQUEST", 401: "UNAUTHENTICATED", 403: "FORBIDDEN", 404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED",

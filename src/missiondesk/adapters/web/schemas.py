@@ -42,14 +42,23 @@ Text = Annotated[str, StringConstraints(max_length=20_000)]
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
-def _has_nul(value: Any) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_has_nul(v) for v in value.values())
-    if isinstance(value, list):
-        return any(_has_nul(v) for v in value)
-    return False
+MAX_DEPTH = 16  # no body of the contract nests deeper than four; far deeper is an attack, not a request
+MAX_ITEMS = 500  # the longest list a body may carry
+
+
+def _check_body(value: Any) -> None:
+    """Walk the body once, without recursion (a deep body must not exhaust the stack): refuse NUL characters
+    in text and nesting deeper than MAX_DEPTH."""
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        v, depth = stack.pop()
+        if isinstance(v, str):
+            if "\x00" in v:
+                raise ValueError("text may not contain NUL characters")
+        elif isinstance(v, dict | list):
+            if depth >= MAX_DEPTH:
+                raise ValueError(f"the body nests deeper than {MAX_DEPTH} levels")
+            stack.extend((x, depth + 1) for x in (v.values() if isinstance(v, dict) else v))
 
 
 class In(BaseModel):
@@ -57,9 +66,8 @@ class In(BaseModel):
 
     @model_validator(mode="before")
     @classmethod
-    def _no_nul(cls, data: Any) -> Any:
-        if _has_nul(data):
-            raise ValueError("text may not contain NUL characters")
+    def _well_formed(cls, data: Any) -> Any:
+        _check_body(data)
         return data
 
 
@@ -98,15 +106,15 @@ class TokenRead(BaseModel):
 class AccountCreate(In):
     username: Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_.-]{0,79}$")]
     password: Annotated[str, StringConstraints(max_length=1024)]
-    roles: list[Role] = []
+    roles: Annotated[list[Role], Field(max_length=4)] = []
 
 
 class ShinobiCreate(In):
     name: Name
     rank: ShinobiRank
     clearance: Classification = Classification.PUBLIC
-    divisions: list[Slug] = []
-    specialties: list[Slug] = []
+    divisions: Annotated[list[Slug], Field(max_length=20)] = []
+    specialties: Annotated[list[Slug], Field(max_length=20)] = []
     account: AccountCreate | None = None
 
 
@@ -116,8 +124,8 @@ class ShinobiChange(In):
     name: Name | None = None
     rank: ShinobiRank | None = None
     clearance: Classification | None = None
-    divisions: list[Slug] | None = None
-    specialties: list[Slug] | None = None
+    divisions: Annotated[list[Slug], Field(max_length=20)] | None = None
+    specialties: Annotated[list[Slug], Field(max_length=20)] | None = None
 
 
 class ShinobiRead(BaseModel):
@@ -304,8 +312,8 @@ class ReportCreate(In):
     outcome: Outcome
     at: When
     summary: Text | None = None
-    casualties: list[CasualtyIn] = []
-    specimens: list[SpecimenIn] = []
+    casualties: Annotated[list[CasualtyIn], Field(max_length=MAX_ITEMS)] = []
+    specimens: Annotated[list[SpecimenIn], Field(max_length=MAX_ITEMS)] = []
 
 
 # -- fitness ---------------------------------------------------------------------------------------

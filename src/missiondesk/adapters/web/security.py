@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import secrets
 
 from fastapi import Request, Response
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from ...domain.errors import TooLarge
 
 SESSION_COOKIE = "md_session"
 LOGIN_CSRF_COOKIE = "md_login_csrf"
@@ -55,3 +59,52 @@ def set_cookie(request: Request, response: Response, name: str, value: str, max_
 
 def new_login_csrf() -> str:
     return secrets.token_urlsafe(24)
+
+
+class BodyLimit:
+    """Refuse a request body over `max_bytes` with 413 and the error envelope, before it is read whole: at
+    once when `Content-Length` says so, else as soon as the streamed bytes pass it (the 413 is sent then,
+    the app sees the client gone, and nothing it sends after goes out)."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int):
+        self.app, self.max_bytes = app, max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            await self._refuse(send)
+            return
+        seen, refused, started = 0, False, False
+
+        async def counted() -> Message:
+            nonlocal seen, refused
+            message = await receive()
+            if message["type"] == "http.request" and not refused:
+                seen += len(message.get("body", b""))
+                if seen > self.max_bytes and not started:
+                    refused = True
+                    await self._refuse(send)
+                    return {"type": "http.disconnect"}
+            return message
+
+        async def guarded(message: Message) -> None:
+            nonlocal started
+            if refused:
+                return  # the 413 is out: nothing else goes
+            started = True
+            await send(message)
+
+        await self.app(scope, counted, guarded)
+
+    def _message(self) -> str:
+        return f"the request body is larger than {self.max_bytes:,} bytes"
+
+    async def _refuse(self, send: Send) -> None:
+        body = json.dumps({"error": {"code": TooLarge.code, "message": self._message(), "details": []}}).encode()
+        await send({"type": "http.response.start", "status": 413,
+                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+                                (b"connection", b"close")]})
+        await send({"type": "http.response.body", "body": body})
