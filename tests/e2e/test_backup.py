@@ -55,3 +55,24 @@ def test_a_damaged_backup_restores_nothing(tmp_path, monkeypatch):
     assert count(url, "shinobi") == 2
     r = run("restore", str(tmp_path / "missing.backup"), "--yes", "--database", url, code=1)
     assert "no such backup" in r.stderr
+
+
+def test_a_backup_never_lands_on_the_live_database_nor_overwrites_unasked(tmp_path, monkeypatch):
+    """The first release, pointed at the live SQLite file, deleted it, and the server wrote on into a deleted file."""
+    monkeypatch.setenv("MISSIONDESK_BOOTSTRAP_PASSWORD", BOOT_PASSWORD)
+    live = tmp_path / "live.db"
+    url = f"sqlite:///{live}"
+    run("shinobi", "add", "Yamato", "jonin", "--database", url)
+    for target in (live, tmp_path / "live.db-wal", tmp_path / "sub" / ".." / "live.db"):
+        r = run("backup", str(target), "--database", url, code=1)
+        assert "BACKUP_TARGET_IS_LIVE" in r.stderr
+    r = run("backup", str(live), "--force", "--database", url, code=1)  # not even with --force
+    assert "BACKUP_TARGET_IS_LIVE" in r.stderr
+    assert count(url, "shinobi") == 2 and live.stat().st_size > 0
+    copy = tmp_path / "copy.backup"
+    copy.write_text("an older backup, kept")
+    r = run("backup", str(copy), "--database", url, code=1)
+    assert "BACKUP_TARGET_EXISTS" in r.stderr and copy.read_text() == "an older backup, kept"
+    run("backup", str(copy), "--force", "--database", url)
+    assert count(f"sqlite:///{copy}", "shinobi") == 2
+    assert not list(tmp_path.glob(".*partial*"))  # the temporary file is gone

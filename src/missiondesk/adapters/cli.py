@@ -555,12 +555,14 @@ def risk_cmd(refit: Annotated[bool, typer.Option(help="Refit from the village's 
 # -- backups -------------------------------------------------------------------------------------------
 @app.command("backup")
 @fails_cleanly
-def backup_cmd(file: Path, database: DatabaseOpt = None) -> None:
-    """Back up the database to FILE (SQLite: online backup API, integrity-checked; PostgreSQL: pg_dump)."""
+def backup_cmd(file: Path, database: DatabaseOpt = None,
+               force: Annotated[bool, typer.Option("--force", help="Replace FILE if it exists.")] = False) -> None:
+    """Back up the database to FILE (SQLite: online backup API, integrity-checked; PostgreSQL: pg_dump). Never
+    onto the live database; an existing FILE only with --force; written beside FILE and renamed when complete."""
     from .db import backup
 
     rt = start(Settings.from_env(database), bootstrap=False)
-    checked = backup.backup(rt.engine, file)
+    checked = backup.backup(rt.engine, file, force=force)
     chain = audit.verify(rt.uow)
     out.print(f"backed up to {file} ({checked}); audit chain {'ok' if chain.ok else 'BROKEN'}, {chain.entries} entries")
 

@@ -2,6 +2,7 @@
 pg_dump/pg_restore when they are installed."""
 from __future__ import annotations
 
+import os
 import shutil
 import sqlite3
 import subprocess  # noqa: S404 - pg_dump and pg_restore, with argument lists, no shell
@@ -47,8 +48,34 @@ def _tool(name: str) -> str:
     return found
 
 
-def backup(engine: Engine, target: Path) -> str:
-    """Write a consistent copy of the live database to `target`; returns what was checked."""
+def _check_target(engine: Engine, target: Path, force: bool) -> None:
+    """Never the live database (nor its journal files), and nothing overwritten unless asked."""
+    if engine.dialect.name == "sqlite":
+        live = _sqlite_path(engine).resolve()
+        if target.resolve() in {live, *(live.with_name(live.name + s) for s in ("-wal", "-shm", "-journal"))}:
+            raise BackupFailed(f"{target} is the live database; back up to another file",
+                               code="BACKUP_TARGET_IS_LIVE")
+    if target.exists() and not force:
+        raise BackupFailed(f"{target} exists; pass --force to replace it", code="BACKUP_TARGET_EXISTS")
+    if target.is_dir():
+        raise BackupFailed(f"{target} is a folder; name a file", code="BACKUP_TARGET_INVALID")
+
+
+def backup(engine: Engine, target: Path, *, force: bool = False) -> str:
+    """Write a consistent copy of the live database to `target`; returns what was checked. The copy is written
+    to a temporary file beside the target and renamed over it only once complete and checked, so a failed
+    backup leaves the target (and the live database) as they were."""
+    _check_target(engine, target, force)
+    partial = target.with_name(f".{target.name}.partial-{os.getpid()}")
+    try:
+        checked = _write(engine, partial)
+        os.replace(partial, target)
+        return checked
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def _write(engine: Engine, target: Path) -> str:
     if engine.dialect.name == "sqlite":
         source = sqlite3.connect(_sqlite_path(engine))
         target.unlink(missing_ok=True)
