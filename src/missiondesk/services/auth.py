@@ -9,9 +9,10 @@ from datetime import datetime, timedelta
 from ..domain.access import Caller
 from ..domain.errors import LockedOut, Unauthenticated
 from ..domain.ranks import Classification, Role, ShinobiRank
+from ..domain.roster import Account
 from . import passwords
 from .audit import record
-from .unit_of_work import Transaction, transactional
+from .unit_of_work import Transaction, UnitOfWork, transactional
 
 
 @dataclass(frozen=True)
@@ -48,11 +49,30 @@ LOCKOUT_FAILURES = 5
 LOCKOUT_WINDOW = timedelta(minutes=15)
 
 
-@transactional(write=True)
-def login(tx: Transaction, *, username: str, password: str, now: datetime, ttl: timedelta) -> IssuedToken:
+def login(uow: UnitOfWork, *, username: str, password: str, now: datetime, ttl: timedelta) -> IssuedToken:
     """A bearer token for a right password. After LOCKOUT_FAILURES failures for one username within
     LOCKOUT_WINDOW, every attempt is refused (429) until the window passes; the count lives in the
-    database, so it holds across app servers. Every attempt is on the audit log."""
+    database, so it holds across app servers. Every attempt is on the audit log.
+
+    The password is checked (argon2, tens of milliseconds) outside any transaction, so that guessers never
+    hold the writers' lock: a read looks the account up, then a short write records the outcome, judging
+    the lockout again under the lock."""
+    account = _account_for(uow, username)
+    ok = passwords.verify_password(account.password_hash if account else None, password)
+    if account is None or not ok:
+        _record_failure(uow, username, now)
+        raise LoginFailed("unknown username or wrong password")
+    rehashed = passwords.hash_password(password) if passwords.needs_rehash(account.password_hash) else None
+    return _issue_token(uow, account, now, ttl, rehashed)
+
+
+@transactional(write=False)
+def _account_for(tx: Transaction, username: str) -> Account | None:
+    return tx.accounts.by_username(username)
+
+
+def _refuse_if_locked(tx: Transaction, username: str, now: datetime) -> list[datetime]:
+    """The failures within the window; LockedOut (kept on the audit log) when there are too many."""
     recent = tx.accounts.login_failures(username, since=now - LOCKOUT_WINDOW)
     if len(recent) >= LOCKOUT_FAILURES:
         until = recent[-LOCKOUT_FAILURES] + LOCKOUT_WINDOW
@@ -60,17 +80,25 @@ def login(tx: Transaction, *, username: str, password: str, now: datetime, ttl: 
         tx.commit()
         raise LockedOut(f"too many failed sign-ins; try again after {until.isoformat()}",
                         retry_after=max(1, int((until - now).total_seconds()) + 1))
-    account = tx.accounts.by_username(username)
-    ok = passwords.verify_password(account.password_hash if account else None, password)
-    if account is None or not ok:
-        tx.accounts.add_login_failure(username, now)
-        record(tx, now, None, "auth.login_failed", f"account:{username}", username=username,
-               failures_in_window=len(recent) + 1)
-        tx.commit()
-        raise LoginFailed("unknown username or wrong password")
-    tx.accounts.clear_login_failures(username)
-    if passwords.needs_rehash(account.password_hash):
-        tx.accounts.set_password_hash(account.id, passwords.hash_password(password))
+    return recent
+
+
+@transactional(write=True)
+def _record_failure(tx: Transaction, username: str, now: datetime) -> None:
+    recent = _refuse_if_locked(tx, username, now)
+    tx.accounts.add_login_failure(username, now)
+    record(tx, now, None, "auth.login_failed", f"account:{username}", username=username,
+           failures_in_window=len(recent) + 1)
+    tx.commit()
+
+
+@transactional(write=True)
+def _issue_token(tx: Transaction, account: Account, now: datetime, ttl: timedelta, rehashed: str | None
+                 ) -> IssuedToken:
+    _refuse_if_locked(tx, account.username, now)
+    tx.accounts.clear_login_failures(account.username)
+    if rehashed is not None:
+        tx.accounts.set_password_hash(account.id, rehashed)
     token = secrets.token_urlsafe(32)
     expires = now + ttl
     tx.accounts.add_token(digest=_digest(token), account_id=account.id, now=now, expires_at=expires)
