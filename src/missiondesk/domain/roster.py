@@ -1,6 +1,7 @@
 """The roster: shinobi, their accounts and their designated partners."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -53,6 +54,11 @@ class Assignment:
     status: AssignmentStatus = AssignmentStatus.ACTIVE
     accepted_ids: tuple[int, ...] = ()  # the members who have said yes
     left_ids: tuple[int, ...] = ()  # the members the gate has logged out for it
+
+    def still_here(self, shinobi_ids: Iterable[int]) -> list[int]:
+        """Those of these shinobi who are members and have not been logged out through the gate for it."""
+        wanted = set(shinobi_ids)
+        return [s for s in self.shinobi_ids if s in wanted and s not in self.left_ids]
 
     @property
     def awaiting_ids(self) -> tuple[int, ...]:

@@ -204,7 +204,7 @@ def accept_proposal(tx: Transaction, caller: Caller, assignment_id: int, now: da
     record(tx, now, caller, "assignment.accepted", f"mission:{mission.id}", assignment_id=a.id)
     if len(a.awaiting_ids) == 1:  # the caller was the last
         tx.assignments.activate(a.id)
-        _send(tx, caller, tx.assignments.get(a.id), now)
+        _send(tx, caller, a, now)  # its mission, members and departure are as read
     result = tx.assignments.get(a.id)
     tx.commit()
     return result
@@ -320,7 +320,7 @@ def check_departure_at_gate(tx: Transaction, caller: Caller, shinobi_ids: Sequen
     judged_at = at if is_office(caller) else max(at, now)
     leaving = []
     for a in tx.assignments.booked(shinobi_ids):
-        members = [s for s in a.shinobi_ids if s in shinobi_ids and s not in a.left_ids]
+        members = a.still_here(shinobi_ids)
         if members:
             leaving.append((a, members, *_judge_booked(tx, a, members, judged_at, policy, at_the_gate=True)))
     override = justification is not None
@@ -350,7 +350,7 @@ def warn_if_at_risk(tx: Transaction, shinobi_ids: Iterable[int], now: datetime, 
     ASSIGNMENT_AT_RISK alert (once per reason)."""
     ids = set(shinobi_ids)
     for a in tx.assignments.booked(ids):
-        members = [s for s in a.shinobi_ids if s in ids and s not in a.left_ids]
+        members = a.still_here(ids)
         if not members:
             continue
         mission, facts, verdict = _judge_booked(tx, a, members, a.departs_at, policy)
