@@ -76,11 +76,7 @@ def duty_limits(owner: np.ndarray, at: np.ndarray, inward: np.ndarray, n: int, d
     owner, at, inward = owner[keep], at[keep], inward[keep]
     order = np.lexsort((np.arange(owner.size), at, owner))  # by owner, then time, then given order
     owner, at, inward = owner[order], at[order], inward[order]
-    # an arrival of someone already inside (or a departure of someone already out) changes nothing: the
-    # stay, or the trip, began at the first of them
-    same = np.zeros(owner.size, dtype=bool)
-    same[1:] = (owner[1:] == owner[:-1]) & (inward[1:] == inward[:-1])
-    owner, at, inward = owner[~same], at[~same], inward[~same]
+    owner, at, inward = _state_changes(owner, at, inward)
     m = owner.size
     nan = np.full(n, np.nan)
     first = np.ones(m, dtype=bool)
@@ -122,3 +118,23 @@ def duty_limits(owner: np.ndarray, at: np.ndarray, inward: np.ndarray, n: int, d
     return DutyLimits(rest_clears=rest_clears, duty_clears=duty_clears, returned=returned, trip_hours=trip,
                       longest_free_hours=longest / HOUR, free_hours=free / HOUR,
                       window_hours=policy.window.total_seconds() / HOUR)
+
+
+def _state_changes(owner: np.ndarray, at: np.ndarray, inward: np.ndarray) -> tuple[np.ndarray, ...]:
+    """The events that change where a shinobi is, from a log sorted by owner and time. An arrival of someone
+    already inside (or a departure of someone already out) changes nothing: the stay, or the trip, began at
+    the first of them. A departure and an arrival at the same instant (a trip of no length, a correction at
+    the gate) change nothing either: the stay is not broken, and nobody returned."""
+    while True:
+        same = np.zeros(owner.size, dtype=bool)
+        same[1:] = (owner[1:] == owner[:-1]) & (inward[1:] == inward[:-1])
+        owner, at, inward = owner[~same], at[~same], inward[~same]
+        pair = np.zeros(owner.size, dtype=bool)  # event k and k+1: same owner, same instant, opposite ways
+        pair[:-1] = (owner[1:] == owner[:-1]) & (at[1:] == at[:-1])
+        if not pair.any():
+            return owner, at, inward
+        first = pair.copy()
+        first[1:] &= ~pair[:-1]  # in a run of such pairs, the first one goes now, the rest on the next pass
+        drop = first.copy()
+        drop[1:] |= first[:-1]
+        owner, at, inward = owner[~drop], at[~drop], inward[~drop]
