@@ -31,7 +31,14 @@ class TestClock:
         self.offset = timedelta()
 
     def now(self) -> datetime:
-        return self._clock.now() + self.offset
+        return (self._frozen or self._clock.now()) + self.offset
+
+    _frozen: datetime | None = None
+
+    def freeze(self) -> None:
+        """Stop the real time passing (the clock still moves by `advance`): for a test that counts on no
+        second going by, such as a throttle's one-second wait."""
+        self._frozen = self._clock.now()
 
     def advance(self, **delta: float) -> None:
         self.offset += timedelta(**delta)

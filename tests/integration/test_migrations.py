@@ -112,11 +112,11 @@ def _counts(engine: Engine) -> dict[str, int]:
         return {t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar_one() for t in COUNTED}
 
 
-def _upgraded_from_0004_with_rows(database_url: str) -> tuple[Engine, dict[str, int]]:
+def _upgraded_from_0004_with_rows(database_url: str, to: str = "head") -> tuple[Engine, dict[str, int]]:
     engine = make_engine(database_url)
     migrate.upgrade(engine, "0004")
     counts = _seed_0004(engine)
-    migrate.upgrade(engine)
+    migrate.upgrade(engine, to)
     return engine, counts
 
 
@@ -127,7 +127,7 @@ def _members(conn: Connection) -> dict[tuple[int, int], dict[str, Any]]:
 
 
 def test_0005_upgrades_a_0004_database_with_rows(database_url):
-    engine, before = _upgraded_from_0004_with_rows(database_url)
+    engine, before = _upgraded_from_0004_with_rows(database_url, "0005")
     try:
         with engine.connect() as conn:
             assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0005"
@@ -308,7 +308,7 @@ def _downgrade(engine: Engine, revision: str) -> None:
 
 
 def test_0005_downgrades_to_0004_and_up_again(database_url):
-    engine, before = _upgraded_from_0004_with_rows(database_url)
+    engine, before = _upgraded_from_0004_with_rows(database_url, "0005")
     try:
         with engine.begin() as conn:  # a proposal (dropped by the downgrade) and an alert naming a team
             _new_assignment(conn, 70, ENDED_MISSION, "declined")
@@ -332,6 +332,29 @@ def test_0005_downgrades_to_0004_and_up_again(database_url):
             assert statuses == {ENDED: "closed", GOING: "active", LATE: "active"}
             left = {k: m["left_at"] for k, m in _members(conn).items() if m["left_at"] is not None}
             assert left == {(GOING, SAKURA): SAKURA_LEFT, (GOING, KAKASHI): KAKASHI_LEFT, (LATE, YAMATO): YAMATO_LEFT}
+        assert _counts(engine) == before
+    finally:
+        engine.dispose()
+
+
+def test_0006_replaces_the_lockout_with_the_throttle_and_back(database_url):
+    engine, before = _upgraded_from_0004_with_rows(database_url, "0005")
+    try:
+        with engine.begin() as conn:
+            _insert(conn, "login_failure", id=1, username="hokage", at=T0)
+        migrate.upgrade(engine)
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0006"
+            tables = set(inspect(conn).get_table_names())
+            assert {"login_throttle", "login_source"} <= tables and "login_failure" not in tables
+        with engine.begin() as conn:
+            _insert(conn, "login_throttle", scope="pair", subject="hokage\n10.0.0.5", failures=2, last_failure_at=T0,
+                    noted=False)
+        _downgrade(engine, "0005")
+        with engine.connect() as conn:
+            tables = set(inspect(conn).get_table_names())
+            assert "login_failure" in tables and not {"login_throttle", "login_source"} & tables
+        migrate.upgrade(engine)
         assert _counts(engine) == before
     finally:
         engine.dispose()

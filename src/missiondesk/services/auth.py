@@ -10,6 +10,7 @@ from ..domain.access import Caller
 from ..domain.errors import LockedOut, Unauthenticated
 from ..domain.ranks import Classification, Role, ShinobiRank
 from ..domain.roster import Account
+from ..domain.throttle import Count, Key, Scope, ThrottlePolicy, Verdict, after_failure, judge
 from . import passwords
 from .audit import record
 from .unit_of_work import Transaction, UnitOfWork, transactional
@@ -45,64 +46,114 @@ class LoginFailed(Unauthenticated):
     code = "INVALID_CREDENTIALS"
 
 
-LOCKOUT_FAILURES = 5
-LOCKOUT_WINDOW = timedelta(minutes=15)
+UNKNOWN_SOURCE = "unknown"  # an attempt whose address the adapter could not tell (the CLI, a test client)
 
 
-def login(uow: UnitOfWork, *, username: str, password: str, now: datetime, ttl: timedelta) -> IssuedToken:
-    """A bearer token for a right password. After LOCKOUT_FAILURES failures for one username within
-    LOCKOUT_WINDOW, every attempt is refused (429) until the window passes; the count lives in the
-    database, so it holds across app servers. Every attempt is on the audit log.
+def login(uow: UnitOfWork, *, username: str, password: str, now: datetime, ttl: timedelta,
+          source: str | None = None, policy: ThrottlePolicy = ThrottlePolicy()) -> IssuedToken:
+    """A bearer token for a right password, throttled by account and by source address with growing delays
+    (domain/throttle.py): an attempt before its keys allow one is refused (429) without its password being
+    checked. The counts live in the database, so they hold across app servers; every failure, and the first
+    refusal of each hold, is on the audit log.
 
     The password is checked (argon2, tens of milliseconds) outside any transaction, so that guessers never
-    hold the writers' lock: a read looks the account up, then a short write records the outcome, judging
-    the lockout again under the lock."""
-    account = _account_for(uow, username)
+    hold the writers' lock. A read looks the account and the counts up (a held attempt ends there, writing
+    nothing); a short write claims the attempt, counting it as a failure under the lock, so that concurrent
+    guesses at several servers are counted exactly; a second short write records the outcome."""
+    source = (source or UNKNOWN_SOURCE)[:100]
+    account, keys, held = _look_up(uow, username, source, now, policy)
+    if held is not None:
+        raise held
+    _claim(uow, username, keys, now, policy)
     ok = passwords.verify_password(account.password_hash if account else None, password)
     if account is None or not ok:
-        _record_failure(uow, username, now)
+        _record_failure(uow, username, source, keys, now)
         raise LoginFailed("unknown username or wrong password")
     rehashed = passwords.hash_password(password) if passwords.needs_rehash(account.password_hash) else None
-    return _issue_token(uow, account, now, ttl, rehashed)
+    return _issue_token(uow, account, source, keys, now, ttl, rehashed)
+
+
+def _keys(tx: Transaction, username: str, source: str, now: datetime, policy: ThrottlePolicy) -> list[Key]:
+    known = tx.throttle.known_source(username, source, since=now - policy.known_for)
+    return Key.all_for(username, source, known_source=known)
+
+
+def _refusal(verdict: Verdict, now: datetime) -> LockedOut:
+    until = now + verdict.retry_after
+    return LockedOut(f"too many failed sign-ins; try again after {until.isoformat(timespec='seconds')}",
+                     retry_after=verdict.retry_after_seconds)
 
 
 @transactional(write=False)
-def _account_for(tx: Transaction, username: str) -> Account | None:
-    return tx.accounts.by_username(username)
+def _look_up(tx: Transaction, username: str, source: str, now: datetime, policy: ThrottlePolicy
+             ) -> tuple[Account | None, list[Key], LockedOut | None]:
+    """The account, the keys the attempt counts under, and the refusal when a key holds it and that hold is
+    already on the audit log (nothing to write: the attempt ends here)."""
+    keys = _keys(tx, username, source, now, policy)
+    counts = tx.throttle.counts(keys)
+    verdict = judge({k: c for k, (c, _) in counts.items()}, now, policy)
+    if not verdict.allowed and all(noted for k, (_, noted) in counts.items() if k.scope in verdict.held_by):
+        return None, keys, _refusal(verdict, now)
+    return tx.accounts.by_username(username), keys, None
 
 
-def _refuse_if_locked(tx: Transaction, username: str, now: datetime) -> list[datetime]:
-    """The failures within the window; LockedOut (kept on the audit log) when there are too many."""
-    recent = tx.accounts.login_failures(username, since=now - LOCKOUT_WINDOW)
-    if len(recent) >= LOCKOUT_FAILURES:
-        until = recent[-LOCKOUT_FAILURES] + LOCKOUT_WINDOW
-        record(tx, now, None, "auth.login_locked", f"account:{username}", username=username, until=until)
-        tx.commit()
-        raise LockedOut(f"too many failed sign-ins; try again after {until.isoformat()}",
-                        retry_after=max(1, int((until - now).total_seconds()) + 1))
-    return recent
+def _subject(keys: list[Key], scope: Scope) -> str:
+    return next(k.subject for k in keys if k.scope == scope)
 
 
 @transactional(write=True)
-def _record_failure(tx: Transaction, username: str, now: datetime) -> None:
-    recent = _refuse_if_locked(tx, username, now)
-    tx.accounts.add_login_failure(username, now)
-    record(tx, now, None, "auth.login_failed", f"account:{username}", username=username,
-           failures_in_window=len(recent) + 1)
+def _claim(tx: Transaction, username: str, keys: list[Key], now: datetime, policy: ThrottlePolicy) -> None:
+    """Judge the attempt again under the lock; count it as a failure on every key (undone if the password is
+    right), or refuse it, noting the first refusal of each hold on the audit log."""
+    counts = tx.throttle.counts(keys)
+    verdict = judge({k: c for k, (c, _) in counts.items()}, now, policy)
+    if not verdict.allowed:
+        refusal = _refusal(verdict, now)
+        if not all(noted for k, (_, noted) in counts.items() if k.scope in verdict.held_by):
+            for k in keys:
+                if k.scope in verdict.held_by:
+                    tx.throttle.save(k, counts[k][0], noted=True)
+            record(tx, now, None, "auth.login_throttled", f"account:{username}", username=username,
+                   source=_subject(keys, Scope.SOURCE), held_by=[s.value for s in verdict.held_by],
+                   retry_after_seconds=refusal.retry_after)
+            tx.commit()
+        raise refusal
+    for k in keys:
+        tx.throttle.save(k, after_failure(counts[k][0], now, policy), noted=False)
+    tx.throttle.prune(before=now - policy.forget)
     tx.commit()
 
 
 @transactional(write=True)
-def _issue_token(tx: Transaction, account: Account, now: datetime, ttl: timedelta, rehashed: str | None
-                 ) -> IssuedToken:
-    _refuse_if_locked(tx, account.username, now)
-    tx.accounts.clear_login_failures(account.username)
+def _record_failure(tx: Transaction, username: str, source: str, keys: list[Key], now: datetime) -> None:
+    counts = tx.throttle.counts(keys)
+    record(tx, now, None, "auth.login_failed", f"account:{username}", username=username, source=source,
+           failures={k.scope.value: counts[k][0].failures for k in keys})
+    tx.commit()
+
+
+@transactional(write=True)
+def _issue_token(tx: Transaction, account: Account, source: str, keys: list[Key], now: datetime, ttl: timedelta,
+                 rehashed: str | None) -> IssuedToken:
+    """The right password: the account's own counts are cleared (the claim on the address is undone), the
+    address becomes one the account signs in from, and a token is issued."""
+    counts = tx.throttle.counts(keys)
+    for k in keys:
+        if k.scope == Scope.SOURCE:
+            c = counts[k][0]
+            if c.failures > 1 and c.last_failure is not None:
+                tx.throttle.save(k, Count(c.failures - 1, c.last_failure), noted=counts[k][1])
+            else:
+                tx.throttle.forget([k])
+        else:
+            tx.throttle.forget([k])
+    tx.throttle.signed_in_from(account.username, source, now)
     if rehashed is not None:
         tx.accounts.set_password_hash(account.id, rehashed)
     token = secrets.token_urlsafe(32)
     expires = now + ttl
     tx.accounts.add_token(digest=_digest(token), account_id=account.id, now=now, expires_at=expires)
-    record(tx, now, account.username, "auth.login", f"account:{account.username}")
+    record(tx, now, account.username, "auth.login", f"account:{account.username}", source=source)
     tx.commit()
     return IssuedToken(access_token=token, expires_at=expires)
 

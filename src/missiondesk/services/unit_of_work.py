@@ -31,6 +31,7 @@ class Transaction(Protocol):
     custody: Any
     briefs: Any
     risk: Any
+    throttle: Any
     pending_security: list[dict[str, Any]]
 
     def commit(self) -> None: ...

@@ -8,11 +8,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import ARRAY, String, any_, delete, func, literal, select, text, type_coerce, update
+from sqlalchemy import ARRAY, String, Text, any_, cast, func, literal, select, text, type_coerce, update
 from sqlalchemy.orm import Session
 
 from ...domain.access import Caller
-from ...domain.audit import GENESIS, AuditEntry, canonical, chain_hash
+from ...domain.audit import GENESIS, AuditEntry, canonical, chain_hash, load_details
 from ...domain.custody import AudienceRequest, AudienceStatus, Detainee, DetaineeStatus, Link
 from ...domain.fatigue import SleepEpisode
 from ...domain.gate import Direction, GateEvent
@@ -36,7 +36,6 @@ from .tables import (
     DetaineeRow,
     GateEventRow,
     InjuryRow,
-    LoginFailureRow,
     MedicalNoteRow,
     MedicationRow,
     MemorialRow,
@@ -268,19 +267,6 @@ class AccountRepository(_Repo):
                       roles=frozenset(Role(r) for r in account.roles),
                       clearance=Classification(shinobi.clearance),
                       divisions=frozenset(shinobi.divisions or ()))
-
-    # -- failed sign-ins, shared by every app server ---------------------------------------------
-    def add_login_failure(self, username: str, at: datetime) -> None:
-        self.session.add(LoginFailureRow(username=username, at=at))
-        self.session.flush()
-
-    def login_failures(self, username: str, since: datetime) -> list[datetime]:
-        return list(self.session.scalars(select(LoginFailureRow.at).where(LoginFailureRow.username == username,
-                                                                          LoginFailureRow.at > since)
-                                         .order_by(LoginFailureRow.at)))
-
-    def clear_login_failures(self, username: str) -> None:
-        self.session.execute(delete(LoginFailureRow).where(LoginFailureRow.username == username))
 
     def with_role(self, role: Role) -> list[int]:
         """The shinobi ids of every account holding `role`."""
@@ -789,15 +775,25 @@ class AuditRepository(_Repo):
         row = self.session.get(AuditRow, seq)
         return _entry(row) if row else None
 
-    def walk(self, batch: int = 5000) -> Iterator[AuditEntry]:
-        after = 0
+    def walk(self, batch: int = 5000, *, after: int = 0, until: int | None = None) -> Iterator[AuditEntry]:
+        """The entries after seq `after` (up to `until`) in seq order, as stored: the details are read from the
+        column's own text (PostgreSQL's json keeps it as written; SQLite keeps text) and parsed strictly, so
+        an entry whose details repeat a key is flawed here, not quietly collapsed to one value by the driver."""
+        raw = cast(AuditRow.details, Text)
         while True:
-            rows = self.session.scalars(select(AuditRow).where(AuditRow.seq > after).order_by(AuditRow.seq)
-                                        .limit(batch)).all()
+            q = (select(AuditRow.seq, AuditRow.at, AuditRow.actor, AuditRow.action, AuditRow.target, raw,
+                        AuditRow.prev_hash, AuditRow.hash)
+                 .where(AuditRow.seq > after).order_by(AuditRow.seq).limit(batch))
+            if until is not None:
+                q = q.where(AuditRow.seq <= until)
+            rows = self.session.execute(q).all()
             if not rows:
                 return
-            yield from (_entry(r) for r in rows)
-            after = rows[-1].seq
+            for seq, at, actor, action, target, text_, prev_hash, hash_ in rows:
+                details, flaw = load_details(text_)
+                yield AuditEntry(seq=seq, at=at, actor=actor, action=action, target=target, details=details,
+                                 prev_hash=prev_hash, hash=hash_, flaw=flaw)
+            after = rows[-1][0]
 
 
 def _entry(r: AuditRow) -> AuditEntry:

@@ -28,6 +28,7 @@ from .repositories import (
     RiskRepository,
     ShinobiRepository,
 )
+from .throttle import ThrottleRepository
 
 WRITE_LOCK = 7431001  # the advisory lock key of missiondesk's writers
 
@@ -81,6 +82,7 @@ class SqlTransaction:
         self.custody = CustodyRepository(session)
         self.briefs = BriefRepository(session)
         self.risk = RiskRepository(session)
+        self.throttle = ThrottleRepository(session)
         self._after_commit: list[Any] = []
 
     def commit(self) -> None:

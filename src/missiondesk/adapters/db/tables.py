@@ -377,14 +377,27 @@ class BriefRow(Base):
     )
 
 
-class LoginFailureRow(Base):
-    """Failed sign-ins, counted in the database so that every app server sees the same count."""
+class LoginThrottleRow(Base):
+    """Failed sign-ins counted under one key (an account from one address, an address, an account), in the
+    database so that every app server sees the same count; `noted` once a refusal during the current hold
+    is on the audit log (the further ones are not written one by one)."""
 
-    __tablename__ = "login_failure"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    username: Mapped[str] = mapped_column(String(80))
-    at: Mapped[datetime]
-    __table_args__ = (Index("ix_login_failure_username_at", "username", "at"),)
+    __tablename__ = "login_throttle"
+    scope: Mapped[str] = mapped_column(String(10), primary_key=True)
+    subject: Mapped[str] = mapped_column(String(200), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer)
+    last_failure_at: Mapped[datetime]
+    noted: Mapped[bool] = mapped_column(Boolean, default=False)
+    __table_args__ = (Index("ix_login_throttle_last_failure_at", "last_failure_at"),)
+
+
+class LoginSourceRow(Base):
+    """An address an account signed in from, and when last: the account-wide throttle does not hold it."""
+
+    __tablename__ = "login_source"
+    username: Mapped[str] = mapped_column(String(80), primary_key=True)
+    source: Mapped[str] = mapped_column(String(100), primary_key=True)
+    last_success_at: Mapped[datetime]
 
 
 class RiskModelRow(Base):

@@ -34,6 +34,7 @@ from ...services import (
     risk,
     roster,
 )
+from ..audit_checkpoints import checkpointing
 from . import charts
 from .deps import Container, clock, container
 from .errors import status_for
@@ -177,7 +178,8 @@ def login(request: Request, c: Annotated[Container, Depends(container)], now: An
         return render(request, None, "login.html", http_status=403, next=_safe_next(next), login_csrf=expected or "",
                       error="The sign-in form expired. Please try again.")
     try:
-        issued = auth.login(c.uow, username=username, password=password, now=now, ttl=c.settings.token_ttl)
+        issued = auth.login(c.uow, username=username, password=password, now=now, ttl=c.settings.token_ttl,
+                            source=request.client.host if request.client else None)
     except (Unauthenticated, LockedOut) as e:
         status = 429 if isinstance(e, LockedOut) else 401
         return render(request, None, "login.html", http_status=status, next=_safe_next(next), login_csrf=expected,
@@ -470,7 +472,8 @@ def memorial_page(request: Request, ctx: Page) -> HTMLResponse:
 @router.get("/audit")
 def audit_page(request: Request, ctx: Page, action: str = "", actor: str = "") -> HTMLResponse:
     entries = audit.list_entries(ctx.uow, ctx.caller, action=action or None, actor=actor or None)
-    check = audit.verify_chain(ctx.uow, ctx.caller)
+    kept = checkpointing(ctx.c.settings)
+    check = audit.verify_chain(ctx.uow, ctx.caller, kept.folder, kept.key)
     return render(request, ctx, "audit.html", entries=list(reversed(entries))[:300], check=check, action=action,
                   actor=actor)
 

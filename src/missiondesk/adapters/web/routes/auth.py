@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Request, Response
 
 from ....services import auth
 from ..deps import CurrentCaller, Deps, Now, bearer_token
@@ -10,8 +10,9 @@ router = APIRouter(tags=["auth"])
 
 
 @router.post("/auth/token", response_model=TokenRead)
-def issue_token(body: TokenRequest, c: Deps, now: Now) -> TokenRead:
-    t = auth.login(c.uow, username=body.username, password=body.password, now=now, ttl=c.settings.token_ttl)
+def issue_token(body: TokenRequest, request: Request, c: Deps, now: Now) -> TokenRead:
+    t = auth.login(c.uow, username=body.username, password=body.password, now=now, ttl=c.settings.token_ttl,
+                   source=request.client.host if request.client else None)
     return TokenRead(access_token=t.access_token, token_type=t.token_type, expires_at=t.expires_at)
 
 
