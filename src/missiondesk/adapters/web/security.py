@@ -7,9 +7,11 @@ Sign-in, which has no session yet, uses a double-submit cookie.
 """
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import json
+import re
 import secrets
 
 from fastapi import Request, Response
@@ -21,8 +23,10 @@ from ...domain.errors import TooLarge
 SESSION_COOKIE = "md_session"
 LOGIN_CSRF_COOKIE = "md_login_csrf"
 
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-       "connect-src 'self'; form-action 'self'; base-uri 'none'; object-src 'none'; frame-ancestors 'none'")
+CSP_DIRECTIVES = {"default-src": "'self'", "script-src": "'self'", "style-src": "'self'", "img-src": "'self' data:",
+                  "connect-src": "'self'", "form-action": "'self'", "base-uri": "'none'", "object-src": "'none'",
+                  "frame-ancestors": "'none'"}
+CSP = "; ".join(f"{k} {v}" for k, v in CSP_DIRECTIVES.items())
 HEADERS = {
     "Content-Security-Policy": CSP,
     "X-Content-Type-Options": "nosniff",
@@ -30,15 +34,27 @@ HEADERS = {
     "X-Frame-Options": "DENY",
     "Cross-Origin-Opener-Policy": "same-origin",
 }
-UNGUARDED = ("/docs", "/redoc")  # FastAPI's API explorer loads its own scripts
+_INLINE = re.compile(r"<(script|style)>(.*?)</\1>", re.S)
+
+
+def csp_for_page(html: str) -> str:
+    """The site's policy for a fixed page that carries inline `<script>` or `<style>` blocks (the API explorer's,
+    which FastAPI writes): each block is allowed by its SHA-256 and nothing else inline is. The page must be
+    served exactly as given here."""
+    directives = dict(CSP_DIRECTIVES)
+    for tag, body in _INLINE.findall(html):
+        digest = base64.b64encode(hashlib.sha256(body.encode()).digest()).decode()
+        directives[f"{tag}-src"] += f" 'sha256-{digest}'"
+    return "; ".join(f"{k} {v}" for k, v in directives.items())
 
 
 class SecurityHeaders(BaseHTTPMiddleware):
+    """The headers of every response; a response that brings its own Content-Security-Policy keeps it."""
+
     async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
         response = await call_next(request)
-        if not request.url.path.startswith(UNGUARDED):
-            for k, v in HEADERS.items():
-                response.headers.setdefault(k, v)
+        for k, v in HEADERS.items():
+            response.headers.setdefault(k, v)
         if request.url.path.startswith("/api/") or request.cookies.get(SESSION_COOKIE):
             response.headers.setdefault("Cache-Control", "no-store")
         return response
