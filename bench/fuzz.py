@@ -1,4 +1,4 @@
-"""Fuzz the HTTP API with schemathesis, signed in as the hokage and as a genin.
+"""Fuzz the HTTP API with schemathesis, signed in as the hokage and as a genin, then with hostile bodies.
 
 The requirement it proves: schemathesis against the OpenAPI schema, at least 100 examples per
 operation, signed in as the hokage and as a genin: zero 5xx, zero responses that break the schema.
@@ -45,13 +45,41 @@ request naming one of the seeded accounts (any case) has its username replaced w
 so the fuzzer can never lock out `hokage`, `genin` or the others; and a 401 INVALID_TOKEN on a request
 that carried the role's token makes the script sign in again and resend (counted as re-logins).
 
+Sign-in is throttled by address too, and the fuzzed failures come from this machine's: a 429 on the
+fuzzer's own sign-in is waited out as its Retry-After says (up to two minutes).
+
+Hostile bodies (after the schema's run, on the same server; --part hostile runs them alone). Bodies no
+schema describes, each sent on a fresh raw socket so that a lying or endless body can be sent at all:
+  - nested JSON: arrays and objects 20, 320, 1,000 and 5,000 deep, as a field and as the whole body, on
+    POST /api/v1/auth/token (signed out), missions, a report (specimens, casualties), assignments
+    (shinobi_ids), gate events and PATCH /shinobi: each must be a 4xx with the error envelope.
+  - huge bodies, against the server's MISSIONDESK_MAX_BODY_BYTES (read from this environment, which the
+    server inherits; default 1 MiB): the limit + 1 bytes declared and chunked on the sign-in (signed out),
+    missions, gate events and the /login form: 413 PAYLOAD_TOO_LARGE with the envelope; exactly the limit:
+    judged as usual (not 413). 100 MB streamed chunked, and declared by Content-Length (8 chunked at once
+    too): 413 with the envelope, the sender stopped as soon as the answer is there. Content-Length lying
+    high (100 MB declared, 10 bytes sent): 413 at once. Content-Length lying low (1 KiB or the limit
+    declared, 100 MB behind it): by HTTP/1.1 the body ends where the header says and the rest is a
+    malformed next request, so no 413 is owed: the HTTP layer answers its own 400 (no envelope: the app
+    never sees it) and closes. Fewer bytes than declared, then the client stops writing: no answer is
+    owed, no 5xx. Broken framing (Content-Length -1, 1e9, two of them, a chunk longer than its size line):
+    the HTTP layer's 400.
+  - long lists: 10,000 and 1,000,000 specimens, casualties and shinobi_ids (assignments, gate events), a
+    username, and as many ids as fit under the limit: a 4xx with the envelope within 5 s.
+  For each category: requests sent, the statuses seen, 5xx, the slowest answer, and the server's memory
+  (VmRSS and VmHWM from /proc/<pid>/status) before and after it; VmHWM is reset (clear_refs) before each
+  part, so the figure after it is the part's own peak. The server must answer GET /api/v1/health after each.
+
 Prints: operations tested, examples run per role, 5xx, schema violations, wall time; then each
 distinct failure (operation, check, the smallest request that showed it, the response's status and
-first 300 characters) and the distinct unexpected errors in the server's log (last frame, exception).
-Exit 1 on any 5xx, schema violation or request the server did not answer.
+first 300 characters) and the distinct unexpected errors in the server's log (last frame, exception);
+then the hostile bodies' table, memory and problems.
+Exit 1 on any 5xx, schema violation, request the server did not answer, or hostile body not answered as
+above.
 
     .venv/bin/python bench/fuzz.py                 # 100 examples per operation per role, SQLite
-    .venv/bin/python bench/fuzz.py --quick         # 25 per operation per role, for CI
+    .venv/bin/python bench/fuzz.py --quick         # 25 per operation per role, for CI (about a minute)
+    .venv/bin/python bench/fuzz.py --part hostile  # the hostile bodies alone (seconds)
     .venv/bin/python bench/fuzz.py --database postgresql://127.0.0.1:5432/test --seed 7
 
 Seeded and reproducible: --seed fixes every generated input and the seeded village (times are drawn
@@ -66,12 +94,14 @@ from __future__ import annotations
 import argparse
 import contextlib
 import copy
+import http.client
 import json
 import multiprocessing
 import os
 import random
 import re
 import secrets
+import select
 import shutil
 import socket
 import subprocess
@@ -80,7 +110,7 @@ import tempfile
 import time
 import zlib
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -452,11 +482,19 @@ class Role:
         self.login()
 
     def login(self) -> None:
-        r = httpx.post(self.base + "/api/v1/auth/token", json={"username": self.username, "password": self.password},
-                       timeout=60)
-        if r.status_code != 200:
-            raise RuntimeError(f"sign-in as {self.username} -> {r.status_code}: {r.text}")
-        self.token = r.json()["access_token"]
+        """Sign in; a 429 (the fuzzed failures from this address throttle it too) is waited out as its
+        Retry-After says, for up to two minutes."""
+        deadline = time.monotonic() + 120
+        while True:
+            r = httpx.post(self.base + "/api/v1/auth/token",
+                           json={"username": self.username, "password": self.password}, timeout=60)
+            if r.status_code == 429 and time.monotonic() < deadline:
+                time.sleep(min(30.0, float(r.headers.get("Retry-After", "1")) + 0.1))
+                continue
+            if r.status_code != 200:
+                raise RuntimeError(f"sign-in as {self.username} -> {r.status_code}: {r.text}")
+            self.token = r.json()["access_token"]
+            return
 
 
 def describe_request(response: Any, base: str) -> str:
@@ -680,6 +718,319 @@ def fuzz_role(role: Role, operations: list[Any], args: argparse.Namespace, villa
     return len(jobs)
 
 
+# -- hostile bodies ----------------------------------------------------------------------------------
+# Bodies no schema describes, sent over raw sockets (so that a lying or endless body can be sent at all):
+# deeply nested JSON, bodies past the server's limit (declared, streamed chunked, or with a Content-Length
+# that lies), and lists far longer than any the API takes. See the docstring's "Hostile bodies".
+KIB, MIB, MB = 1024, 1024 * 1024, 1000 * 1000
+NEST_DEPTHS = (20, 320, 1000, 5000)
+HUGE = 100 * MB  # bytes in an endless body
+LIST_LENGTHS = (10_000, 1_000_000)
+CONCURRENT = 8  # endless bodies sent at once
+QUICK_ANSWER = 5.0  # seconds: a long list is refused within this, or it is a problem
+_BLOCK = b"a" * (256 * KIB)
+
+
+def body_limit() -> int:
+    """The server's MISSIONDESK_MAX_BODY_BYTES: it inherits this process's environment (default 1 MiB)."""
+    return int(os.environ.get("MISSIONDESK_MAX_BODY_BYTES", str(MIB)))
+
+
+@dataclass
+class Answer:
+    status: int | None
+    body: bytes
+    latency: float  # from the first byte of the request to the whole answer (or to giving up)
+    sent: int  # body bytes sent before the answer came (or the connection ended)
+    ended: str  # how the exchange ended when it had no answer, or the sender's error
+
+
+def padded(head: bytes, total: int, tail: bytes = b'"}') -> Iterator[bytes]:
+    """`head`, then "a"s, then `tail`: exactly `total` bytes (a JSON string that grows to any size)."""
+    yield head
+    left = total - len(head) - len(tail)
+    while left > 0:
+        yield _BLOCK[:left]
+        left -= len(_BLOCK)
+    yield tail
+
+
+def pieces(body: bytes) -> Iterator[bytes]:
+    for i in range(0, len(body), len(_BLOCK)):
+        yield body[i:i + len(_BLOCK)]
+
+
+def exchange(port: int, method: str, path: str, headers: dict[str, str], body: Iterator[bytes] | bytes, *,
+             chunked: bool = False, half_close: bool = False, timeout: float = 30.0) -> Answer:
+    """One request on a fresh connection, the body sent piece by piece until the server answers (it may answer
+    before the body is through: then nothing more is sent). Headers are sent as given, lies included."""
+    start = time.monotonic()
+    sent, ended = 0, ""
+    sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+    try:
+        head = [f"{method} {path} HTTP/1.1", f"Host: 127.0.0.1:{port}", "Connection: close",
+                *(f"{k}: {v}" for k, v in headers.items())]
+        if chunked:
+            head.append("Transfer-Encoding: chunked")
+        try:
+            sock.sendall(("\r\n".join(head) + "\r\n\r\n").encode())
+            for piece in pieces(body) if isinstance(body, bytes) else body:
+                if select.select([sock], [], [], 0)[0]:
+                    break  # the server has answered (or closed): stop sending
+                sock.sendall(f"{len(piece):x}\r\n".encode() + piece + b"\r\n" if chunked else piece)
+                sent += len(piece)
+            else:
+                if chunked:
+                    sock.sendall(b"0\r\n\r\n")
+                if half_close:
+                    sock.shutdown(socket.SHUT_WR)
+        except OSError as exc:  # the server closed while the body was going out: read what it said
+            ended = f"{type(exc).__name__} while sending"
+        try:
+            response = http.client.HTTPResponse(sock, method=method)
+            response.begin()
+            data = response.read()
+            return Answer(response.status, data, time.monotonic() - start, sent, ended)
+        except (OSError, http.client.HTTPException) as exc:
+            ended = ", ".join(x for x in (ended, f"no answer: {type(exc).__name__}") if x)
+            return Answer(None, b"", time.monotonic() - start, sent, ended)
+    finally:
+        sock.close()
+
+
+def envelope_code(body: bytes) -> str | None:
+    """The error envelope's code, or None when the body is not the contract's {"error": {...}}."""
+    try:
+        err = json.loads(body).get("error")
+    except (ValueError, AttributeError):
+        return None
+    ok = (isinstance(err, dict) and isinstance(err.get("code"), str) and isinstance(err.get("message"), str)
+          and isinstance(err.get("details"), list))
+    return err["code"] if ok else None
+
+
+@dataclass
+class Category:
+    name: str
+    sent: int = 0
+    statuses: dict[str, int] = field(default_factory=dict)
+    server_errors: int = 0
+    max_latency: float = 0.0
+    slowest: str = ""
+    problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    memory: list[str] = field(default_factory=list)
+
+    def check(self, label: str, a: Answer, want: str, *, envelope: bool = True) -> Answer:
+        """Count an answer and hold it to `want`: "413" (with the envelope, PAYLOAD_TOO_LARGE), "4xx", "not 413"
+        (any answer under 500 but 413), "4xx or none" (a client that stops mid-body may get no answer).
+        `envelope`: a 4xx must have the error envelope (not for HTTP-level refusals, made before the app runs)."""
+        self.sent += 1
+        key = str(a.status) if a.status is not None else "none"
+        self.statuses[key] = self.statuses.get(key, 0) + 1
+        if a.latency > self.max_latency:
+            self.max_latency, self.slowest = a.latency, label
+        status = a.status
+        if status is not None and status >= 500:
+            self.server_errors += 1
+        code = envelope_code(a.body)
+        if want == "413":
+            ok = status == 413 and code == "PAYLOAD_TOO_LARGE"
+        elif want == "not 413":
+            ok = status is not None and status < 500 and status != 413
+        else:
+            ok = (status is not None and 400 <= status < 500) or (status is None and want == "4xx or none")
+        if ok and envelope and status is not None and 400 <= status < 500 and code is None:
+            ok = False
+        if not ok:
+            self.problems.append(f"{label}: wanted {want}{' with the envelope' if envelope else ''}, got {key}"
+                                 f"{' (' + a.ended + ')' if a.ended else ''}: {a.body[:200]!r}")
+        return a
+
+
+def nested(depth: int, kind: str) -> str:
+    return "[" * depth + "]" * depth if kind == "array" else '{"a": ' * depth + "1" + "}" * depth
+
+
+def memory(pid: int) -> dict[str, float]:
+    """The server's resident set now and its high-water mark (VmRSS, VmHWM), in MB."""
+    out = {}
+    with contextlib.suppress(OSError):
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            key, _, value = line.partition(":")
+            if key in ("VmRSS", "VmHWM"):
+                out[key] = int(value.split()[0]) / 1024
+    return out
+
+
+def reset_peak(pid: int) -> bool:
+    """Reset the server's VmHWM to its current RSS (Linux: 5 to /proc/PID/clear_refs), so that the peak read
+    afterwards is the peak of what came between."""
+    try:
+        Path(f"/proc/{pid}/clear_refs").write_text("5")
+        return True
+    except OSError:
+        return False
+
+
+def fmt_memory(m: dict[str, float]) -> str:
+    return f"VmRSS {m.get('VmRSS', float('nan')):.1f} MB, VmHWM {m.get('VmHWM', float('nan')):.1f} MB"
+
+
+def hostile_bodies(server: Server, token: str, village: dict[str, Any]) -> list[Category]:
+    port, pid, limit = server.port, server.proc.pid, body_limit()
+    hokage = {"Authorization": f"Bearer {token}"}
+    m = village["missions"]
+    report_path = f"/api/v1/missions/{m['B_public']}/report"
+    assign_path = f"/api/v1/missions/{m['A_public']}/assignments"
+    at = iso(datetime.now(UTC).replace(microsecond=0))
+    js = {"Content-Type": "application/json"}
+
+    def post(cat: Category, label: str, path: str, body: bytes, want: str, auth: dict[str, str],
+             method: str = "POST", content_type: dict[str, str] = js) -> Answer:
+        headers = {**content_type, **auth, "Content-Length": str(len(body))}
+        return cat.check(f"{method} {path} {label}", exchange(port, method, path, headers, body), want)
+
+    def healthy(cat: Category) -> None:
+        if server.proc.poll() is not None:
+            cat.problems.append(f"the server died (exit {server.proc.returncode})")
+            raise RuntimeError(f"the server died during the {cat.name} part")
+        try:
+            if httpx.get(server.base + "/api/v1/health", timeout=10).status_code != 200:
+                cat.problems.append("GET /api/v1/health did not answer 200 after the part")
+        except httpx.HTTPError as exc:
+            cat.problems.append(f"GET /api/v1/health after the part: {type(exc).__name__}")
+
+    def part(cat: Category, run: Callable[[Category], None]) -> Category:
+        before, reset = memory(pid), reset_peak(pid)
+        run(cat)
+        healthy(cat)
+        after = memory(pid)
+        cat.memory = [f"before the part: {fmt_memory(before)} (the peak since the server started)",
+                      f"after the part:  {fmt_memory(after)}" + (" (the peak during the part: VmHWM was reset)"
+                                                                 if reset else " (VmHWM could not be reset)")]
+        return cat
+
+    # -- deeply nested JSON, as a field's value and as the whole body, signed in or not
+    def nesting(cat: Category) -> None:
+        for depth in NEST_DEPTHS:
+            arr, obj = nested(depth, "array"), nested(depth, "object")
+            for path, body, auth, method in (
+                    ("/api/v1/auth/token", '{"username": ' + arr + ', "password": "x"}', {}, "POST"),
+                    ("/api/v1/auth/token", obj, {}, "POST"),
+                    ("/api/v1/missions", '{"title": "x", "rank": "D", "kind": ' + arr + "}", hokage, "POST"),
+                    (report_path, f'{{"outcome": "success", "at": "{at}", "specimens": {arr}, '
+                                  f'"casualties": [{obj}]}}', hokage, "POST"),
+                    (assign_path, '{"shinobi_ids": ' + arr + "}", hokage, "POST"),
+                    ("/api/v1/gate/events", arr, hokage, "POST"),
+                    (f"/api/v1/shinobi/{village['udon']}", '{"specialties": ' + obj + "}", hokage, "PATCH")):
+                post(cat, f"depth {depth}", path, body.encode(), "4xx", auth, method)
+
+    # -- bodies past the limit: declared, streamed, lied about
+    def huge(cat: Category) -> None:
+        login = b'{"username": "'
+        for path, auth, ctype, head in (
+                ("/api/v1/auth/token", {}, js, login),
+                ("/api/v1/missions", hokage, js, b'{"title": "x", "rank": "D", "kind": "'),
+                ("/api/v1/gate/events", hokage, js, b'{"direction": "out", "note": "'),
+                ("/login", {}, {"Content-Type": "application/x-www-form-urlencoded"}, b"username=")):
+            tail = b"" if head == b"username=" else b'"}'
+            for size, want, label in ((limit + 1, "413", "limit + 1 bytes, declared"),
+                                      (limit, "not 413", "exactly the limit, declared")):
+                headers = {**ctype, **auth, "Content-Length": str(size)}
+                cat.check(f"POST {path} {label}", exchange(port, "POST", path, headers, padded(head, size, tail)),
+                          want, envelope=path.startswith("/api/") or want == "413")
+            cat.check(f"POST {path} limit + 1 bytes, chunked",
+                      exchange(port, "POST", path, {**ctype, **auth}, padded(head, limit + 1, tail), chunked=True),
+                      "413")
+        for path, auth, head in (("/api/v1/auth/token", {}, login),
+                                 ("/api/v1/missions", hokage, b'{"title": "x", "rank": "D", "kind": "')):
+            a = cat.check(f"POST {path} 100 MB, chunked", exchange(
+                port, "POST", path, {**js, **auth}, padded(head, HUGE), chunked=True), "413")
+            cat.notes.append(f"POST {path} 100 MB chunked: {a.status} after {a.sent / MB:.1f} MB of "
+                             f"{HUGE / MB:.0f} MB sent (the sockets' buffers included), in {a.latency:.3f} s")
+            a = cat.check(f"POST {path} 100 MB, declared", exchange(
+                port, "POST", path, {**js, **auth, "Content-Length": str(HUGE)}, padded(head, HUGE)), "413")
+            cat.notes.append(f"POST {path} 100 MB declared: {a.status} after {a.sent / MB:.1f} MB sent, "
+                             f"in {a.latency:.3f} s")
+            # Content-Length lies low: by HTTP/1.1 the body ends where it says, and what follows is the next
+            # request, so no 413 can be owed; the HTTP layer refuses the garbage (its own 400, no envelope, the
+            # connection closed) and the server must never read on towards 100 MB
+            for declared in (KIB, limit):
+                a = cat.check(f"POST {path} 100 MB under Content-Length: {declared}", exchange(
+                    port, "POST", path, {**js, **auth, "Content-Length": str(declared)}, padded(head, HUGE)), "4xx",
+                    envelope=False)
+                cat.notes.append(f"POST {path} Content-Length {declared} with 100 MB behind it: {a.status} after "
+                                 f"{a.sent / MB:.1f} MB sent{' (' + a.ended + ')' if a.ended else ''}")
+            # Content-Length lies high: 100 MB declared, 10 bytes sent, then the client stops writing
+            cat.check(f"POST {path} 100 MB declared, 10 bytes sent", exchange(
+                port, "POST", path, {**js, **auth, "Content-Length": str(HUGE)}, login[:10], half_close=True), "413")
+            # under the limit declared, fewer bytes sent, then the client stops writing: no answer is owed
+            cat.check(f"POST {path} {limit // 2} bytes declared, 10 sent", exchange(
+                port, "POST", path, {**js, **auth, "Content-Length": str(limit // 2)}, login[:10], half_close=True),
+                "4xx or none")
+        # several endless bodies at once: each refused, the server's memory still flat
+        with ThreadPoolExecutor(CONCURRENT) as pool:
+            answers = list(pool.map(lambda _: exchange(port, "POST", "/api/v1/auth/token", js, padded(login, HUGE),
+                                                       chunked=True), range(CONCURRENT)))
+        for a in answers:
+            cat.check(f"POST /api/v1/auth/token 100 MB chunked, {CONCURRENT} at once", a, "413")
+        # framing the HTTP layer refuses before the app runs (no envelope: it is not the app's answer)
+        path = "/api/v1/auth/token"
+        for label, headers, body in (
+                ("Content-Length: -1", {"Content-Length": "-1"}, b"{}"),
+                ("Content-Length: 1e9", {"Content-Length": "1e9"}, b"{}"),
+                ("two Content-Lengths", {"Content-Length": "2", "content-length": "99999999"}, b"{}")):
+            cat.check(f"POST {path} {label}", exchange(port, "POST", path, {**js, **headers}, body), "4xx",
+                      envelope=False)
+        cat.check(f"POST {path} chunk larger than its size line", exchange(
+            port, "POST", path, {**js, "Transfer-Encoding": "chunked"}, b"4\r\n" + b"a" * 200 * KIB + b"\r\n0\r\n\r\n"),
+            "4xx", envelope=False)
+
+    # -- lists far past every cap, and one as long as fits under the limit
+    def lists(cat: Category) -> None:
+        fits = (limit - 64) // 2  # "1," per element
+        for n in (*LIST_LENGTHS, fits):
+            ids = ("[" + ",".join(["1"] * n) + "]").encode()
+            label = f"{n:,} elements" + (" (as many as fit)" if n == fits else "")
+            cases = [
+                (report_path, b'{"outcome": "success", "at": "' + at.encode() + b'", "specimens": ['
+                 + b",".join([b'{"description": "x"}'] * n) + b"]}", hokage, "specimens"),
+                (report_path, b'{"outcome": "success", "at": "' + at.encode() + b'", "casualties": ['
+                 + b",".join([b'{"shinobi_id": 1, "status": "injured"}'] * n) + b"]}", hokage, "casualties"),
+                (assign_path, b'{"shinobi_ids": ' + ids + b"}", hokage, "shinobi_ids"),
+                ("/api/v1/gate/events", b'{"direction": "out", "at": "' + at.encode() + b'", "shinobi_ids": '
+                 + ids + b"}", hokage, "shinobi_ids"),
+                ("/api/v1/auth/token", b'{"username": ' + ids + b', "password": "x"}', {}, "username"),
+            ]
+            for path, body, auth, name in cases:
+                if n == fits and len(body) > limit:
+                    continue  # only the list of ids is sized to fit
+                a = post(cat, f"{name}: {label} ({len(body) / MIB:.2f} MiB)", path, body, "4xx", auth)
+                if a.latency > QUICK_ANSWER:
+                    cat.problems.append(f"POST {path} {name}: {label}: answered in {a.latency:.1f} s, over "
+                                        f"{QUICK_ANSWER:.0f} s")
+
+    return [part(Category("nested JSON"), nesting), part(Category("huge bodies"), huge),
+            part(Category("long lists"), lists)]
+
+
+def report_hostile(categories: list[Category]) -> None:
+    print(f"\nhostile bodies (the server's body limit: {body_limit():,} bytes)")
+    print(f"{'category':<16}{'requests':>9}{'5xx':>6}{'max latency':>13}   statuses")
+    for c in categories:
+        statuses = ", ".join(f"{k}: {v}" for k, v in sorted(c.statuses.items()))
+        print(f"{c.name:<16}{c.sent:>9}{c.server_errors:>6}{c.max_latency:>11.3f} s   {statuses}")
+    for c in categories:
+        print(f"{c.name}: slowest {c.slowest} ({c.max_latency:.3f} s)")
+        for line in c.memory:
+            print(f"  server memory {line}")
+        for note in c.notes:
+            print(f"  {note}")
+        for problem in c.problems:
+            print(f"  PROBLEM: {problem}")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--examples", type=int, default=100, help="positive cases per operation per role (100)")
@@ -692,6 +1043,8 @@ def main() -> int:
     ap.add_argument("--database", help="a PostgreSQL URL: a fresh database is made on that server for the run and "
                     "dropped after it (the URL's own database is only used to connect); another URL is used as is")
     ap.add_argument("--keep", action="store_true", help="keep the temporary folder (database, server log)")
+    ap.add_argument("--part", choices=("all", "schema", "hostile"), default="all",
+                    help="schemathesis against the schema, the hostile bodies, or both (default)")
     args = ap.parse_args()
     if args.quick:
         args.examples = 25
@@ -704,6 +1057,7 @@ def main() -> int:
     tracebacks: list[tuple[str, int]] = []
     engine = "?"
     operations: list[Any] = []
+    hostile: list[Category] = []
     seeded_at = started
     try:
         with database(args.database, tmp) as url:
@@ -711,6 +1065,7 @@ def main() -> int:
             server = Server(url, tmp)
             try:
                 village = seed_village(server.base, random.Random(args.seed))
+                hostile_token = Role("hostile", BOOT_USER, BOOT_PASSWORD, server.base).token  # before any fuzzing
                 seeded_at = time.monotonic()
                 schema = load_schema(server.base)
                 for result in schema.get_all_operations():
@@ -720,7 +1075,8 @@ def main() -> int:
                     if (op.method.upper(), op.path) not in EXCLUDED:
                         operations.append(op)
                 protected = frozenset({BOOT_USER, GENIN, "clerk", "medic", "council", "anbu"})
-                for role_name, username, password in (("genin", GENIN, PASSWORD), ("hokage", BOOT_USER, BOOT_PASSWORD)):
+                roles = (("genin", GENIN, PASSWORD), ("hokage", BOOT_USER, BOOT_PASSWORD))
+                for role_name, username, password in roles if args.part != "hostile" else ():
                     t0 = time.monotonic()
                     role = Role(role_name, username, password, server.base)
                     runs = fuzz_role(role, operations, args, village, stats, protected)
@@ -729,16 +1085,25 @@ def main() -> int:
                           flush=True)
                     if server.proc.poll() is not None:
                         raise RuntimeError(f"the server died during the {role_name} run")
+                if args.part != "schema":
+                    t0 = time.monotonic()
+                    hostile = hostile_bodies(server, hostile_token, village)
+                    print(f"  hostile bodies: {sum(c.sent for c in hostile)} requests in {time.monotonic() - t0:.0f} s",
+                          flush=True)
             finally:
                 server.stop()
                 tracebacks = server_tracebacks(server.log_text())
     finally:
-        if not args.keep and not stats.findings and not tracebacks:
+        if not args.keep and not stats.findings and not tracebacks and not any(c.problems for c in hostile):
             shutil.rmtree(tmp, ignore_errors=True)
     wall = time.monotonic() - started
     report(args, stats, engine, operations, wall, seeded_at - started, tracebacks, tmp)
-    bad = stats.server_errors or stats.schema_violations or stats.unanswered
-    print("\nRESULT: " + ("FAIL" if bad else "PASS: zero 5xx, zero responses that break the schema"))
+    if hostile:
+        report_hostile(hostile)
+    bad = (stats.server_errors or stats.schema_violations or stats.unanswered
+           or any(c.server_errors or c.problems for c in hostile))
+    print("\nRESULT: " + ("FAIL" if bad else "PASS: zero 5xx, zero responses that break the schema"
+                          + (", every hostile body refused with a 4xx" if hostile else "")))
     return 1 if bad else 0
 
 
