@@ -29,6 +29,7 @@ class Runtime:
         return FitnessPolicy(fatigue=FatiguePolicy(), tz=self.settings.village_tz)
 
     def close(self) -> None:
+        self.uow.close()
         self.engine.dispose()
 
 

@@ -44,6 +44,10 @@ class Transaction(Protocol):
 class UnitOfWork(Protocol):
     def is_transient(self, exc: BaseException) -> bool: ...
 
+    def note_security(self, entries: list[dict[str, Any]]) -> None: ...
+
+    def flush_security(self) -> None: ...
+
     def begin(self, *, write: bool) -> AbstractContextManager[Transaction]: ...
 
 
@@ -55,41 +59,27 @@ def transactional(*, write: bool) -> Callable[[Callable[Concatenate[Transaction,
             for attempt in range(1, MAX_ATTEMPTS + 1):
                 unsaved: list[dict[str, Any]] = []
                 try:
-                    # a read that failed to become a write (SQLite: a snapshot gone stale while it recorded an
-                    # audit entry) runs again as a write, which waits its turn instead of failing
+                    # a read that failed to become a write (SQLite: a snapshot gone stale) runs again as a
+                    # write, which waits its turn instead of failing
                     with uow.begin(write=write or attempt > 1) as tx:
                         try:
                             result = fn(tx, *args, **kwargs)
                         except Exception:
                             unsaved = list(tx.pending_security)
                             raise
-                        if tx.pending_security:  # a read that was audited keeps its audit entry
-                            tx.commit()
+                        if tx.pending_security:  # noted, not committed: written off the request path
+                            uow.note_security(list(tx.pending_security))
+                            tx.pending_security.clear()
                         return result
                 except Exception as exc:
                     if attempt < MAX_ATTEMPTS and uow.is_transient(exc):
                         time.sleep(0.01 * 2 ** attempt)
                         continue
-                    if unsaved:
-                        _save_security(uow, unsaved)
+                    if unsaved:  # denied, or failed after a sensitive read: still on the record
+                        uow.note_security(unsaved)
                     raise
             raise AssertionError("unreachable")
 
         return run
 
     return wrap
-
-
-def _save_security(uow: UnitOfWork, entries: list[dict[str, Any]]) -> None:
-    """Denied or hokage-granted requests whose own transaction rolled back are still recorded."""
-    for attempt in range(1, MAX_ATTEMPTS + 1):
-        try:
-            with uow.begin(write=True) as tx:
-                for entry in entries:
-                    tx.record_security(entry)
-                tx.commit()
-                return
-        except Exception as exc:
-            if attempt == MAX_ATTEMPTS or not uow.is_transient(exc):
-                raise
-            time.sleep(0.01 * 2 ** attempt)

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.pool import StaticPool
 
 from ...clock import Clock, SystemClock
+from .journal import SecurityJournal
 from .repositories import (
     AccountRepository,
     AlertRepository,
@@ -86,8 +87,10 @@ class SqlTransaction:
         self._after_commit: list[Any] = []
 
     def commit(self) -> None:
-        self.session.commit()
+        for entry in self.pending_security:  # a change is committed: its notes go with it
+            self.audit.append(**entry)
         self.pending_security.clear()
+        self.session.commit()
         hooks, self._after_commit = self._after_commit, []
         for hook in hooks:
             hook()
@@ -112,10 +115,9 @@ class SqlTransaction:
         self._after_commit.append(run)
 
     def record_security(self, entry: dict[str, Any]) -> None:
-        """An authorization decision worth keeping: written now, in this transaction, and kept
-        aside so that it can be written on its own should the transaction roll back."""
-        self.audit.append(at=self.clock.now(), **entry)
-        self.pending_security.append(entry)
+        """An authorization decision worth keeping (a denial, a sensitive read): written with this transaction
+        if it commits, else handed to the security journal by the unit of work, off the request path."""
+        self.pending_security.append({"at": self.clock.now(), **entry})
 
 
 class SqlUnitOfWork:
@@ -126,6 +128,23 @@ class SqlUnitOfWork:
         self.clock: Clock = clock or SystemClock()
         sqlite = engine.dialect.name == "sqlite"
         self._write_bind = engine.execution_options(sqlite_begin="IMMEDIATE") if sqlite else engine
+        self.journal = SecurityJournal(self._append, is_transient=self.is_transient)
+
+    def note_security(self, entries: list[dict[str, Any]]) -> None:
+        """Notes of a transaction that did not commit them: written in the background (adapters/db/journal.py)."""
+        self.journal.note(entries)
+
+    def flush_security(self) -> None:
+        self.journal.flush()
+
+    def close(self) -> None:
+        self.journal.close()
+
+    def _append(self, entries: list[dict[str, Any]]) -> None:
+        with self.begin(write=True) as tx:
+            for entry in entries:
+                tx.audit.append(**entry)
+            tx.session.commit()
 
     def is_transient(self, exc: BaseException) -> bool:
         """Busy or locked (SQLite), serialization failure or deadlock (PostgreSQL), and a unique

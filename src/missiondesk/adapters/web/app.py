@@ -17,6 +17,7 @@ from .deps import Container
 from .routes import audit, auth, briefs, custody, medical, missions, people, risk, shinobi
 from .schemas import ERROR_RESPONSES
 from .security import BodyLimit, SecurityHeaders, csp_for_page
+from .timing import NotFoundFloor
 
 # Swagger UI as the `fastapi-offline` package ships it (5.32.6 in 1.7.7, pinned in pyproject.toml): the API
 # explorer loads nothing from another host, so it works offline and under the site's Content-Security-Policy
@@ -31,7 +32,8 @@ def create_app(uow: UnitOfWork, settings: Settings, policy: FitnessPolicy) -> Fa
     errors.install(app)
     pages.install(app)
     app.add_middleware(SecurityHeaders)
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)  # outermost: before a body is read whole
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)  # before a body is read whole
+    app.add_middleware(NotFoundFloor)  # outermost: a 404's time counts from the request's arrival
     app.mount("/static", StaticFiles(directory=str(Path(pages.__file__).parent / "static")), name="static")
     app.include_router(pages.router)
     install_docs(app)
