@@ -5,12 +5,13 @@ so that a use case's checks and its writes are one serialised step. PostgreSQL: 
 """
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import StaticPool
 
@@ -30,6 +31,8 @@ from .repositories import (
     ShinobiRepository,
 )
 from .throttle import ThrottleRepository
+
+log = logging.getLogger(__name__)
 
 WRITE_LOCK = 7431001  # the advisory lock key of missiondesk's writers
 
@@ -96,9 +99,13 @@ class SqlTransaction:
             hook()
 
     def scrub(self) -> None:
-        """After this commit, make erased text unrecoverable from the database files: SQLite runs
-        with secure_delete and its write-ahead log is checkpointed and truncated; PostgreSQL
-        vacuums the brief table so the old row versions are gone."""
+        """After this commit, make erased text unrecoverable from the database's own files, as far as the
+        engine allows (README, "What erasure means"). SQLite runs with secure_delete (freed pages are zeroed)
+        and its write-ahead log is checkpointed and truncated. PostgreSQL rewrites the brief table and its
+        TOAST table into new files (VACUUM FULL: the old ones, with the dead row versions, are unlinked) and
+        asks for a checkpoint, after which the write-ahead log that still holds the text may be recycled
+        (only a superuser or a member of pg_checkpoint may; without it, PostgreSQL recycles it in its own
+        time)."""
         engine = self.session.get_bind()
 
         def run() -> None:
@@ -110,7 +117,11 @@ class SqlTransaction:
                     raw.close()
             elif engine.dialect.name == "postgresql":
                 with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-                    conn.exec_driver_sql("VACUUM brief")
+                    conn.exec_driver_sql("VACUUM (FULL) brief")
+                    try:
+                        conn.exec_driver_sql("CHECKPOINT")
+                    except DBAPIError as e:  # not allowed to this role: PostgreSQL recycles the log later
+                        log.info("no CHECKPOINT after erasing a brief: %s", e.orig)
 
         self._after_commit.append(run)
 
