@@ -32,6 +32,13 @@ class Settings:
     bootstrap_password: str | None = None
     clock: Clock = field(default_factory=SystemClock, compare=False)
     max_body_bytes: int = 1024 * 1024  # a request body larger than this is refused (413) before it is read whole
+    # the audit log's signed checkpoints: the key signs them (HMAC-SHA-256, 16 characters or more), the folder
+    # keeps them outside the database; `serve` writes one after this many entries or minutes, keeping the last few
+    audit_key: str | None = field(default=None, repr=False)
+    audit_checkpoints: Path | None = None
+    audit_checkpoint_entries: int = 100
+    audit_checkpoint_every: timedelta = timedelta(minutes=10)
+    audit_checkpoints_kept: int = 100
 
     @classmethod
     def from_env(cls, database_url: str | None = None) -> Settings:
@@ -45,4 +52,10 @@ class Settings:
             bootstrap_password=env.get("MISSIONDESK_BOOTSTRAP_PASSWORD") or None,
             clock=clock_from(env.get("MISSIONDESK_CLOCK")),
             max_body_bytes=int(env.get("MISSIONDESK_MAX_BODY_BYTES", str(1024 * 1024))),
+            audit_key=env.get("MISSIONDESK_AUDIT_KEY") or None,
+            audit_checkpoints=Path(env["MISSIONDESK_AUDIT_CHECKPOINTS"]).expanduser().resolve()
+            if env.get("MISSIONDESK_AUDIT_CHECKPOINTS") else None,
+            audit_checkpoint_entries=int(env.get("MISSIONDESK_AUDIT_CHECKPOINT_ENTRIES", "100")),
+            audit_checkpoint_every=timedelta(minutes=float(env.get("MISSIONDESK_AUDIT_CHECKPOINT_MINUTES", "10"))),
+            audit_checkpoints_kept=int(env.get("MISSIONDESK_AUDIT_CHECKPOINTS_KEPT", "100")),
         )

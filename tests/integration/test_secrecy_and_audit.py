@@ -1,13 +1,16 @@
 """Briefs, the tamper-evident audit log and the hardened login, on both engines."""
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
+from missiondesk.adapters.audit_checkpoints import CheckpointFile
 from missiondesk.adapters.web.app import create_app
+from missiondesk.domain.audit import SignedCheckpoint
 from missiondesk.domain.errors import DomainError
 from missiondesk.services import audit, auth
 
@@ -143,21 +146,22 @@ def test_a_swapped_pair_and_an_inserted_row_are_caught(runtime):
     assert check(runtime).first_bad_seq == 600
 
 
-def test_truncation_is_caught_against_a_signed_checkpoint(runtime):
+def test_truncation_is_caught_against_a_signed_checkpoint(runtime, tmp_path):
     tamperable_chain(runtime)
     key = b"an-audit-key-of-enough-length"
-    saved = audit.make_checkpoint(runtime.uow, key, datetime.now(UTC))
-    assert saved["entries"] == 1000 and audit.verify_with_checkpoint(runtime.uow, saved, key).ok
+    saved = CheckpointFile(tmp_path / "cp.json")
+    cp = audit.write_checkpoint(runtime.uow, saved, key, datetime.now(UTC), after=None)
+    assert cp.checkpoint.entries == 1000 and audit.verify(runtime.uow, saved, key).ok
     with runtime.engine.begin() as conn:
         conn.execute(text("DELETE FROM audit_entry WHERE seq > 990"))
     assert check(runtime).ok  # the chain alone cannot tell
-    result = audit.verify_with_checkpoint(runtime.uow, saved, key)
+    result = audit.verify(runtime.uow, saved, key)
     assert not result.ok and result.problem == "TRUNCATED"
-    with pytest.raises(DomainError) as e:
-        audit.verify_with_checkpoint(runtime.uow, {**saved, "entries": 990}, key)
-    assert e.value.code == "CHECKPOINT_FORGED"
-    with pytest.raises(DomainError):
-        audit.verify_with_checkpoint(runtime.uow, saved, b"another-key-entirely")
+    forged = SignedCheckpoint(dataclasses.replace(cp.checkpoint, entries=990), cp.signature)
+    (tmp_path / "cp.json").write_text(forged.to_text())
+    assert audit.verify(runtime.uow, saved, key).problem == "CHECKPOINT_FORGED"
+    (tmp_path / "cp.json").write_text(cp.to_text())
+    assert audit.verify(runtime.uow, saved, b"another-key-entirely").problem == "CHECKPOINT_FORGED"
 
 
 def test_concurrent_appends_never_fork_the_chain(runtime):

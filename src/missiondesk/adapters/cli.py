@@ -6,7 +6,6 @@ a refused or failed command prints the reason to stderr and exits non-zero.
 from __future__ import annotations
 
 import functools
-import json
 import os
 import sys
 from collections.abc import Callable
@@ -30,6 +29,7 @@ from ..domain.ranks import Classification, MissionRank, Role, ShinobiRank
 from ..domain.risk import casualty_cost
 from ..runtime import Runtime, start
 from ..services import assignments, audit, auth, custody, fitness, gate, medical, missions, reports, risk, roster
+from . import audit_checkpoints
 
 app = typer.Typer(help="missiondesk: the mission office of a hidden village.", no_args_is_help=True,
                   add_completion=False, pretty_exceptions_enable=False)
@@ -121,8 +121,10 @@ def reasons_table(details: list[dict[str, Any]], title: str = "Refused") -> Tabl
 
 # -- serving -----------------------------------------------------------------------------------------
 @app.command()
+@fails_cleanly
 def serve(host: str = "127.0.0.1", port: int = 8000, database: DatabaseOpt = None) -> None:
-    """Migrate the database, then serve the API (and, later, the web page)."""
+    """Migrate the database, then serve the API (and, later, the web page). With MISSIONDESK_AUDIT_KEY and
+    MISSIONDESK_AUDIT_CHECKPOINTS set, signed checkpoints of the audit log are written as it grows."""
     _serve(Settings.from_env(database), host, port)
 
 
@@ -138,7 +140,13 @@ def _serve(settings: Settings, host: str, port: int, banner: Callable[[str], Non
         banner(address)
     else:
         out.print(f"missiondesk serving on {address} (database: {settings.database_url})")
-    uvicorn.run(application, host=host, port=port, log_level="warning")
+    out.print(audit_checkpoints.describe(settings))
+    writer = audit_checkpoints.start_checkpoints(rt.uow, settings)  # off the request path, on its own thread
+    try:
+        uvicorn.run(application, host=host, port=port, log_level="warning")
+    finally:
+        if writer is not None:
+            writer.stop()  # and one last checkpoint if the log grew since the newest
 
 
 @app.command()
@@ -561,75 +569,112 @@ def backup_cmd(file: Path, database: DatabaseOpt = None,
     onto the live database; an existing FILE only with --force; written beside FILE and renamed when complete."""
     from .db import backup
 
-    rt = start(Settings.from_env(database), bootstrap=False)
+    settings = Settings.from_env(database)
+    kept = audit_checkpoints.checkpointing(settings)
+    rt = start(settings, bootstrap=False)
     checked = backup.backup(rt.engine, file, force=force)
-    chain = audit.verify(rt.uow)
-    out.print(f"backed up to {file} ({checked}); audit chain {'ok' if chain.ok else 'BROKEN'}, {chain.entries} entries")
+    check = audit.verify(rt.uow, kept.folder, kept.key)
+    out.print(f"backed up to {file} ({checked}); audit chain {'ok' if check.ok else check.problem}, "
+              f"{check.entries} entries")
+    if not check.ok:
+        err.print(f"[bold red]{check.problem}[/]: {check.summary}")
 
 
 @app.command("restore")
 @fails_cleanly
-def restore_cmd(file: Path, database: DatabaseOpt = None,
+def restore_cmd(file: Path, checkpoint: Annotated[Path | None, typer.Option(
+                    help="Hold the backup's audit log to this checkpoint file (else to the newest automatic "
+                         "checkpoint it should contain).")] = None,
+                database: DatabaseOpt = None,
                 yes: Annotated[bool, typer.Option("--yes", help="Replace the database without asking.")] = False
                 ) -> None:
-    """Replace the database with the backup in FILE (stop the app servers first), then verify the audit chain."""
+    """Replace the database with the backup in FILE (stop the app servers first). The backup's own audit chain is
+    verified first, on a copy, and held to --checkpoint (or the newest automatic checkpoint it covers): a backup
+    that fails replaces nothing (exit 1, BACKUP_AUDIT_BROKEN)."""
     from .db import backup
 
     settings = Settings.from_env(database)
+    kept = audit_checkpoints.checkpointing(settings)
+    against = audit_checkpoints.CheckpointFile(checkpoint) if checkpoint else kept.folder
+    key = _audit_key(settings) if checkpoint else kept.key
     if not yes and not typer.confirm(f"Replace everything in {settings.database_url} with {file}?"):
         raise typer.Exit(1)
     rt = start(settings, migrate_schema=False, bootstrap=False)
-    checked = backup.restore(rt.engine, file)
+    with backup.staged(rt.engine, file) as copy:
+        before = audit.verify(copy.uow, against, key, within=checkpoint is None)
+        if not before.ok:
+            raise DomainError(f"the backup's audit log fails verification, {before.problem}: {before.summary}; "
+                              f"nothing was restored", code="BACKUP_AUDIT_BROKEN",
+                              details=[{"problem": before.problem, "first_bad_seq": before.first_bad_seq,
+                                        "entries": before.entries}])
+        checked = copy.restore()
     rt = start(settings, bootstrap=False)  # a backup from an older version is migrated forward
     chain = audit.verify(rt.uow)
     if not chain.ok:
         err.print(f"[bold red]restored, but the audit chain is broken at seq {chain.first_bad_seq}[/]")
         raise typer.Exit(1)
-    out.print(f"restored from {file} ({checked}); audit chain ok, {chain.entries} entries")
+    cp = before.checkpoint
+    against_note = {audit.CHECKED: f"; the backup matched the checkpoint of {cp.entries} entries" if cp else "",
+                    audit.NONE_YET: "; no checkpoint covers the backup", audit.NOT_CONFIGURED: ""}[before.checkpoints]
+    out.print(f"restored from {file} ({checked}); audit chain ok, {chain.entries} entries{against_note}")
+    if kept.folder is not None:  # checkpoints of the log just replaced would call the restored one truncated
+        moved, aside = kept.folder.set_aside(chain.entries, rt.clock.now())
+        if moved:
+            out.print(f"{moved} checkpoint(s) of the replaced log, covering more than {chain.entries} entries, "
+                      f"moved to {aside}")
 
 
 # -- the audit log -------------------------------------------------------------------------------------
-def _audit_key() -> bytes:
-    key = os.environ.get("MISSIONDESK_AUDIT_KEY", "")
-    if len(key) < 16:
+def _audit_key(settings: Settings) -> bytes:
+    key = audit_checkpoints.key_of(settings)
+    if key is None:
         raise DomainError("set MISSIONDESK_AUDIT_KEY (16 characters or more) to sign and check checkpoints",
                           code="AUDIT_KEY_MISSING")
-    return key.encode()
+    return key
 
 
 @audit_app.command("checkpoint")
 @fails_cleanly
-def audit_checkpoint(file: Path, database: DatabaseOpt = None) -> None:
-    """Write the chain's size and head hash, signed (HMAC, MISSIONDESK_AUDIT_KEY), to FILE."""
-    key = _audit_key()
-    rt = start(Settings.from_env(database), bootstrap=False)
-    cp = audit.make_checkpoint(rt.uow, key, rt.clock.now())
-    file.write_text(json.dumps(cp, indent=2) + "\n")
-    out.print(f"checkpoint: {cp['entries']} entries, head {cp['head_hash'][:16]}…, written to {file}")
+def audit_checkpoint(file: Annotated[Path | None, typer.Argument(
+                         help="Write here (else into MISSIONDESK_AUDIT_CHECKPOINTS).")] = None,
+                     database: DatabaseOpt = None) -> None:
+    """Sign the chain's size and head hash (HMAC, MISSIONDESK_AUDIT_KEY) and write it to FILE or the checkpoint
+    folder. Refused (CHECKPOINT_REFUSED) when the chain does not hold, from the beginning, or does not extend the
+    newest automatic checkpoint: a rewritten or cut tail is never signed over."""
+    settings = Settings.from_env(database)
+    key = _audit_key(settings)
+    kept = audit_checkpoints.checkpointing(settings)
+    store = audit_checkpoints.CheckpointFile(file) if file else kept.folder
+    if store is None:
+        raise DomainError("name a FILE, or set MISSIONDESK_AUDIT_CHECKPOINTS to a folder",
+                          code="CHECKPOINT_FOLDER_MISSING")
+    rt = start(settings, bootstrap=False)
+    cp = audit.write_checkpoint(rt.uow, store, key, rt.clock.now(), after=kept.folder, full=True)
+    if cp is None:  # not reached without a cadence; kept for the type checker
+        raise typer.Exit(1)
+    where = file or Path(store.where) / audit_checkpoints.file_name(cp)
+    out.print(f"checkpoint: {cp.checkpoint.entries} entries, head {cp.checkpoint.head_hash[:16]}…, written to {where}")
 
 
 @audit_app.command("verify")
 @fails_cleanly
-def audit_verify(checkpoint: Annotated[Path | None, typer.Option(help="A file from `audit checkpoint`.")] = None,
+def audit_verify(checkpoint: Annotated[Path | None, typer.Option(
+                     help="A file from `audit checkpoint` (else the newest in MISSIONDESK_AUDIT_CHECKPOINTS).")] = None,
                  database: DatabaseOpt = None) -> None:
-    """Walk the hash chain; with --checkpoint, also catch a truncated or rewritten tail. Exit 1 if bad."""
-    rt = start(Settings.from_env(database), bootstrap=False)
-    if checkpoint is None:
-        chain = audit.verify(rt.uow)
-        problem = None if chain.ok else "CHAIN_BROKEN"
+    """Walk the hash chain and hold it to the newest checkpoint (or --checkpoint): a truncated or rewritten tail
+    that a checkpoint covers is caught. Exit 1 if bad."""
+    settings = Settings.from_env(database)
+    if checkpoint is not None:
+        against, key = audit_checkpoints.CheckpointFile(checkpoint), _audit_key(settings)
     else:
-        try:
-            saved = json.loads(checkpoint.read_text())
-        except (OSError, ValueError) as e:
-            raise DomainError(f"cannot read the checkpoint: {e}", code="CHECKPOINT_INVALID") from None
-        check = audit.verify_with_checkpoint(rt.uow, saved, _audit_key())
-        chain, problem = check.chain, check.problem
-    if problem is None:
-        out.print(f"[green]ok[/]: {chain.entries} entries, the chain holds"
-                  + (" and matches the checkpoint" if checkpoint else ""))
+        kept = audit_checkpoints.checkpointing(settings)
+        against, key = kept.folder, kept.key
+    rt = start(settings, bootstrap=False)
+    check = audit.verify(rt.uow, against, key)
+    if check.ok:
+        out.print(f"[green]ok[/]: {check.summary}")
         return
-    where = f" at seq {chain.first_bad_seq}" if chain.first_bad_seq is not None else ""
-    err.print(f"[bold red]{problem}[/]{where}: {chain.entries} entries in the chain")
+    err.print(f"[bold red]{check.problem}[/]: {check.summary}")
     raise typer.Exit(1)
 
 

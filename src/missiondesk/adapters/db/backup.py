@@ -1,17 +1,25 @@
 """Backups: SQLite through its online backup API (integrity-checked), PostgreSQL through
-pg_dump/pg_restore when they are installed."""
+pg_dump/pg_restore when they are installed. A restore first stages the backup as a database of its own
+(a private copy for SQLite, a scratch database for PostgreSQL) so that it can be checked before it
+replaces anything, and then restores that very copy."""
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import sqlite3
 import subprocess  # noqa: S404 - pg_dump and pg_restore, with argument lists, no shell
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import Engine
+from sqlalchemy import URL, Engine
 from sqlalchemy.engine import make_url
 
 from ...domain.errors import DomainError
+from .session import SqlUnitOfWork, make_engine
 
 
 class BackupFailed(DomainError):
@@ -99,28 +107,109 @@ def _write(engine: Engine, target: Path) -> str:
     raise BackupFailed(f"no backup for {engine.dialect.name}")
 
 
-def restore(engine: Engine, source: Path) -> str:
-    """Replace the database's contents with the backup in `source` (stop the app servers first)."""
-    if not source.exists():
+@dataclass(frozen=True)
+class Staged:
+    """A backup opened as a database of its own (`uow`), to be checked; `restore()` then replaces the live
+    database with this very copy, so what was checked is what is restored."""
+
+    uow: SqlUnitOfWork
+    restore: Callable[[], str]
+
+
+@contextmanager
+def staged(engine: Engine, source: Path) -> Iterator[Staged]:
+    """Stage the backup in `source` beside the live database's engine without touching the live database:
+    SQLite copies it (integrity-checked) into a private temporary file, PostgreSQL restores it into a scratch
+    database on the same server, dropped afterwards. Nothing is replaced until `restore()` is called."""
+    if not source.is_file():
         raise BackupFailed(f"no such backup: {source}")
-    if engine.dialect.name == "sqlite":
-        result = _integrity(source)
-        if result != "ok":
-            raise BackupFailed(f"the backup is damaged ({result}); nothing was restored")
-        engine.dispose()
-        src, dest = sqlite3.connect(source), sqlite3.connect(_sqlite_path(engine))
-        try:
-            with dest:
-                src.backup(dest)
-        finally:
-            src.close()
-            dest.close()
-        return f"integrity_check {_integrity(_sqlite_path(engine))}"
-    if engine.dialect.name == "postgresql":
-        engine.dispose()
-        run = subprocess.run([_tool("pg_restore"), "--clean", "--if-exists", "--no-owner", "--single-transaction",  # noqa: S603
-                              "--dbname", _libpq_url(engine), str(source)], capture_output=True, text=True, check=False)
+    with tempfile.TemporaryDirectory(prefix="missiondesk-restore-") as folder:
+        if engine.dialect.name == "sqlite":
+            with _staged_sqlite(engine, source, Path(folder)) as s:
+                yield s
+        elif engine.dialect.name == "postgresql":
+            with _staged_postgres(engine, source, Path(folder)) as s:
+                yield s
+        else:
+            raise BackupFailed(f"no restore for {engine.dialect.name}")
+
+
+@contextmanager
+def _staged_sqlite(engine: Engine, source: Path, folder: Path) -> Iterator[Staged]:
+    result = _integrity(source)
+    if result != "ok":
+        raise BackupFailed(f"the backup is damaged ({result}); nothing was restored")
+    copy = folder / "backup.db"
+    src, dest = sqlite3.connect(source), sqlite3.connect(copy)
+    try:
+        with dest:
+            src.backup(dest)
+    finally:
+        src.close()
+        dest.close()
+    result = _integrity(copy)
+    if result != "ok":
+        raise BackupFailed(f"the backup is damaged ({result}); nothing was restored")
+    check = make_engine(f"sqlite:///{copy}")
+
+    def restore() -> str:
+        check.dispose()  # the copy's write-ahead log folded back into it before it is read whole
+        return _restore_sqlite(engine, copy)
+
+    try:
+        yield Staged(SqlUnitOfWork(check), restore)
+    finally:
+        check.dispose()
+
+
+def _restore_sqlite(engine: Engine, copy: Path) -> str:
+    engine.dispose()
+    src, dest = sqlite3.connect(copy), sqlite3.connect(_sqlite_path(engine))
+    try:
+        with dest:
+            src.backup(dest)
+    finally:
+        src.close()
+        dest.close()
+    return f"integrity_check {_integrity(_sqlite_path(engine))}"
+
+
+@contextmanager
+def _staged_postgres(engine: Engine, source: Path, folder: Path) -> Iterator[Staged]:
+    copy = folder / "backup.dump"
+    shutil.copyfile(source, copy)
+    pg_restore = _tool("pg_restore")
+    scratch = f"md_restore_check_{secrets.token_hex(6)}"
+    try:
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE "{scratch}"')
+    except Exception as e:
+        raise BackupFailed(f"a PostgreSQL backup is checked in a scratch database before it is restored, and "
+                           f"none could be created (the role needs CREATEDB): {e}; nothing was restored",
+                           code="RESTORE_CHECK_FAILED") from None
+    url: URL = make_url(engine.url).set(database=scratch)
+    check: Engine | None = None
+    try:
+        run = subprocess.run([pg_restore, "--no-owner", "--exit-on-error", "--single-transaction",  # noqa: S603
+                              "--dbname", url.set(drivername="postgresql").render_as_string(hide_password=False),
+                              str(copy)], capture_output=True, text=True, check=False)
         if run.returncode != 0:
-            raise BackupFailed(f"pg_restore failed: {run.stderr.strip()[:500]}")
-        return "pg_restore"
-    raise BackupFailed(f"no restore for {engine.dialect.name}")
+            raise BackupFailed(f"the backup cannot be read: pg_restore failed: {run.stderr.strip()[:500]}; "
+                               f"nothing was restored")
+        check = make_engine(url.render_as_string(hide_password=False))
+        yield Staged(SqlUnitOfWork(check), lambda: _restore_postgres(engine, copy))
+    finally:
+        if check is not None:
+            check.dispose()
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)')
+
+
+def _restore_postgres(engine: Engine, copy: Path) -> str:
+    engine.dispose()
+    run = subprocess.run([_tool("pg_restore"), "--clean", "--if-exists", "--no-owner", "--single-transaction",  # noqa: S603
+                          "--dbname", _libpq_url(engine), str(copy)], capture_output=True, text=True, check=False)
+    if run.returncode != 0:
+        raise BackupFailed(f"pg_restore failed: {run.stderr.strip()[:500]}")
+    return "pg_restore"
+

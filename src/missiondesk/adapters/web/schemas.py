@@ -21,6 +21,7 @@ from ...domain.ranks import (
 )
 from ...domain.risk import Threat
 from ...domain.roster import Assignment, AssignmentStatus, Shinobi
+from ...services.audit import AuditCheck
 from ...services.gate import GateLogged
 from ...services.reports import AlertView
 
@@ -491,3 +492,44 @@ class AlertRead(BaseModel):
         return cls(id=a.id, kind=a.kind, subject_shinobi_id=a.subject_shinobi_id, detainee_id=a.detainee_id,
                    mission_id=v.mission_id, assignment_id=a.assignment_id, codes=list(a.codes),
                    created_at=a.created_at, message=a.message, read_at=a.read_at)
+
+
+# -- the audit log ------------------------------------------------------------------------------------------
+class AuditEntryRead(BaseModel):
+    seq: int
+    at: AwareDatetime
+    actor: str | None
+    action: str
+    target: str | None
+    details: dict[str, Any]
+    prev_hash: str
+    hash: str
+
+
+class CheckpointRead(BaseModel):
+    """A signed checkpoint, kept outside the database: the log's size and head hash at a time."""
+
+    entries: int
+    head_hash: str
+    at: AwareDatetime
+
+
+class AuditVerifyRead(BaseModel):
+    ok: bool
+    entries: int
+    first_bad_seq: int | None
+    first_bad_reason: str | None = Field(
+        description="MISSING, OUT_OF_ORDER, LINK_BROKEN, HASH_MISMATCH, DUPLICATE_KEY or DETAILS_INVALID")
+    problem: Literal["CHAIN_BROKEN", "TRUNCATED", "REWRITTEN", "CHECKPOINT_FORGED", "CHECKPOINT_INVALID"] | None
+    checkpoints: Literal["not_configured", "none_yet", "checked"] = Field(
+        description="not_configured: no key or folder, so no checkpoint guards the tail; none_yet: none written")
+    checkpoint: CheckpointRead | None = Field(description="the newest checkpoint, held against (signature good)")
+    message: str
+
+    @classmethod
+    def of(cls, c: AuditCheck) -> AuditVerifyRead:
+        cp = c.checkpoint
+        return cls(ok=c.ok, entries=c.entries, first_bad_seq=c.first_bad_seq, first_bad_reason=c.reason,
+                   problem=c.problem, checkpoints=c.checkpoints,
+                   checkpoint=CheckpointRead(entries=cp.entries, head_hash=cp.head_hash, at=cp.at) if cp else None,
+                   message=c.summary)

@@ -5,25 +5,29 @@ from datetime import datetime
 from fastapi import APIRouter, Query
 
 from ....services import audit
+from ...audit_checkpoints import checkpointing
 from ..deps import CurrentCaller, Deps
+from ..schemas import AuditEntryRead, AuditVerifyRead
 from .common import aware
 
 router = APIRouter(tags=["audit"])
 
 
-@router.get("/audit")
+@router.get("/audit", response_model=list[AuditEntryRead])
 def list_audit(caller: CurrentCaller, c: Deps, actor: str | None = None, action: str | None = None,
                target: str | None = None, since: datetime | None = None, until: datetime | None = None,
                after_seq: int = Query(default=0, ge=0), limit: int = Query(default=1000, ge=1, le=1000)
-               ) -> list[dict]:
+               ) -> list[AuditEntryRead]:
     entries = audit.list_entries(c.uow, caller, actor=actor, action=action, target=target,
                                  since=aware(since, "since") if since else None,
                                  until=aware(until, "until") if until else None, after_seq=after_seq, limit=limit)
-    return [{"seq": e.seq, "at": e.at, "actor": e.actor, "action": e.action, "target": e.target,
-             "details": e.details, "prev_hash": e.prev_hash, "hash": e.hash} for e in entries]
+    return [AuditEntryRead(seq=e.seq, at=e.at, actor=e.actor, action=e.action, target=e.target, details=e.details,
+                           prev_hash=e.prev_hash, hash=e.hash) for e in entries]
 
 
-@router.get("/audit/verify")
-def verify(caller: CurrentCaller, c: Deps) -> dict:
-    check = audit.verify_chain(c.uow, caller)
-    return {"ok": check.ok, "entries": check.entries, "first_bad_seq": check.first_bad_seq}
+@router.get("/audit/verify", response_model=AuditVerifyRead)
+def verify(caller: CurrentCaller, c: Deps) -> AuditVerifyRead:
+    """The hash chain walked, and held against the newest signed checkpoint (MISSIONDESK_AUDIT_CHECKPOINTS):
+    a rewritten-and-rehashed or deleted tail that a checkpoint covers is reported (REWRITTEN, TRUNCATED)."""
+    kept = checkpointing(c.settings)
+    return AuditVerifyRead.of(audit.verify_chain(c.uow, caller, kept.folder, kept.key))
