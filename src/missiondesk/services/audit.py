@@ -35,10 +35,17 @@ def record(tx: Transaction, now: datetime, actor: Caller | str | None, action: s
     return tx.audit.append(at=now, actor=name, action=action, target=target, details=details)
 
 
-@transactional(write=False)
-def list_entries(tx: Transaction, caller: Caller, *, actor: str | None = None, action: str | None = None,
+def list_entries(uow: UnitOfWork, caller: Caller, *, actor: str | None = None, action: str | None = None,
                  target: str | None = None, since: datetime | None = None, until: datetime | None = None,
                  after_seq: int = 0, limit: int = MAX_PAGE) -> list[AuditEntry]:
+    uow.flush_security()  # what this process noted is in the log before the log is read
+    return _list_entries(uow, caller, actor=actor, action=action, target=target, since=since, until=until,
+                         after_seq=after_seq, limit=limit)
+
+
+@transactional(write=False)
+def _list_entries(tx: Transaction, caller: Caller, *, actor: str | None, action: str | None, target: str | None,
+                  since: datetime | None, until: datetime | None, after_seq: int, limit: int) -> list[AuditEntry]:
     authz.require(tx, caller, "readAudit")
     if not 1 <= limit <= MAX_PAGE:
         raise Invalid(f"limit must be between 1 and {MAX_PAGE}", code="LIMIT_INVALID")
@@ -165,6 +172,7 @@ def _verify_within(tx: Transaction, checkpoints: CheckpointStore | None, key: by
 def verify_chain(uow: UnitOfWork, caller: Caller, checkpoints: CheckpointStore | None = None,
                  key: bytes | None = None) -> AuditCheck:
     """The chain walked and held against the newest checkpoint in `checkpoints` (the API, the page)."""
+    uow.flush_security()
     # the checkpoint is read before the chain: one written meanwhile covers only entries the walk will see
     return _verify_for(uow, caller, _newest(checkpoints, key))
 
@@ -174,6 +182,7 @@ def verify(uow: UnitOfWork, checkpoints: CheckpointStore | None = None, key: byt
     """The chain as the operator sees it (the CLI, backup, restore); the API's verify_chain checks the caller
     first. `within`: against the newest checkpoint the log should already contain (a backup, older than the
     newest checkpoints, is held to the newest one it covers)."""
+    uow.flush_security()
     if within:
         return _verify_within(uow, checkpoints, key)
     return _verify_against(uow, _newest(checkpoints, key))
@@ -219,6 +228,7 @@ def write_checkpoint(uow: UnitOfWork, store: CheckpointStore, key: bytes, now: d
     cadence, only when one is due; returns what was written."""
     if not key:
         raise Invalid("a checkpoint needs a signing key (MISSIONDESK_AUDIT_KEY)", code="AUDIT_KEY_MISSING")
+    uow.flush_security()  # what this process noted is covered too
     newest = _newest(after, key)
     if newest.problem is not None and after is not None:
         what = "unreadable" if newest.problem == "CHECKPOINT_INVALID" else "forged"
