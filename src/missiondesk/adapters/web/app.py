@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from importlib.resources import files
-from pathlib import Path
 
 from fastapi import APIRouter, FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
@@ -34,7 +33,7 @@ def create_app(uow: UnitOfWork, settings: Settings, policy: FitnessPolicy) -> Fa
     app.add_middleware(SecurityHeaders)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)  # before a body is read whole
     app.add_middleware(NotFoundFloor)  # outermost: a 404's time counts from the request's arrival
-    app.mount("/static", StaticFiles(directory=str(Path(pages.__file__).parent / "static")), name="static")
+    app.mount("/static", StaticFiles(directory=str(pages.HERE / "static")), name="static")
     app.include_router(pages.router)
     install_docs(app)
     api = APIRouter(prefix="/api/v1", responses=ERROR_RESPONSES)

@@ -1,0 +1,77 @@
+"""The gate: who is inside, the day's log, logging in and out."""
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, Response
+
+from ....domain.errors import AssignmentRefused, DomainError, Forbidden, NotFound
+from ....domain.fitness import OVERRIDABLE
+from ....domain.gate import Direction
+from ....services import (
+    authz,
+    custody,
+    gate,
+    roster,
+)
+from ..errors import status_for
+from .common import (
+    CODE_WORDS,
+    Page,
+    PageContext,
+    Posted,
+    parse_local,
+    render,
+)
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/gate")
+def gate_page(request: Request, ctx: Page) -> HTMLResponse:
+    return _gate_page(request, ctx)
+
+
+def _gate_page(request: Request, ctx: PageContext, http_status: int = 200, **extra: Any) -> HTMLResponse:
+    inside = gate.present(ctx.uow, ctx.caller, ctx.now)
+    detainees = custody.list_detainees(ctx.uow, ctx.caller)
+    today = ctx.now.astimezone(ctx.c.settings.village_tz).date()
+    log = gate.gate_log(ctx.uow, ctx.caller, day=today, tz=ctx.c.settings.village_tz)
+    people = roster.list_shinobi(ctx.uow, ctx.caller)
+    return render(request, ctx, "gate.html", http_status=http_status, inside=inside, detainees=detainees, log=log,
+                  names={s.id: s.name for s in people}, detainee_names={d.id: d.name for d in detainees},
+                  people=[s for s in people if s.status.value in ("active", "on_mission")],
+                  may_log=authz.decide(ctx.caller, "logGate", authz.VILLAGE).allowed,
+                  may_override=authz.decide(ctx.caller, "override", authz.VILLAGE).allowed,
+                  at=ctx.now.astimezone(ctx.c.settings.village_tz).strftime("%Y-%m-%dT%H:%M"),
+                  code_words=CODE_WORDS, overridable={c.value for c in OVERRIDABLE}, **extra)
+
+
+@router.post("/gate")
+def log_gate(request: Request, ctx: Posted, direction: Annotated[str, Form()] = "",
+             at: Annotated[str, Form()] = "", shinobi_ids: Annotated[list[int], Form()] = None,
+             detainee_ids: Annotated[list[int], Form()] = None,
+             justification: Annotated[str, Form()] = "", at_shown: Annotated[str, Form()] = "") -> Response:
+    """The gate clerk logs people in or out; a booked team member refused at the gate is shown every reason.
+
+    The form offers the minute it was shown (`at_shown`); left as offered, it means now, to the second. Taken
+    as the minute's start, it would let a booked member out past a rest order given earlier in that minute
+    (the office is judged at the event's time)."""
+    chosen = list(shinobi_ids or [])
+    try:
+        when = ctx.now if not at or at == at_shown else parse_local(at, ctx)
+        cmd = gate.GateEntry(direction=Direction(direction), at=when,
+                             shinobi_ids=tuple(chosen), detainee_ids=tuple(detainee_ids or ()),
+                             override_justification=justification if justification.strip() else None)
+        done = gate.log_gate(ctx.uow, ctx.caller, cmd, ctx.now, policy=ctx.c.policy)
+    except ValueError:
+        return _gate_page(request, ctx, 422, result={"ok": False, "error": DomainError(
+            "choose in or out", code="VALIDATION_ERROR")}, chosen=chosen)
+    except AssignmentRefused as e:
+        return _gate_page(request, ctx, 409, result={"ok": False, "refused": e.details}, chosen=chosen)
+    except DomainError as e:
+        if isinstance(e, NotFound | Forbidden):
+            raise
+        return _gate_page(request, ctx, status_for(e), result={"ok": False, "error": e}, chosen=chosen)
+    return _gate_page(request, ctx, result={"ok": True, "logged": done})

@@ -1,0 +1,81 @@
+"""The roster and a shinobi: fitness now, the 48-hour chart, the records, sleep."""
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, Response
+
+from ....domain.errors import DomainError, Forbidden, NotFound
+from ....services import (
+    assignments,
+    authz,
+    fitness,
+    medical,
+    roster,
+)
+from .. import charts
+from ..errors import status_for
+from .common import (
+    BADGE_WORDS,
+    CODE_WORDS,
+    Page,
+    PageContext,
+    Posted,
+    parse_local,
+    render,
+    see_other,
+)
+
+router = APIRouter(include_in_schema=False)
+
+
+# -- the roster and a shinobi ---------------------------------------------------------------------------
+@router.get("/roster")
+def roster_page(request: Request, ctx: Page, badge: str = "", q: str = "") -> HTMLResponse:
+    duty = fitness.roster_duty(ctx.uow, ctx.caller, at=ctx.now, policy=ctx.c.policy)
+    counts: dict[str, int] = {}
+    for d in duty:
+        counts[d.badge] = counts.get(d.badge, 0) + 1
+    rows = [d for d in duty if (not badge or d.badge == badge) and (not q or q.lower() in d.shinobi.name.lower())]
+    return render(request, ctx, "roster.html", rows=rows, badge=badge, q=q, counts=counts, badges=BADGE_WORDS)
+
+
+@router.get("/shinobi/{shinobi_id}")
+def shinobi_page(request: Request, ctx: Page, shinobi_id: int) -> HTMLResponse:
+    return _shinobi_page(request, ctx, shinobi_id)
+
+
+def _shinobi_page(request: Request, ctx: PageContext, shinobi_id: int, http_status: int = 200,
+                  error: str | None = None) -> HTMLResponse:
+    s = roster.get_shinobi(ctx.uow, ctx.caller, shinobi_id)
+    names = {p.id: p.name for p in roster.list_shinobi(ctx.uow, ctx.caller)}
+    me = authz.shinobi_resource(shinobi_id)
+    record = sleep = chart = series = now_verdict = None
+    if authz.decide(ctx.caller, "readMedical", me).allowed:
+        record = medical.medical_record(ctx.uow, ctx.caller, shinobi_id)
+    if authz.decide(ctx.caller, "readSleep", me).allowed:
+        sleep = medical.list_sleep(ctx.uow, ctx.caller, shinobi_id)[-14:]
+    if authz.decide(ctx.caller, "checkFitness", me).allowed:
+        series = fitness.forecast(ctx.uow, ctx.caller, shinobi_id, start=ctx.now, hours=48, step_minutes=30,
+                                  policy=ctx.c.policy)
+        chart = charts.fatigue_chart(series.series, ctx.c.policy.fatigue, estimated=series.estimated)
+        now_verdict = fitness.check_fitness(ctx.uow, ctx.caller, shinobi_id, mission_id=None, at=ctx.now,
+                                            policy=ctx.c.policy)
+    reasons = ([assignments.reason_detail(r) for r in now_verdict.reasons] if now_verdict is not None else None)
+    return render(request, ctx, "shinobi.html", http_status=http_status, s=s, names=names, record=record, sleep=sleep,
+                  chart=chart, forecast=series, duty_now=reasons, code_words=CODE_WORDS,
+                  may_log_sleep=authz.decide(ctx.caller, "logSleep", me).allowed, error=error)
+
+
+@router.post("/shinobi/{shinobi_id}/sleep")
+def add_sleep(request: Request, ctx: Posted, shinobi_id: int, start: Annotated[str, Form()] = "",
+              end: Annotated[str, Form()] = "") -> Response:
+    try:
+        medical.log_sleep(ctx.uow, ctx.caller, shinobi_id, parse_local(start, ctx), parse_local(end, ctx), ctx.now,
+                          policy=ctx.c.policy)
+    except DomainError as e:
+        if isinstance(e, NotFound | Forbidden):
+            raise
+        return _shinobi_page(request, ctx, shinobi_id, http_status=status_for(e), error=f"{e.message} ({e.code})")
+    return see_other(f"/shinobi/{shinobi_id}#sleep")
