@@ -11,13 +11,13 @@ from fastapi.responses import HTMLResponse, Response
 
 from ....domain.errors import DomainError
 from ..errors import status_for
-from . import account, alerts, gate, missions, office, people
+from . import account, alerts, clerk, custody, gate, medic, missions, office, people
 from .common import HERE, SignInRequired, render, see_other, templates
 
 __all__ = ["HERE", "install", "router", "templates"]
 
 router = APIRouter(include_in_schema=False)
-for _area in (account, missions, people, alerts, gate, office):
+for _area in (account, clerk, medic, custody, missions, people, alerts, gate, office):
     router.include_router(_area.router)
 
 
