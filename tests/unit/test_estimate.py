@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from missiondesk.domain.estimate import estimate_history, sleep_history
@@ -62,12 +62,16 @@ gate_logs = st.lists(st.tuples(st.integers(0, 14 * 24 * 60), st.booleans()), min
 
 @settings(max_examples=150, deadline=None)
 @given(gate=gate_logs, acts=moments, extra=st.integers(0, 14 * 24 * 60), when=st.integers(0, 24 * 60))
+@example(gate=[(at(1, 0), False)], acts=[], extra=241, when=182)  # found by CI: the first episode removed
 def test_an_extra_awake_moment_never_raises_the_estimated_effectiveness(gate, acts, extra, when):
+    """While it leaves the first episode as it was: the models start 16 hours before the first episode, rested
+    (FATIGUE.md, Inputs), so an awake moment that removes the first night moves that start later, and a later
+    rested start can end a fortnight later a few thousandths higher (65.8180 against 65.8153 in the example)."""
     t = at(15, 0) + timedelta(minutes=when)
     before = estimate_history(gate, acts, t, UTC)
     after = estimate_history(gate, [*acts, at(1, 0) + timedelta(minutes=extra)], t, UTC)
     assert (before is None) == (after is None)
-    if before is not None and before.episodes and after.episodes:
+    if before is not None and before.episodes and after.episodes and after.episodes[0] == before.episodes[0]:
         e0 = estimate_fatigue(before.episodes, t, UTC).effectiveness
         e1 = estimate_fatigue(after.episodes, t, UTC).effectiveness
         assert e1 <= e0 + 1e-3  # the one-minute integration leaves a few millionths
