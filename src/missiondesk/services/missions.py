@@ -7,7 +7,7 @@ from datetime import datetime
 from ..domain import missions as rules
 from ..domain import risk
 from ..domain.access import Caller
-from ..domain.errors import Invalid, NotFound
+from ..domain.errors import Conflict, Invalid, NotFound
 from ..domain.missions import Mission
 from ..domain.ranks import Classification, MissionRank, MissionStatus
 from ..domain.risk import Threat
@@ -108,3 +108,91 @@ def list_missions(tx: Transaction, caller: Caller, *, status: MissionStatus | No
     teams = tx.assignments.for_missions(m.id for m in visible)
     model = tx.risk.latest() or risk.PRIOR
     return [MissionView(m, teams.get(m.id), _suggest(tx, m, model)) for m in visible]
+
+
+# -- the clerk's changes to a posting ---------------------------------------------------------------------
+EDITABLE = frozenset({MissionStatus.OPEN, MissionStatus.PENDING_AUTHORIZATION})
+
+
+@dataclass(frozen=True)
+class EditMission:
+    """What changes; None leaves it as it is (an empty description clears it). The rank is not edited: a
+    different rank is a different mission, with its own authorisations (cancel it and post anew)."""
+
+    title: str | None = None
+    kind: str | None = None
+    classification: Classification | None = None
+    reward_ryo: int | None = None
+    min_team_size: int | None = None
+    description: str | None = None
+    threat: Threat | None = None
+    threat_count: int | None = None
+
+
+def _still_on_the_board(m: Mission, verb: str, code: str) -> None:
+    if m.status not in EDITABLE:
+        raise Conflict(f"mission {m.id} is {m.status.value.replace('_', ' ')}; only an open mission or one waiting "
+                       f"for authorisation may be {verb}", code=code, details=[{"status": m.status.value}])
+
+
+@transactional(write=True)
+def edit_mission(tx: Transaction, caller: Caller, mission_id: int, cmd: EditMission, now: datetime) -> MissionView:
+    """Explicit field updates while the mission is on the board; the audit entry says what changed (from, to)."""
+    m = visible_mission(tx, caller, mission_id)
+    authz.require(tx, caller, "editMission", authz.mission_resource(m.id, m.classification))
+    _still_on_the_board(m, "edited", "MISSION_NOT_EDITABLE")
+    if cmd.title is not None and not cmd.title.strip() or cmd.kind is not None and not cmd.kind.strip():
+        raise Invalid("a mission needs a title and a kind", code="TITLE_REQUIRED")
+    if cmd.classification is not None and not authz.allowed(
+            tx, caller, "viewMission", authz.mission_resource(0, cmd.classification)):
+        raise Invalid("you cannot classify a mission above your own clearance", code="CLASSIFICATION_ABOVE_CLEARANCE")
+    if cmd.threat_count is not None and cmd.threat_count < 0:
+        raise Invalid("the opposition cannot be fewer than none", code="THREAT_COUNT_INVALID")
+    wanted = {
+        "title": cmd.title.strip() if cmd.title is not None else None,
+        "kind": cmd.kind.strip() if cmd.kind is not None else None,
+        "classification": cmd.classification,
+        "reward_ryo": rules.reward_for(m.rank, cmd.reward_ryo) if cmd.reward_ryo is not None else None,
+        "min_team_size": rules.team_size_for(m.rank, cmd.min_team_size) if cmd.min_team_size is not None else None,
+        "description": (cmd.description.strip() or None) if cmd.description is not None else None,
+        "threat": cmd.threat, "threat_count": cmd.threat_count,
+    }
+    changes = {k: v for k, v in wanted.items()
+               if (v is not None or (k == "description" and cmd.description is not None)) and v != getattr(m, k)}
+    if changes:
+        tx.missions.change(mission_id, **changes)
+
+        def plain(v):
+            return v.value if hasattr(v, "value") else v
+
+        record(tx, now, caller, "mission.edited", f"mission:{mission_id}",
+               changed={k: {"from": plain(getattr(m, k)), "to": plain(v)} for k, v in changes.items()})
+    result = tx.missions.get(mission_id)
+    tx.commit()
+    return MissionView(result, tx.assignments.for_mission(mission_id), _suggest(tx, result))
+
+
+@transactional(write=True)
+def cancel_mission(tx: Transaction, caller: Caller, mission_id: int, reason: str, now: datetime) -> MissionView:
+    """Off the board for good, with the reason on the audit log; a team proposed for it is declined and its
+    members are told."""
+    m = visible_mission(tx, caller, mission_id)
+    authz.require(tx, caller, "cancelMission", authz.mission_resource(m.id, m.classification))
+    _still_on_the_board(m, "cancelled", "MISSION_NOT_CANCELLABLE")
+    if not reason.strip():
+        raise Invalid("say why the mission is cancelled", code="REASON_REQUIRED")
+    proposals = tx.assignments.proposals(mission_id=mission_id)
+    for a in proposals:
+        tx.assignments.decline(a.id, now)
+        for sid in a.shinobi_ids:
+            alert_id = tx.alerts.add(recipient_id=sid, kind="MISSION_CANCELLED", subject_shinobi_id=None,
+                                     mission_id=mission_id, codes=[], now=now, assignment_id=a.id,
+                                     message=f"“{m.title}” was cancelled: the team proposed for it will not be sent.")
+            record(tx, now, None, "alert.created", f"shinobi:{sid}", alert_id=alert_id, kind="MISSION_CANCELLED",
+                   assignment_id=a.id)
+    tx.missions.set_status(mission_id, MissionStatus.CANCELLED, closed_at=now)
+    record(tx, now, caller, "mission.cancelled", f"mission:{mission_id}", reason=reason.strip(),
+           status_before=m.status.value, proposals_declined=[a.id for a in proposals])
+    result = tx.missions.get(mission_id)
+    tx.commit()
+    return MissionView(result, None, _suggest(tx, result))

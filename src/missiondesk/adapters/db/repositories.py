@@ -473,6 +473,16 @@ class MissionRepository(_Repo):
             values["closed_at"] = closed_at
         self.session.execute(update(MissionRow).where(MissionRow.id == mission_id).values(**values))
 
+    def change(self, mission_id: int, **values: Any) -> None:
+        """Explicit field updates (title, kind, classification, reward_ryo, min_team_size, description, threat,
+        threat_count), as the service names them; enums are stored by value."""
+        allowed = {"title", "kind", "classification", "reward_ryo", "min_team_size", "description", "threat",
+                   "threat_count"}
+        assert set(values) <= allowed, set(values) - allowed
+        if values:
+            self.session.execute(update(MissionRow).where(MissionRow.id == mission_id).values(
+                **{k: (v.value if hasattr(v, "value") else v) for k, v in values.items()}))
+
     def add_authorization(self, mission_id: int, account_id: int, username: str, at: datetime) -> None:
         self.session.add(AuthorizationRow(mission_id=mission_id, account_id=account_id, username=username, at=at))
         self.session.flush()

@@ -533,3 +533,22 @@ class AuditVerifyRead(BaseModel):
                    problem=c.problem, checkpoints=c.checkpoints,
                    checkpoint=CheckpointRead(entries=cp.entries, head_hash=cp.head_hash, at=cp.at) if cp else None,
                    message=c.summary)
+
+
+# -- the clerk's changes to a mission ------------------------------------------------------------------
+class MissionChange(In):
+    """Only the fields given change; `"description": null` clears it. The rank is not edited (a different rank
+    is a different mission: cancel it and post anew), nor the posting time."""
+
+    title: Name | None = None
+    kind: Kind | None = None
+    classification: Classification | None = None
+    reward_ryo: int | None = Field(default=None, le=10**12)
+    min_team_size: int | None = Field(default=None, le=100)
+    description: Text | None = None
+    threat: Threat | None = None
+    threat_count: Annotated[int, Field(ge=0, le=10_000)] | None = None
+
+
+class MissionCancel(In):
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]

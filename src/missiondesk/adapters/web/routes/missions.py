@@ -7,7 +7,16 @@ from ....domain.missions import Casualty
 from ....domain.ranks import MissionStatus
 from ....services import assignments, missions, reports
 from ..deps import CurrentCaller, Deps, Now
-from ..schemas import AssignmentCreate, AssignmentRead, InjuryIn, MissionCreate, MissionRead, ReportCreate
+from ..schemas import (
+    AssignmentCreate,
+    AssignmentRead,
+    InjuryIn,
+    MissionCancel,
+    MissionChange,
+    MissionCreate,
+    MissionRead,
+    ReportCreate,
+)
 from .common import PathId
 
 router = APIRouter(tags=["missions"])
@@ -32,6 +41,27 @@ def list_missions(caller: CurrentCaller, c: Deps, status: MissionStatus | None =
 @router.get("/missions/{mission_id}", response_model=MissionRead)
 def get_mission(mission_id: PathId, caller: CurrentCaller, c: Deps) -> MissionRead:
     v = missions.get_mission(c.uow, caller, mission_id)
+    return MissionRead.of(v.mission, v.assignment, v.suggested_reward)
+
+
+@router.patch("/missions/{mission_id}", response_model=MissionRead)
+def edit_mission(mission_id: PathId, body: MissionChange, caller: CurrentCaller, c: Deps, now: Now) -> MissionRead:
+    """The clerk's edit of a mission still on the board (open or waiting for authorisation): only the fields given
+    change; 409 MISSION_NOT_EDITABLE once it is assigned or closed."""
+    cleared = "description" in body.model_fields_set and body.description is None
+    cmd = missions.EditMission(title=body.title, kind=body.kind, classification=body.classification,
+                               reward_ryo=body.reward_ryo, min_team_size=body.min_team_size,
+                               description="" if cleared else body.description, threat=body.threat,
+                               threat_count=body.threat_count)
+    v = missions.edit_mission(c.uow, caller, mission_id, cmd, now)
+    return MissionRead.of(v.mission, v.assignment, v.suggested_reward)
+
+
+@router.post("/missions/{mission_id}/cancel", response_model=MissionRead)
+def cancel_mission(mission_id: PathId, body: MissionCancel, caller: CurrentCaller, c: Deps, now: Now) -> MissionRead:
+    """Takes a mission off the board for good (status `cancelled`), the reason on the audit log; a team proposed
+    for it is declined. 409 MISSION_NOT_CANCELLABLE once it is assigned or closed."""
+    v = missions.cancel_mission(c.uow, caller, mission_id, body.reason, now)
     return MissionRead.of(v.mission, v.assignment, v.suggested_reward)
 
 

@@ -1,0 +1,94 @@
+"""Editing and cancelling a mission over the API (PATCH /missions/{id}, POST /missions/{id}/cancel), on both
+engines: who may, while it is on the board, what the audit log keeps, and that a refusal changes nothing."""
+from __future__ import annotations
+
+from .api import Api
+
+
+def test_a_clerk_edits_an_open_mission_and_the_audit_says_what_changed(api: Api):
+    m = api.mission("C", title="Guard the bridge", description="Old words")
+    body = {"title": "Guard the great bridge", "reward_ryo": 60_000, "min_team_size": 3, "threat": "chunin",
+            "threat_count": 4, "classification": "confidential", "kind": "defense"}
+    edited = api.ok("clerk", "PATCH", f"/missions/{m['id']}", 200, json=body)
+    assert {k: edited[k] for k in body} == body
+    assert edited["rank"] == "C" and edited["status"] == "open" and edited["description"] == "Old words"
+    assert api.ok("hokage", "GET", f"/missions/{m['id']}") == edited
+    [entry] = [e for e in api.audit("mission.edited") if e["target"] == f"mission:{m['id']}"]
+    assert entry["actor"] == "clerk"
+    assert entry["details"]["changed"]["title"] == {"from": "Guard the bridge", "to": "Guard the great bridge"}
+    assert entry["details"]["changed"]["reward_ryo"]["to"] == 60_000
+    assert set(entry["details"]["changed"]) == set(body)
+    # null clears the description; a field given as it already is changes nothing and is not on the record
+    cleared = api.ok("clerk", "PATCH", f"/missions/{m['id']}", 200,
+                     json={"description": None, "title": "Guard the great bridge"})
+    assert cleared["description"] is None
+    [_, second] = [e for e in api.audit("mission.edited") if e["target"] == f"mission:{m['id']}"]
+    assert set(second["details"]["changed"]) == {"description"}
+
+
+def test_a_mission_waiting_for_authorisation_may_be_edited(api: Api):
+    m = api.mission("S", reward_ryo=2_000_000, min_team_size=4)
+    assert m["status"] == "pending_authorization"
+    edited = api.ok("hokage", "PATCH", f"/missions/{m['id']}", 200, json={"reward_ryo": 3_000_000})
+    assert edited["reward_ryo"] == 3_000_000 and edited["status"] == "pending_authorization"
+
+
+def test_who_may_edit_and_what_is_refused(api: Api):
+    m = api.mission("B", classification="public")
+    path = f"/missions/{m['id']}"
+    before = api.snapshot()
+    api.err("genin", "PATCH", path, 403, "FORBIDDEN", json={"title": "Mine now"})
+    api.err("medic", "PATCH", path, 403, "FORBIDDEN", json={"title": "Mine now"})
+    api.err("elder", "PATCH", path, 403, "FORBIDDEN", json={"title": "Mine now"})
+    api.err(None, "PATCH", path, 401, "UNAUTHENTICATED", json={"title": "Mine now"})
+    # the clerk (confidential) may not classify it above their own clearance
+    api.err("clerk", "PATCH", path, 422, "CLASSIFICATION_ABOVE_CLEARANCE", json={"classification": "secret"})
+    api.err("clerk", "PATCH", path, 422, "REWARD_OUT_OF_BAND", json={"reward_ryo": 5})
+    api.err("clerk", "PATCH", path, 422, "TEAM_SIZE_INVALID", json={"min_team_size": 0})
+    api.err("clerk", "PATCH", path, 422, "VALIDATION_ERROR", json={"rank": "S"})  # the rank is not edited
+    api.err("clerk", "PATCH", path, 422, "VALIDATION_ERROR", json={"title": "  "})
+    assert api.snapshot() == before
+    # a mission the clerk may not see does not exist for them
+    hidden = api.mission("B", classification="secret")
+    api.err("clerk", "PATCH", f"/missions/{hidden['id']}", 404, "NOT_FOUND", json={"title": "x"})
+    api.err("clerk", "PATCH", "/missions/999999", 404, "NOT_FOUND", json={"title": "x"})
+
+
+def test_an_assigned_or_closed_mission_is_not_edited_or_cancelled(api: Api):
+    sid = api.person("Guy", rank="jonin")
+    m = api.open_mission("D")
+    api.ok("clerk", "POST", f"/missions/{m}/assignments", 201, json={"shinobi_ids": [sid]})
+    api.err("clerk", "PATCH", f"/missions/{m}", 409, "MISSION_NOT_EDITABLE", json={"title": "Too late"})
+    api.err("clerk", "POST", f"/missions/{m}/cancel", 409, "MISSION_NOT_CANCELLABLE", json={"reason": "Too late"})
+    gone = api.mission("D")
+    api.ok("clerk", "POST", f"/missions/{gone['id']}/cancel", 200, json={"reason": "The client withdrew"})
+    api.err("clerk", "PATCH", f"/missions/{gone['id']}", 409, "MISSION_NOT_EDITABLE", json={"title": "Again"})
+    api.err("clerk", "POST", f"/missions/{gone['id']}/cancel", 409, "MISSION_NOT_CANCELLABLE",
+            json={"reason": "Again"})
+
+
+def test_a_clerk_cancels_a_mission_with_a_reason_and_a_proposed_team_is_declined(api: Api):
+    m = api.mission("C")
+    me = next(s["id"] for s in api.ok("hokage", "GET", "/shinobi") if s["name"] == "Konohamaru")
+    other = api.person("Udon", rank="genin")
+    proposal = api.ok("genin", "POST", f"/missions/{m['id']}/assignments", 201, json={"shinobi_ids": [me, other]})
+    assert proposal["status"] == "proposed"
+    api.err("genin", "POST", f"/missions/{m['id']}/cancel", 403, "FORBIDDEN", json={"reason": "I changed my mind"})
+    api.err("clerk", "POST", f"/missions/{m['id']}/cancel", 422, "VALIDATION_ERROR", json={"reason": " "})
+    api.err("clerk", "POST", f"/missions/{m['id']}/cancel", 422, "VALIDATION_ERROR", json={})
+    done = api.ok("clerk", "POST", f"/missions/{m['id']}/cancel", 200, json={"reason": "The client withdrew"})
+    assert done["status"] == "cancelled"
+    assert api.ok("hokage", "GET", f"/missions/{m['id']}")["status"] == "cancelled"
+    assert api.ok("genin", "GET", f"/assignments/{proposal['id']}")["status"] == "declined"
+    [entry] = [e for e in api.audit("mission.cancelled") if e["target"] == f"mission:{m['id']}"]
+    assert entry["actor"] == "clerk" and entry["details"]["reason"] == "The client withdrew"
+    assert entry["details"]["status_before"] == "open" and entry["details"]["proposals_declined"] == [proposal["id"]]
+    alerts = [a for a in api.ok("genin", "GET", "/alerts") if a["kind"] == "MISSION_CANCELLED"]
+    assert len(alerts) == 1 and alerts[0]["mission_id"] == m["id"]
+
+
+def test_the_hokage_cancels_a_mission_waiting_for_authorisation(api: Api):
+    m = api.mission("A", min_team_size=3)
+    done = api.ok("hokage", "POST", f"/missions/{m['id']}/cancel", 200, json={"reason": "The daimyo paid"})
+    assert done["status"] == "cancelled"
+    api.err("elder", "POST", f"/missions/{m['id']}/authorizations", 409, "AUTHORIZATION_NOT_NEEDED")
