@@ -1,13 +1,14 @@
-"""Accounts and sign-in: bootstrap, bearer tokens that expire, logout."""
+"""Accounts and sign-in: bootstrap, bearer tokens that expire, logout; each account's own password and sessions."""
 from __future__ import annotations
 
 import hashlib
+import math
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from ..domain.access import Caller
-from ..domain.errors import LockedOut, Unauthenticated
+from ..domain.errors import Invalid, LockedOut, NotFound, Unauthenticated
 from ..domain.ranks import Classification, Role, ShinobiRank
 from ..domain.roster import Account
 from ..domain.throttle import Count, Key, Scope, ThrottlePolicy, Verdict, after_failure, judge
@@ -78,10 +79,17 @@ def _keys(tx: Transaction, username: str, source: str, now: datetime, policy: Th
     return Key.all_for(username, source, known_source=known)
 
 
+def wait_words(seconds: int) -> str:
+    """How long to wait, in words: minutes rounded up ("14 minutes"), or the seconds under a minute."""
+    if seconds < 60:
+        return f"{max(1, seconds)} second{'' if seconds == 1 else 's'}"
+    minutes = math.ceil(seconds / 60)
+    return f"{minutes} minute{'' if minutes == 1 else 's'}"
+
+
 def _refusal(verdict: Verdict, now: datetime) -> LockedOut:
-    until = now + verdict.retry_after
-    return LockedOut(f"too many failed sign-ins; try again after {until.isoformat(timespec='seconds')}",
-                     retry_after=verdict.retry_after_seconds)
+    seconds = verdict.retry_after_seconds
+    return LockedOut(f"too many failed sign-ins; try again in {wait_words(seconds)}", retry_after=seconds)
 
 
 @transactional(write=False)
@@ -152,7 +160,8 @@ def _issue_token(tx: Transaction, account: Account, source: str, keys: list[Key]
         tx.accounts.set_password_hash(account.id, rehashed)
     token = secrets.token_urlsafe(32)
     expires = now + ttl
-    tx.accounts.add_token(digest=_digest(token), account_id=account.id, now=now, expires_at=expires)
+    tx.accounts.add_token(digest=_digest(token), account_id=account.id, now=now, expires_at=expires,
+                          source=None if source == UNKNOWN_SOURCE else source)
     record(tx, now, account.username, "auth.login", f"account:{account.username}", source=source)
     tx.commit()
     return IssuedToken(access_token=token, expires_at=expires)
@@ -180,3 +189,85 @@ def caller_for_username(tx: Transaction, username: str) -> Caller:
     if account is None:
         raise Unauthenticated(f"no account named {username!r}", code="UNKNOWN_ACCOUNT")
     return tx.accounts.caller_for_account(account.id)
+
+
+# -- one's own account: the password and the sessions ----------------------------------------------------
+@dataclass(frozen=True)
+class SignedInSession:
+    """One live token of the caller's account: when issued, when it expires, the address it went to."""
+
+    id: int
+    issued_at: datetime
+    expires_at: datetime
+    source: str | None
+    current: bool
+
+
+@transactional(write=False)
+def list_sessions(tx: Transaction, caller: Caller, token: str, now: datetime) -> list[SignedInSession]:
+    """The caller's own live sessions, newest first; `current` marks the one asking."""
+    mine = _digest(token)
+    return [SignedInSession(id=t.id, issued_at=t.created_at, expires_at=t.expires_at, source=t.source,
+                            current=t.digest == mine)
+            for t in tx.accounts.live_tokens(caller.account_id, now)]
+
+
+@transactional(write=True)
+def revoke_sessions(tx: Transaction, caller: Caller, token: str, now: datetime, *, session_id: int | None = None,
+                    all_but_current: bool = False) -> int:
+    """Sign the caller's other sessions out: one by id (404 when it is not a live session of theirs), or every
+    one but the session asking. How many were revoked; audited as `account.sessions_revoked`."""
+    if (session_id is None) == (not all_but_current):
+        raise Invalid("name one session by id, or ask for all but this one", code="VALIDATION_ERROR")
+    if session_id is not None:
+        live = {t.id for t in tx.accounts.live_tokens(caller.account_id, now)}
+        if session_id not in live:
+            raise NotFound("session", session_id)
+        revoked = tx.accounts.revoke_tokens(caller.account_id, now, token_id=session_id)
+    else:
+        revoked = tx.accounts.revoke_tokens(caller.account_id, now, except_digest=_digest(token))
+    record(tx, now, caller, "account.sessions_revoked", f"account:{caller.username}", revoked=revoked,
+           session_id=session_id, all_but_current=all_but_current)
+    tx.commit()
+    return revoked
+
+
+class WrongPassword(Invalid):
+    code = "WRONG_PASSWORD"
+
+
+def change_password(uow: UnitOfWork, caller: Caller, token: str, *, current: str, new: str, now: datetime) -> int:
+    """Change the caller's own password: the current one must be right and the new one strong (passwords.py)
+    and different. Every other session of the account is signed out; this one stays. Audited as
+    `account.password_changed` (a wrong current password as `account.password_change_failed`). The passwords
+    are checked (argon2) outside any transaction. Returns how many other sessions were revoked."""
+    account = _account_of(uow, caller)
+    if not passwords.verify_password(account.password_hash if account else None, current):
+        _password_change_failed(uow, caller, now)
+        raise WrongPassword("the current password is wrong")
+    if new == current:
+        raise Invalid("the new password is the same as the current one", code="PASSWORD_UNCHANGED")
+    passwords.check_strength(new, caller.username)
+    return _set_password(uow, caller, token, passwords.hash_password(new), now)
+
+
+@transactional(write=False)
+def _account_of(tx: Transaction, caller: Caller) -> Account | None:
+    return tx.accounts.by_username(caller.username)
+
+
+@transactional(write=True)
+def _password_change_failed(tx: Transaction, caller: Caller, now: datetime) -> None:
+    record(tx, now, caller, "account.password_change_failed", f"account:{caller.username}")
+    tx.commit()
+
+
+@transactional(write=True)
+def _set_password(tx: Transaction, caller: Caller, token: str, password_hash: str, now: datetime) -> int:
+    if tx.accounts.caller_for_token(_digest(token), now) is None:  # signed out meanwhile
+        raise Unauthenticated("the token is unknown, expired or revoked", code="INVALID_TOKEN")
+    tx.accounts.set_password_hash(caller.account_id, password_hash)
+    revoked = tx.accounts.revoke_tokens(caller.account_id, now, except_digest=_digest(token))
+    record(tx, now, caller, "account.password_changed", f"account:{caller.username}", sessions_revoked=revoked)
+    tx.commit()
+    return revoked

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -217,6 +218,17 @@ class ShinobiRepository(_Repo):
         return row.id
 
 
+@dataclass(frozen=True)
+class TokenInfo:
+    """One bearer token of an account, as kept (the digest, never the token)."""
+
+    id: int
+    digest: str
+    created_at: datetime
+    expires_at: datetime
+    source: str | None
+
+
 class AccountRepository(_Repo):
     def count(self) -> int:
         return self.session.scalar(select(func.count()).select_from(AccountRow)) or 0
@@ -237,9 +249,30 @@ class AccountRepository(_Repo):
         self.session.execute(update(AccountRow).where(AccountRow.id == account_id)
                              .values(password_hash=password_hash))
 
-    def add_token(self, *, digest: str, account_id: int, now: datetime, expires_at: datetime) -> None:
-        self.session.add(TokenRow(digest=digest, account_id=account_id, created_at=now, expires_at=expires_at))
+    def add_token(self, *, digest: str, account_id: int, now: datetime, expires_at: datetime,
+                  source: str | None = None) -> None:
+        self.session.add(TokenRow(digest=digest, account_id=account_id, created_at=now, expires_at=expires_at,
+                                  source=source))
         self.session.flush()
+
+    def live_tokens(self, account_id: int, now: datetime) -> list[TokenInfo]:
+        """The account's tokens not expired nor revoked, newest first."""
+        rows = self.session.scalars(select(TokenRow).where(TokenRow.account_id == account_id,
+                                                           TokenRow.expires_at > now, TokenRow.revoked_at.is_(None))
+                                    .order_by(TokenRow.id.desc()))
+        return [TokenInfo(id=r.id, digest=r.digest, created_at=r.created_at, expires_at=r.expires_at, source=r.source)
+                for r in rows]
+
+    def revoke_tokens(self, account_id: int, now: datetime, *, token_id: int | None = None,
+                      except_digest: str | None = None) -> int:
+        """Revoke the account's live tokens (one of them by id, or all but `except_digest`); how many."""
+        q = update(TokenRow).where(TokenRow.account_id == account_id, TokenRow.revoked_at.is_(None),
+                                   TokenRow.expires_at > now)
+        if token_id is not None:
+            q = q.where(TokenRow.id == token_id)
+        if except_digest is not None:
+            q = q.where(TokenRow.digest != except_digest)
+        return int(self.session.execute(q.values(revoked_at=now)).rowcount or 0)
 
     def revoke_token(self, digest: str, now: datetime) -> bool:
         result = self.session.execute(update(TokenRow).where(TokenRow.digest == digest,

@@ -88,6 +88,7 @@ class TokenRow(Base):
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
+    source: Mapped[str | None] = mapped_column(String(100))  # the address it was issued to, when known
 
 
 class PartnerRow(Base):

@@ -535,6 +535,39 @@ class AuditVerifyRead(BaseModel):
                    message=c.summary)
 
 
+# -- one's own account (the password and the sessions) ---------------------------------------------------
+class PasswordChange(In):
+    current: Annotated[str, StringConstraints(min_length=1, max_length=1024)]
+    new: Annotated[str, StringConstraints(min_length=1, max_length=1024)]
+
+
+class PasswordChanged(BaseModel):
+    sessions_revoked: int = Field(description="the account's other sessions, signed out by the change")
+
+
+class SessionRead(BaseModel):
+    id: int
+    issued_at: AwareDatetime
+    expires_at: AwareDatetime
+    source: str | None = Field(description="the address the session was issued to, when known")
+    current: bool = Field(description="the session making this request")
+
+
+class SessionsRevoke(In):
+    all_but_current: bool = False
+    id: Annotated[int, Field(ge=1, le=MAX_ID)] | None = None
+
+    @model_validator(mode="after")
+    def _one_of(self) -> SessionsRevoke:
+        if (self.id is None) == (not self.all_but_current):
+            raise ValueError('give {"all_but_current": true} or {"id": n}, one of them')
+        return self
+
+
+class SessionsRevoked(BaseModel):
+    revoked: int
+
+
 # -- the clerk's changes to a mission ------------------------------------------------------------------
 class MissionChange(In):
     """Only the fields given change; `"description": null` clears it. The rank is not edited (a different rank

@@ -1,4 +1,4 @@
-"""Signing in and out."""
+"""Signing in and out; one's own account: the password and the sessions."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -7,13 +7,16 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
-from ....domain.errors import LockedOut, Unauthenticated
+from ....domain.errors import DomainError, Forbidden, Invalid, LockedOut, NotFound, Unauthenticated
 from ....services import (
     auth,
 )
 from ..deps import Container, clock, container
+from ..errors import status_for
 from ..security import LOGIN_CSRF_COOKIE, SESSION_COOKIE, new_login_csrf, set_cookie
 from .common import (
+    Page,
+    PageContext,
     Posted,
     render,
     see_other,
@@ -48,8 +51,11 @@ def login(request: Request, c: Annotated[Container, Depends(container)], now: An
                             source=request.client.host if request.client else None)
     except (Unauthenticated, LockedOut) as e:
         status = 429 if isinstance(e, LockedOut) else 401
-        return render(request, None, "login.html", http_status=status, next=_safe_next(next), login_csrf=expected,
-                      error=e.message)
+        response = render(request, None, "login.html", http_status=status, next=_safe_next(next),
+                          login_csrf=expected, error=e.message, code=e.code)
+        if isinstance(e, LockedOut):
+            response.headers["Retry-After"] = str(e.retry_after)
+        return response
     response = see_other(_safe_next(next))
     set_cookie(request, response, SESSION_COOKIE, issued.access_token,
                max_age=int(c.settings.token_ttl.total_seconds()))
@@ -63,3 +69,49 @@ def logout(request: Request, ctx: Posted) -> Response:
     response = see_other("/login")
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
+
+
+# -- one's own account: the password and the sessions ----------------------------------------------------
+def _account_page(request: Request, ctx: PageContext, http_status: int = 200, *, error: DomainError | None = None,
+                  where: str = "", done: str = "") -> HTMLResponse:
+    sessions = auth.list_sessions(ctx.uow, ctx.caller, ctx.token, ctx.now)
+    return render(request, ctx, "account.html", http_status=http_status, sessions=sessions, error=error,
+                  where=where, done=done, tz=ctx.c.settings.village_tz)
+
+
+def _refused(request: Request, ctx: PageContext, e: DomainError, where: str) -> HTMLResponse:
+    if isinstance(e, NotFound | Forbidden):
+        raise e
+    return _account_page(request, ctx, status_for(e), error=e, where=where)
+
+
+DONE = {"password": "Your password is changed; your other sessions are signed out.",
+        "others": "Your other sessions are signed out.", "one": "That session is signed out."}
+
+
+@router.get("/account")
+def account_page(request: Request, ctx: Page, done: str = "") -> HTMLResponse:
+    return _account_page(request, ctx, done=DONE.get(done, ""))
+
+
+@router.post("/account/password")
+def account_password(request: Request, ctx: Posted, current: Annotated[str, Form()] = "",
+                     new: Annotated[str, Form()] = "", confirm: Annotated[str, Form()] = "") -> Response:
+    if new != confirm:
+        e = Invalid("the new password and its confirmation differ", code="PASSWORD_MISMATCH")
+        return _account_page(request, ctx, status_for(e), error=e, where="password")
+    try:
+        auth.change_password(ctx.uow, ctx.caller, ctx.token, current=current, new=new, now=ctx.now)
+    except DomainError as e:
+        return _refused(request, ctx, e, "password")
+    return see_other("/account?done=password")
+
+
+@router.post("/account/sessions/revoke")
+def account_revoke(request: Request, ctx: Posted, session_id: Annotated[int | None, Form()] = None) -> Response:
+    try:
+        auth.revoke_sessions(ctx.uow, ctx.caller, ctx.token, ctx.now, session_id=session_id,
+                             all_but_current=session_id is None)
+    except DomainError as e:
+        return _refused(request, ctx, e, "sessions")
+    return see_other("/account?done=" + ("others" if session_id is None else "one"))
