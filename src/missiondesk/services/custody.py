@@ -5,19 +5,22 @@ and only the ANBU (and the hokage) take someone into custody (403 for others).
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
 from ..domain import custody as rules
 from ..domain.access import Caller
-from ..domain.custody import AudienceStatus, Detainee, DetaineeStatus
+from ..domain.custody import AudienceRequest, AudienceStatus, Detainee, DetaineeStatus
 from ..domain.errors import Invalid, NotFound
 from ..domain.ranks import Role, ShinobiStatus
+from ..domain.roster import Alert, Shinobi
 from . import authz
 from .audit import record
 from .unit_of_work import Transaction, transactional
 
 ANBU = "anbu"
+UNAVAILABLE = (ShinobiStatus.KIA, ShinobiStatus.MIA, ShinobiStatus.DETAINED, ShinobiStatus.RETIRED)
 
 
 def is_custody_keeper(tx: Transaction, caller: Caller) -> bool:
@@ -52,7 +55,7 @@ def _check_custodians(tx: Transaction, ids: tuple[int, ...]) -> None:
         if ANBU not in s.divisions:
             raise Invalid(f"{s.name} is not ANBU; custody is the ANBU's", code="CUSTODIAN_NOT_ANBU",
                           details=[{"shinobi_id": sid}])
-        if s.status in (ShinobiStatus.KIA, ShinobiStatus.MIA, ShinobiStatus.DETAINED, ShinobiStatus.RETIRED):
+        if s.status in UNAVAILABLE:
             raise Invalid(f"{s.name} is {s.status.value} and cannot hold a detainee", code="CUSTODIAN_UNAVAILABLE",
                           details=[{"shinobi_id": sid}])
 
@@ -117,6 +120,19 @@ def end_custody(tx: Transaction, caller: Caller, detainee_id: int, status: Detai
     return result
 
 
+def audience_message(name: str, request_id: int) -> str:
+    """The hokage's AUDIENCE_REQUEST alert; it names its request, which `_request_named` reads back."""
+    return f"The detainee “{name}” asks for an audience with the Hokage (request {request_id})."
+
+
+_REQUEST_NAMED = re.compile(r"\(request (\d+)\)\.?$")
+
+
+def _request_named(alert: Alert) -> int | None:
+    m = _REQUEST_NAMED.search(alert.message)
+    return int(m.group(1)) if m else None
+
+
 @transactional(write=True)
 def request_audience(tx: Transaction, caller: Caller, detainee_id: int, with_: str, at: datetime,
                      now: datetime) -> Detainee:
@@ -128,8 +144,7 @@ def request_audience(tx: Transaction, caller: Caller, detainee_id: int, with_: s
     for hokage in tx.accounts.with_role(Role.HOKAGE):
         alert_id = tx.alerts.add(recipient_id=hokage, kind="AUDIENCE_REQUEST", subject_shinobi_id=None,
                                  mission_id=None, detainee_id=detainee_id, codes=[],
-                                 message=f"The detainee “{d.name}” asks for an audience with the Hokage "
-                                         f"(request {request_id}).", now=now)
+                                 message=audience_message(d.name, request_id), now=now)
         record(tx, now, None, "alert.created", f"shinobi:{hokage}", alert_id=alert_id, kind="AUDIENCE_REQUEST",
                detainee_id=detainee_id)
     result = tx.custody.get(detainee_id)
@@ -165,3 +180,85 @@ def get_detainee(tx: Transaction, caller: Caller, detainee_id: int) -> Detainee:
 @transactional(write=False)
 def list_detainees(tx: Transaction, caller: Caller, *, status: DetaineeStatus | None = None) -> list[Detainee]:
     return tx.custody.list(status=status) if is_custody_keeper(tx, caller) else []
+
+
+# -- the pages' views: one read each ------------------------------------------------------------------------
+def _names(tx: Transaction, ids) -> dict[int, str]:
+    return {sid: s.name for sid, s in tx.shinobi.get_many(ids, links=False).items()}
+
+
+def _may_hold(tx: Transaction) -> tuple[Shinobi, ...]:
+    """The ANBU who may be named custodians now (the dead, the missing, the detained and the retired may not)."""
+    return tuple(s for s in tx.shinobi.list(links=False) if ANBU in s.divisions and s.status not in UNAVAILABLE)
+
+
+@dataclass(frozen=True)
+class CustodyDesk:
+    """The custody list: everyone taken into custody, newest first, and who may hold a detainee."""
+
+    detainees: tuple[Detainee, ...]
+    names: dict[int, str]
+    candidates: tuple[Shinobi, ...]
+    may_take: bool
+
+
+@transactional(write=False)
+def custody_desk(tx: Transaction, caller: Caller) -> CustodyDesk:
+    """The custody list; to anyone but the hokage and the ANBU it does not exist (404)."""
+    if not is_custody_keeper(tx, caller):
+        raise NotFound("page", "custody")
+    detainees = tuple(reversed(tx.custody.list()))
+    ids = {c for d in detainees for c in d.custodian_ids}
+    candidates = _may_hold(tx)
+    return CustodyDesk(detainees=detainees, names=_names(tx, ids), candidates=candidates,
+                       may_take=authz.allowed(tx, caller, "takeCustody", authz.VILLAGE))
+
+
+@dataclass(frozen=True)
+class CustodyRecord:
+    """One detainee's page: the chain of custody, the audience requests, and what the reader may do."""
+
+    detainee: Detainee
+    names: dict[int, str]
+    candidates: tuple[Shinobi, ...]
+    may_hand_over: bool
+    may_request_audience: bool
+    may_decide_audience: bool
+
+
+@transactional(write=False)
+def custody_record(tx: Transaction, caller: Caller, detainee_id: int) -> CustodyRecord:
+    d = visible_detainee(tx, caller, detainee_id)
+    ids = {c for link in d.chain for c in link.custodian_ids}
+    held = d.status is DetaineeStatus.HELD
+    return CustodyRecord(
+        detainee=d, names=_names(tx, ids), candidates=_may_hold(tx) if held else (),
+        may_hand_over=held and authz.allowed(tx, caller, "handOver", _resource(d)),
+        may_request_audience=held and authz.allowed(tx, caller, "requestAudience", _resource(d)),
+        may_decide_audience=authz.allowed(tx, caller, "decideAudience", _resource(d)))
+
+
+@dataclass(frozen=True)
+class AudienceOnAlert:
+    """The request an AUDIENCE_REQUEST alert names, for a reader who may decide it."""
+
+    detainee: Detainee
+    request: AudienceRequest
+
+
+@transactional(write=False)
+def audiences_on_alerts(tx: Transaction, caller: Caller, alerts: list[Alert]) -> dict[int, AudienceOnAlert]:
+    """By alert id: the audience request each of the caller's AUDIENCE_REQUEST alerts names, where the caller
+    may decide it (the hokage); nothing for anyone else."""
+    out: dict[int, AudienceOnAlert] = {}
+    for alert in alerts:
+        request_id = _request_named(alert)
+        if alert.kind != "AUDIENCE_REQUEST" or alert.detainee_id is None or request_id is None:
+            continue
+        d = tx.custody.get(alert.detainee_id)
+        if d is None or not authz.allowed(tx, caller, "decideAudience", _resource(d)):
+            continue
+        request = next((r for r in d.audience_requests if r.id == request_id), None)
+        if request is not None:
+            out[alert.id] = AudienceOnAlert(d, request)
+    return out

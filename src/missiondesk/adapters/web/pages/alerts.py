@@ -1,13 +1,16 @@
 """Alerts, and the answers to a proposed team."""
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
-from ....domain.errors import AssignmentRefused, DomainError, NotFound
+from ....domain.errors import AssignmentRefused, DomainError, Forbidden, NotFound
 from ....domain.fitness import OVERRIDABLE
 from ....services import (
     assignments,
+    custody,
     reports,
     roster,
 )
@@ -20,6 +23,7 @@ from .common import (
     render,
     see_other,
 )
+from .custody import DECISIONS, decide
 
 router = APIRouter(include_in_schema=False)
 
@@ -32,8 +36,10 @@ def alerts_page(request: Request, ctx: Page) -> HTMLResponse:
 
 def _alerts_page(request: Request, ctx: PageContext, http_status: int = 200, result: dict | None = None
                  ) -> HTMLResponse:
+    alerts = reports.list_alerts(ctx.uow, ctx.caller)
+    audiences = custody.audiences_on_alerts(ctx.uow, ctx.caller, [v.alert for v in alerts])
     return render(request, ctx, "alerts.html", http_status=http_status, result=result,
-                  alerts=reports.list_alerts(ctx.uow, ctx.caller),
+                  alerts=alerts, audiences=audiences, decisions=DECISIONS, tz=ctx.c.settings.village_tz,
                   names={s.id: s.name for s in roster.list_shinobi(ctx.uow, ctx.caller)},
                   code_words=CODE_WORDS, overridable={c.value for c in OVERRIDABLE})
 
@@ -64,3 +70,16 @@ def answer_proposal(request: Request, ctx: Posted, assignment_id: int, answer: s
 def alert_read(ctx: Posted, alert_id: int) -> Response:
     reports.mark_alert_read(ctx.uow, ctx.caller, alert_id, ctx.now)
     return see_other("/alerts")
+
+
+@router.post("/alerts/audience/{detainee_id}/{request_id}")
+def decide_audience(request: Request, ctx: Posted, detainee_id: int, request_id: int,
+                    decision: Annotated[str, Form()] = "", note: Annotated[str, Form()] = "") -> Response:
+    """The hokage grants or declines an audience from the AUDIENCE_REQUEST alert itself."""
+    try:
+        decide(ctx, detainee_id, request_id, decision, "", note)
+    except DomainError as e:
+        if isinstance(e, NotFound | Forbidden):
+            raise
+        return _alerts_page(request, ctx, status_for(e), {"ok": False, "error": e})
+    return see_other(f"/alerts#audience-{request_id}")

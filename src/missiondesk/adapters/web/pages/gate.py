@@ -1,12 +1,13 @@
 """The gate: who is inside, the day's log, logging in and out."""
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
-from ....domain.errors import AssignmentRefused, DomainError, Forbidden, NotFound
+from ....domain.errors import AssignmentRefused, DomainError, Forbidden, Invalid, NotFound
 from ....domain.fitness import OVERRIDABLE
 from ....domain.gate import Direction
 from ....services import (
@@ -29,18 +30,35 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.get("/gate")
-def gate_page(request: Request, ctx: Page) -> HTMLResponse:
-    return _gate_page(request, ctx)
+def gate_page(request: Request, ctx: Page, day: str = "", shinobi_id: str = "", detainee_id: str = ""
+              ) -> HTMLResponse:
+    """The gate; its log by village day (`day`, today by default) or by person (`shinobi_id` or, for the
+    hokage and the ANBU, `detainee_id`: all their events)."""
+    try:
+        shown = date.fromisoformat(day) if day else None
+        who = int(shinobi_id) if shinobi_id else None
+        held = int(detainee_id) if detainee_id else None
+    except ValueError:
+        raise Invalid("the day is a date (YYYY-MM-DD) and a person is an id", code="VALIDATION_ERROR") from None
+    return _gate_page(request, ctx, day=shown, shinobi_id=who, detainee_id=held)
 
 
-def _gate_page(request: Request, ctx: PageContext, http_status: int = 200, **extra: Any) -> HTMLResponse:
+def _gate_page(request: Request, ctx: PageContext, http_status: int = 200, *, day: date | None = None,
+               shinobi_id: int | None = None, detainee_id: int | None = None, **extra: Any) -> HTMLResponse:
+    tz = ctx.c.settings.village_tz
     inside = gate.present(ctx.uow, ctx.caller, ctx.now)
     detainees = custody.list_detainees(ctx.uow, ctx.caller)
-    today = ctx.now.astimezone(ctx.c.settings.village_tz).date()
-    log = gate.gate_log(ctx.uow, ctx.caller, day=today, tz=ctx.c.settings.village_tz)
+    today = ctx.now.astimezone(tz).date()
+    by_person = shinobi_id is not None or detainee_id is not None
+    if day is None and not by_person:
+        day = today
+    log = gate.gate_log(ctx.uow, ctx.caller, day=day, tz=tz, shinobi_id=shinobi_id, detainee_id=detainee_id)
     people = roster.list_shinobi(ctx.uow, ctx.caller)
     return render(request, ctx, "gate.html", http_status=http_status, inside=inside, detainees=detainees, log=log,
                   names={s.id: s.name for s in people}, detainee_names={d.id: d.name for d in detainees},
+                  everyone=people, tz=tz, day=day, today=today, by_person=by_person,
+                  prev_day=(day or today) - timedelta(days=1), next_day=(day or today) + timedelta(days=1),
+                  log_shinobi_id=shinobi_id, log_detainee_id=detainee_id,
                   people=[s for s in people if s.status.value in ("active", "on_mission")],
                   may_log=authz.decide(ctx.caller, "logGate", authz.VILLAGE).allowed,
                   may_override=authz.decide(ctx.caller, "override", authz.VILLAGE).allowed,
