@@ -2,30 +2,79 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
-from datetime import datetime
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
 from html import escape
+from typing import Any
 
 from ...domain.fatigue import FatigueEstimate, FatiguePolicy
 
 W, H, PAD_L, PAD_R, PAD_T, PAD_B = 720, 190, 52, 150, 16, 30
 
 
+@dataclass(frozen=True)
+class Band:
+    """A stretch of time drawn across both panels, labelled: a rest order, a rest period."""
+    start: datetime
+    end: datetime | None  # None: open-ended, drawn to the chart's end
+    label: str
+    kind: str  # "rest-order" or "rest-period": the CSS class and the fill pattern
+
+
+def duty_bands(rest_orders: Iterable[Any], reasons: Iterable[Mapping[str, Any]], now: datetime) -> list[Band]:
+    """The rest orders still in force from `now`, and the rest period the gate log gives (from now until its
+    `clears_at`, read from the fitness reasons), as bands for the chart."""
+    bands = []
+    for r in rest_orders:
+        end = r.effective_end
+        if end is not None and end <= now:
+            continue
+        bands.append(Band(r.starts_at, end, "Rest order" + ("" if end else " (open-ended)"), "rest-order"))
+    for d in reasons:
+        if d.get("code") == "REST_PERIOD" and d.get("clears_at"):
+            clears = d["clears_at"]
+            clears = datetime.fromisoformat(clears) if isinstance(clears, str) else clears
+            bands.append(Band(now, clears, "Rest period", "rest-period"))
+    return bands
+
+
 def _panel(points: Sequence[tuple[datetime, float | None]], lo: float, hi: float, title: str, unit: str,
-           thresholds: Sequence[tuple[float, str, str]], y0: int, invert: bool, estimated: bool = False) -> str:
+           thresholds: Sequence[tuple[float, str, str]], y0: int, invert: bool, estimated: bool = False,
+           now: datetime | None = None, bands: Sequence[Band] = (), tz: tzinfo | None = None) -> str:
     """One panel; `invert` puts `lo` at the top (KSS: sleepier is lower on the page)."""
     n = max(len(points) - 1, 1)
     iw, ih = W - PAD_L - PAD_R, H - PAD_T - PAD_B
+    t0, t1 = (points[0][0], points[-1][0]) if points else (None, None)
+    span = (t1 - t0).total_seconds() if points and t1 > t0 else 0.0
 
     def x(i: int) -> float:
         return PAD_L + iw * i / n
+
+    def xt(t: datetime) -> float:
+        """The x of a time, held to the panel."""
+        if not span:
+            return PAD_L
+        return PAD_L + iw * min(1.0, max(0.0, (t - t0).total_seconds() / span))
 
     def y(v: float) -> float:
         frac = (v - lo) / (hi - lo)
         return y0 + PAD_T + ih * (frac if invert else 1 - frac)
 
-    out = [f'<text x="{PAD_L}" y="{y0 + 12}" class="chart-title">{escape(title)}</text>',
-           f'<rect x="{PAD_L}" y="{y0 + PAD_T}" width="{iw}" height="{ih}" class="chart-frame"/>']
+    out = [f'<text x="{PAD_L}" y="{y0 + 12}" class="chart-title">{escape(title)}</text>']
+    for b in bands:  # under everything else
+        if not span or (b.end is not None and b.end <= t0) or b.start >= t1:
+            continue
+        bx0, bx1 = xt(b.start), xt(b.end if b.end is not None else t1)
+        if bx1 - bx0 < 1:
+            continue
+        until = f" until {_hm(b.end, tz)}" if b.end is not None and b.end <= t1 else ""
+        words = f"{b.label}{until}"
+        out.append(f'<rect x="{bx0:.1f}" y="{y0 + PAD_T}" width="{bx1 - bx0:.1f}" height="{ih}" '
+                   f'class="band band-{b.kind}"><title>{escape(words)}</title></rect>')
+        out.append(f'<text x="{bx0 + 4:.1f}" y="{y0 + PAD_T + 13 + (14 if b.kind == "rest-period" else 0)}" '
+                   f'class="band-label">{escape(words)}</text>')
+    out.append(f'<rect x="{PAD_L}" y="{y0 + PAD_T}" width="{iw}" height="{ih}" class="chart-frame"/>')
     for value, label, dash in thresholds:
         yy = y(value)
         out.append(f'<line x1="{PAD_L}" x2="{PAD_L + iw}" y1="{yy:.1f}" y2="{yy:.1f}" class="threshold" '
@@ -44,18 +93,33 @@ def _panel(points: Sequence[tuple[datetime, float | None]], lo: float, hi: float
         # an estimate (no sleep logged) is drawn dashed
         out.append(f'<path d="{" ".join(path)}" class="series{" estimated" if estimated else ""}"'
                    + (' stroke-dasharray="8 5"' if estimated else "") + "/>")
+    if now is not None and span and t0 <= now <= t1:
+        nx = xt(now)
+        out.append(f'<line x1="{nx:.1f}" x2="{nx:.1f}" y1="{y0 + PAD_T}" y2="{y0 + PAD_T + ih}" class="now-line" '
+                   'stroke-dasharray="3 2"/>')
+        out.append(f'<text x="{nx + 3:.1f}" y="{y0 + PAD_T + ih - 4}" class="now-label">now {_hm(now, tz)}</text>')
     step = max(1, len(points) // 8)
     for i in range(0, len(points), step):
         t = points[i][0]
         out.append(f'<text x="{x(i):.1f}" y="{y0 + H - 10}" class="chart-axis" text-anchor="middle">'
-                   f'{t:%a %H:%M}</text>')
+                   f'{_local(t, tz):%a %H:%M}</text>')
     return "\n".join(out)
 
 
+def _local(t: datetime, tz: tzinfo | None) -> datetime:
+    return t.astimezone(tz) if tz is not None else t
+
+
+def _hm(t: datetime, tz: tzinfo | None) -> str:
+    return f"{_local(t, tz):%a %H:%M}"
+
+
 def fatigue_chart(series: Sequence[tuple[datetime, FatigueEstimate]], policy: FatiguePolicy,
-                  estimated: bool = False) -> str:
+                  estimated: bool = False, *, now: datetime | None = None, bands: Sequence[Band] = (),
+                  tz: tzinfo | None = None) -> str:
     """Predicted sleepiness (KSS) and effectiveness over the series, with each mission rank's
-    refusal threshold drawn and named; dashed, and said, when the history is estimated."""
+    refusal threshold drawn and named; dashed, and said, when the history is estimated. `now` is drawn as a
+    line; `bands` (a rest order, a rest period) as labelled, shaded stretches; times in `tz` (the village's)."""
     kss = [(t, f.kss) for t, f in series]
     eff = [(t, f.effectiveness) for t, f in series]
     limits = {r: policy.limit_for(r) for r in ("S", "B", "D")}
@@ -66,18 +130,23 @@ def fatigue_chart(series: Sequence[tuple[datetime, FatigueEstimate]], policy: Fa
                (limits["B"].min_effectiveness, f"B/C refused < {limits['B'].min_effectiveness:g}%", "2 3"),
                (limits["D"].min_effectiveness, f"D refused < {limits['D'].min_effectiveness:g}%", "10 3 2 3")]
     start, end = series[0][0], series[-1][0]
-    desc = (f"Predicted sleepiness and effectiveness from {start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M}, "
-            "assuming no further sleep is logged."
+    shown = [b for b in bands if (b.end is None or b.end > start) and b.start < end]
+    desc = (f"Predicted sleepiness and effectiveness from {_local(start, tz):%Y-%m-%d %H:%M} to "
+            f"{_local(end, tz):%Y-%m-%d %H:%M}, assuming no further sleep is logged."
             + (" No sleep is logged: the history is estimated from the gate log and the shinobi's own acts "
-               "(drawn dashed)." if estimated else ""))
+               "(drawn dashed)." if estimated else "")
+            + (f" The dotted vertical line is now, {_local(now, tz):%H:%M}." if now is not None else "")
+            + "".join(f" Shaded: {b.label.lower()} from {_local(b.start, tz):%Y-%m-%d %H:%M}"
+                      + (f" until {_local(b.end, tz):%Y-%m-%d %H:%M}." if b.end else ", with no end set.")
+                      for b in shown))
     note = " — estimated, no sleep logged" if estimated else ""
     body = (_panel(kss, 1, 9, f"Sleepiness (KSS 1–9, lower is more alert){note}", "", k_lines, 0, invert=False,
-                   estimated=estimated)
+                   estimated=estimated, now=now, bands=shown, tz=tz)
             + _panel(eff, 0, 100, f"Effectiveness (%, higher is better){note}", "%", e_lines, H, invert=False,
-                     estimated=estimated))
+                     estimated=estimated, now=now, bands=shown, tz=tz))
     return (f'<svg class="chart" role="img" aria-labelledby="chart-title chart-desc" viewBox="0 0 {W} {2 * H}" '
-            f'xmlns="http://www.w3.org/2000/svg"><title id="chart-title">Predicted alertness, next '
-            f'{len(series) and round((end - start).total_seconds() / 3600)} hours</title>'
+            f'preserveAspectRatio="xMidYMid meet" xmlns="http://www.w3.org/2000/svg"><title id="chart-title">'
+            f'Predicted alertness, next {len(series) and round((end - start).total_seconds() / 3600)} hours</title>'
             f'<desc id="chart-desc">{escape(desc)}</desc>{body}</svg>')
 
 

@@ -1,7 +1,8 @@
 """The roster and a shinobi: fitness now, the 48-hour chart, the records, sleep."""
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Mapping
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
@@ -13,6 +14,7 @@ from ....services import (
     fitness,
     medical,
     roster,
+    shinobi_view,
 )
 from .. import charts
 from ..errors import status_for
@@ -47,25 +49,33 @@ def shinobi_page(request: Request, ctx: Page, shinobi_id: int) -> HTMLResponse:
 
 
 def _shinobi_page(request: Request, ctx: PageContext, shinobi_id: int, http_status: int = 200,
-                  error: str | None = None) -> HTMLResponse:
-    s = roster.get_shinobi(ctx.uow, ctx.caller, shinobi_id)
+                  error: str | None = None, failed: str | None = None, form: Mapping[str, Any] | None = None,
+                  ) -> HTMLResponse:
+    """The shinobi's page; after a refused or invalid form, `failed` names the form, `error` says why (shown in
+    place) and `form` holds what was typed."""
+    view = shinobi_view.shinobi_page(ctx.uow, ctx.caller, shinobi_id, ctx.now)
+    s = view.shinobi
     names = {p.id: p.name for p in roster.list_shinobi(ctx.uow, ctx.caller)}
     me = authz.shinobi_resource(shinobi_id)
-    record = sleep = chart = series = now_verdict = None
-    if authz.decide(ctx.caller, "readMedical", me).allowed:
-        record = medical.medical_record(ctx.uow, ctx.caller, shinobi_id)
-    if authz.decide(ctx.caller, "readSleep", me).allowed:
-        sleep = medical.list_sleep(ctx.uow, ctx.caller, shinobi_id)[-14:]
+    chart = series = now_verdict = None
     if authz.decide(ctx.caller, "checkFitness", me).allowed:
         series = fitness.forecast(ctx.uow, ctx.caller, shinobi_id, start=ctx.now, hours=48, step_minutes=30,
                                   policy=ctx.c.policy)
-        chart = charts.fatigue_chart(series.series, ctx.c.policy.fatigue, estimated=series.estimated)
         now_verdict = fitness.check_fitness(ctx.uow, ctx.caller, shinobi_id, mission_id=None, at=ctx.now,
                                             policy=ctx.c.policy)
+        chart = charts.fatigue_chart(series.series, ctx.c.policy.fatigue, estimated=series.estimated, now=ctx.now,
+                                     bands=charts.duty_bands(view.medical.rest_orders if view.medical else (),
+                                                             [assignments.reason_detail(r)
+                                                              for r in now_verdict.reasons], ctx.now),
+                                     tz=ctx.c.settings.village_tz)
     reasons = ([assignments.reason_detail(r) for r in now_verdict.reasons] if now_verdict is not None else None)
-    return render(request, ctx, "shinobi.html", http_status=http_status, s=s, names=names, record=record, sleep=sleep,
-                  chart=chart, forecast=series, duty_now=reasons, code_words=CODE_WORDS,
-                  may_log_sleep=authz.decide(ctx.caller, "logSleep", me).allowed, error=error)
+    tz = ctx.c.settings.village_tz
+    return render(request, ctx, "shinobi.html", http_status=http_status, s=s, names=names, view=view,
+                  record=view.medical, sleep=view.sleep, chart=chart, forecast=series, duty_now=reasons,
+                  code_words=CODE_WORDS, may=view.may, may_log_sleep="logSleep" in view.may, error=error,
+                  failed=failed if error else None, form=form or {},
+                  local=lambda t: t.astimezone(tz).strftime("%Y-%m-%d %H:%M") if t else "",
+                  now_local=ctx.now.astimezone(tz).strftime("%Y-%m-%dT%H:%M"))
 
 
 @router.post("/shinobi/{shinobi_id}/sleep")
@@ -77,5 +87,6 @@ def add_sleep(request: Request, ctx: Posted, shinobi_id: int, start: Annotated[s
     except DomainError as e:
         if isinstance(e, NotFound | Forbidden):
             raise
-        return _shinobi_page(request, ctx, shinobi_id, http_status=status_for(e), error=f"{e.message} ({e.code})")
+        return _shinobi_page(request, ctx, shinobi_id, http_status=status_for(e), error=f"{e.message} ({e.code})",
+                             failed="sleep", form={"start": start, "end": end})
     return see_other(f"/shinobi/{shinobi_id}#sleep")
