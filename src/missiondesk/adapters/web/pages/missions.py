@@ -1,25 +1,29 @@
 """The board and a mission: the team form, authorisation, the brief."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
 from ....domain import timing
-from ....domain.errors import AssignmentRefused, DomainError, Gone, NotFound
+from ....domain.errors import AssignmentRefused, DomainError, Forbidden, Gone, Invalid, NotFound
 from ....domain.fitness import OVERRIDABLE
+from ....domain.missions import Casualty, CasualtyStatus, Outcome
 from ....domain.ranks import REWARD_BANDS, MissionStatus
 from ....services import (
     assignments,
     authz,
     briefs,
+    mission_view,
     missions,
-    risk,
+    reports,
     roster,
 )
+from ..errors import status_for
 from .common import (
+    BADGE_WORDS,
     CODE_WORDS,
     STALE_AFTER,
     Page,
@@ -75,39 +79,43 @@ def _mission_actions(ctx: PageContext, m) -> list[str]:
 # -- a mission ----------------------------------------------------------------------------------------
 def _mission_page(request: Request, ctx: PageContext, mission_id: int, http_status: int = 200,
                   **extra: Any) -> HTMLResponse:
-    v = missions.get_mission(ctx.uow, ctx.caller, mission_id)
+    """The mission's page from one read (services/mission_view.py): the record, the timeline, the report, and
+    the forms the caller may use."""
+    tz = ctx.c.settings.village_tz
+    v = mission_view.mission_screen(ctx.uow, ctx.caller, mission_id, now=ctx.now, policy=ctx.c.policy)
     m = v.mission
-    people = [s for s in roster.list_shinobi(ctx.uow, ctx.caller) if s.status.value in ("active", "on_mission")]
-    res = authz.mission_resource(m.id, m.classification)
     low, high = REWARD_BANDS[m.rank]
-    default_departure = (ctx.now + timedelta(hours=1)).astimezone(ctx.c.settings.village_tz)
-    return render(request, ctx, "mission.html", http_status=http_status, m=m, team=v.assignment, people=people,
-                  names={s.id: s.name for s in roster.list_shinobi(ctx.uow, ctx.caller)},
+    if extra.get("use") == "recommended" and v.recommendation is not None and "chosen" not in extra:
+        extra["chosen"] = [p.member.id for p in v.recommendation.team]
+    extra.pop("use", None)
+    return render(request, ctx, "mission.html", http_status=http_status, m=m, team=v.team, view=v,
+                  people=[c.shinobi for c in v.candidates], candidates=v.candidates, names=v.names,
                   age_days=max(0, (ctx.now - m.posted_at).days),
                   stale=m.status is MissionStatus.OPEN and ctx.now - m.posted_at > STALE_AFTER,
-                  band=(low, high), may_brief=authz.decide(ctx.caller, "readBrief",
-                                                           authz.brief_resource(m.id, m.classification, False)).allowed,
-                  may_authorize=authz.decide(ctx.caller, "authorizeMission", res).allowed,
-                  may_override=authz.decide(ctx.caller, "override", authz.VILLAGE).allowed,
-                  departure=default_departure.strftime("%Y-%m-%dT%H:%M"), office=assignments.is_office(ctx.caller),
-                  proposals=assignments.my_proposals(ctx.uow, ctx.caller, m.id)
-                  if m.status is MissionStatus.OPEN else [],
-                  earliest=(ctx.now - timing.PAST_DEPARTURE_GRACE).astimezone(ctx.c.settings.village_tz)
-                  .strftime("%Y-%m-%dT%H:%M"),
-                  suggested=v.suggested_reward, recommendation=_recommendation(ctx, m, default_departure),
+                  band=(low, high), may_brief=v.may.read_brief, may_authorize=v.may.authorize,
+                  may_override=v.may.override, may_report=v.may.report,
+                  departure=_field(v.departure, tz), office=v.may.office, proposals=list(v.proposals),
+                  earliest=_field(ctx.now - timing.PAST_DEPARTURE_GRACE, tz), report_at=_field(ctx.now, tz),
+                  suggested=v.suggested_reward, recommendation=v.recommendation, report=v.report,
+                  timeline=v.timeline, local=lambda t: _local(t, tz), zone=ctx.now.astimezone(tz).strftime("%Z"),
+                  badge_words=BADGE_WORDS,
                   code_words=CODE_WORDS, overridable={c.value for c in OVERRIDABLE}, **extra)
 
 
-def _recommendation(ctx: PageContext, m, departs_at: datetime):
-    if m.status is not MissionStatus.OPEN or not authz.decide(
-            ctx.caller, "recommendTeam", authz.mission_resource(m.id, m.classification)).allowed:
-        return None
-    return risk.recommend(ctx.uow, ctx.caller, m.id, departs_at=departs_at, policy=ctx.c.policy)
+def _field(t: datetime, tz) -> str:
+    """A time as a datetime-local field's value, in the village's zone."""
+    return t.astimezone(tz).strftime("%Y-%m-%dT%H:%M")
+
+
+def _local(t: datetime | None, tz) -> str:
+    """A time in the village's zone, the zone named."""
+    return t.astimezone(tz).strftime("%Y-%m-%d %H:%M %Z") if t is not None else ""
 
 
 @router.get("/missions/{mission_id}")
-def mission_page(request: Request, ctx: Page, mission_id: int) -> HTMLResponse:
-    return _mission_page(request, ctx, mission_id)
+def mission_page(request: Request, ctx: Page, mission_id: int, use: str = "") -> HTMLResponse:
+    """`?use=recommended` ticks the recommended team in the team form."""
+    return _mission_page(request, ctx, mission_id, use=use)
 
 
 @router.post("/missions/{mission_id}/team")
@@ -154,3 +162,47 @@ def read_brief(request: Request, ctx: Posted, mission_id: int) -> HTMLResponse:
         if e.details and e.details[0].get("kind") == "brief":
             return _mission_page(request, ctx, mission_id, http_status=404, brief_missing=True)
         raise
+
+
+# -- the after-action report ----------------------------------------------------------------------------------
+@router.post("/missions/{mission_id}/report")
+def file_report(request: Request, ctx: Posted, mission_id: int, outcome: Annotated[str, Form()] = "",
+                at: Annotated[str, Form()] = "", summary: Annotated[str, Form()] = "",
+                casualties: Annotated[list[str], Form()] = None, specimens: Annotated[str, Form()] = ""
+                ) -> Response:
+    """The report form: the same command as POST /api/v1/missions/{id}/report, one service call. A refusal is
+    shown in place with its code; success goes back to the mission, its record now showing the report.
+    `casualties`: one "<shinobi id>:<kia|mia|injured>" per member of the team ("<id>:" for unhurt);
+    `specimens`: one per line."""
+    form = {"outcome": outcome, "at": at, "summary": summary, "specimens": specimens,
+            "casualties": dict(c.partition(":")[::2] for c in casualties or ())}
+    try:
+        cmd = _report_command(outcome, at, summary, casualties or [], specimens, ctx)
+        reports.file_report(ctx.uow, ctx.caller, mission_id, cmd, ctx.now)
+    except DomainError as e:
+        if isinstance(e, NotFound | Forbidden):
+            raise
+        return _mission_page(request, ctx, mission_id, http_status=status_for(e), report_error=e, report_form=form)
+    return see_other(f"/missions/{mission_id}#report-h")
+
+
+def _report_command(outcome: str, at: str, summary: str, casualties: list[str], specimens: str,
+                    ctx: PageContext) -> reports.FileReport:
+    try:
+        result = Outcome(outcome)
+    except ValueError:
+        raise Invalid("choose the outcome: success, failure or aborted", code="VALIDATION_ERROR") from None
+    if not at:
+        raise Invalid("say when the mission ended", code="VALIDATION_ERROR")
+    lost = []
+    for c in casualties:
+        sid, _, status = c.partition(":")
+        if not status:
+            continue
+        try:
+            lost.append(Casualty(int(sid), CasualtyStatus(status)))
+        except ValueError:
+            raise Invalid(f"not a casualty: {c!r}", code="VALIDATION_ERROR") from None
+    return reports.FileReport(outcome=result, at=parse_local(at, ctx), summary=summary.strip() or None,
+                              casualties=tuple(lost),
+                              specimens=tuple(line.strip() for line in specimens.splitlines() if line.strip()))

@@ -1,0 +1,309 @@
+"""The mission screen as one read: what a mission's page shows, in one transaction.
+
+The record (the mission, its team, its report, and a timeline of what happened to it, from the audit log's
+entries about the mission and the gate log of its team), what the caller may do on it, and for an open
+mission the team form: everyone who may be named, each with their duty badge and whether they are fit for this
+mission now, and the recommended team. The roster is read once, for both: its facts are gathered once and
+judged at two instants (now, for the badges; the proposed departure, for the recommendation).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+import numpy as np
+
+from ..domain import risk as model_
+from ..domain.access import Caller
+from ..domain.fitness import Code, FitnessPolicy, RosterFacts, assess_roster
+from ..domain.gate import Direction, last_direction
+from ..domain.missions import Mission
+from ..domain.ranks import MissionStatus, Role, ShinobiStatus
+from ..domain.roster import Assignment, Shinobi
+from . import authz
+from .assignments import is_office
+from .fitness import HISTORY, gather_facts, mission_facts
+from .missions import visible_mission
+from .risk import Pick, Recommendation, Village, _why, choose, current_model
+from .unit_of_work import Transaction, transactional
+
+# Who may be named in a team: not the village's office holders, whom nobody sends.
+NOT_SENT = frozenset({Role.HOKAGE, Role.COUNCIL})
+# The badge of the roster's duty column, the first that applies (fitness.roster_duty's order).
+BADGE_ORDER = ("on_mission", "away", "resting", "rest_period", "off_duty", "on_hold")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One person the team form offers, judged now."""
+
+    shinobi: Shinobi
+    badge: str  # the roster's duty badge now (BADGE_WORDS)
+    fit: bool  # passes every individual rule for this mission now
+    reason: str | None  # the first code that keeps them out, for those who may read their fitness; else None
+    recommended: bool = False
+
+
+@dataclass(frozen=True)
+class Event:
+    """One line of the mission's timeline."""
+
+    at: datetime
+    kind: str  # posted, authorised, opened, proposed, accepted, declined, sent, left, reported, or mission.<act>
+    words: str
+    by: str | None = None  # the account that did it, when it was one
+    departs_at: datetime | None = None  # a team's departure, for "proposed" and "sent"
+
+
+@dataclass(frozen=True)
+class Casualty:
+    shinobi_id: int
+    name: str
+    status: str  # kia, mia, injured
+
+
+@dataclass(frozen=True)
+class ReportView:
+    outcome: str
+    at: datetime
+    summary: str | None
+    casualties: tuple[Casualty, ...]
+    specimens: tuple[str, ...]
+    filed_by: str | None
+    filed_at: datetime
+
+
+@dataclass(frozen=True)
+class May:
+    """What the caller may do on this mission (the policy's answers; the services still decide on submit)."""
+
+    authorize: bool
+    read_brief: bool
+    report: bool
+    override: bool
+    office: bool
+    recommend: bool
+
+
+@dataclass(frozen=True)
+class MissionScreen:
+    mission: Mission
+    team: Assignment | None
+    suggested_reward: int
+    names: dict[int, str]  # the names of everyone the page names
+    may: May
+    report: ReportView | None
+    timeline: tuple[Event, ...]
+    proposals: tuple[Assignment, ...]  # open proposals naming the caller
+    candidates: tuple[Candidate, ...]  # the team form's people (an open mission only)
+    recommendation: Recommendation | None
+    departure: datetime  # the departure the form proposes, and the recommendation is judged at
+
+
+@transactional(write=False)
+def mission_screen(tx: Transaction, caller: Caller, mission_id: int, *, now: datetime, policy: FitnessPolicy,
+                   departs_at: datetime | None = None) -> MissionScreen:
+    """Everything the mission's page shows, for this caller (NotFound, as if it did not exist, to those not
+    cleared for it)."""
+    m = visible_mission(tx, caller, mission_id)
+    departure = departs_at or now + timedelta(hours=1)
+    res = authz.mission_resource(m.id, m.classification)
+    team = tx.assignments.for_mission(mission_id)
+    in_team = team is not None and caller.shinobi_id in team.shinobi_ids
+    office = is_office(caller)
+    may = May(authorize=authz.allowed(tx, caller, "authorizeMission", res),
+              read_brief=authz.allowed(tx, caller, "readBrief", authz.brief_resource(m.id, m.classification, False)),
+              report=m.status is MissionStatus.ASSIGNED and team is not None
+              and authz.allowed(tx, caller, "reportMission", res, {"in_team": in_team}),
+              override=authz.allowed(tx, caller, "override", authz.VILLAGE), office=office,
+              recommend=authz.allowed(tx, caller, "recommendTeam", res))
+    is_open = m.status is MissionStatus.OPEN
+    proposals = tuple(tx.assignments.proposals(mission_id=mission_id, shinobi_id=caller.shinobi_id)) if is_open else ()
+    raw_report = tx.assignments.report_for(mission_id)
+    entries = tx.audit.list(target=f"mission:{mission_id}")
+
+    model = current_model(tx)
+    candidates: tuple[Candidate, ...] = ()
+    recommendation = None
+    if is_open:
+        people = [s for s in tx.shinobi.list(links=False)
+                  if s.status in (ShinobiStatus.ACTIVE, ShinobiStatus.ON_MISSION)]
+        roles = tx.accounts.roles_of_shinobi(s.id for s in people)
+        people = [s for s in people if not roles[s.id] & NOT_SENT]
+        candidates, recommendation = _team_form(tx, caller, m, people, now, departure, policy,
+                                                model if may.recommend else None)
+        names = {s.id: s.name for s in people}
+    else:
+        names = {}
+    wanted = set(team.shinobi_ids if team else ()) | {sid for a in proposals for sid in a.shinobi_ids}
+    wanted |= {int(sid) for e in entries for sid in e.details.get("shinobi_ids", ()) if isinstance(sid, int)}
+    missing = wanted - names.keys()
+    if missing:
+        names.update({sid: s.name for sid, s in tx.shinobi.get_many(missing, links=False).items()})
+    left_at = _left_at(tx, team, now)
+    report = _report(raw_report, names)
+    typical = model_.estimate(model, model_.typical_team(m.rank, m.min_team_size), m.kind, m.threat, m.threat_count)
+    return MissionScreen(m, team, model_.suggested_reward(m.rank, typical), names, may, report,
+                         _timeline(caller, m, team, entries, names, left_at, report, office),
+                         proposals, candidates, recommendation, departure)
+
+
+# -- the team form: one roster read, judged now and at the departure -----------------------------------------
+def _team_form(tx: Transaction, caller: Caller, m: Mission, people: list[Shinobi], now: datetime,
+               departure: datetime, policy: FitnessPolicy, model: model_.RiskModel | None
+               ) -> tuple[tuple[Candidate, ...], Recommendation | None]:
+    """`model`: the risk model, when the caller may have a team recommended."""
+    if not people:
+        return (), (Recommendation(m, departure, (), None, None, (), 0, {}, model.source) if model else None)
+    ids = [s.id for s in people]
+    later = max(now, departure)
+    facts = gather_facts(tx, ids, later, with_sleep=False, known={s.id: s for s in people})
+    sleep = tx.shinobi.sleep_columns(ids, ending_after=min(now, departure) - HISTORY)
+
+    # now: the badges and the verdict beside each name
+    def at(t: datetime):
+        out = []
+        for f in facts:
+            d = last_direction(f.gate, t)
+            out.append(replace(f, last_gate_direction=d.value if d else None,
+                               acts=tuple(a for a in f.acts if a <= t)))
+        return out
+
+    roster = RosterFacts.of(at(now), now, sleep, tz=policy.tz)
+    fatigue = roster.fatigue(policy)
+    verdict = assess_roster(roster, mission_facts(m), policy, fatigue)
+    duty = roster.duty(policy)
+    masks = {"on_mission": roster.assigned, "away": roster.away, "resting": roster.resting,
+             "rest_period": duty.rest_refused, "off_duty": duty.duty_refused, "on_hold": roster.held}
+    levels = [e.level for e in fatigue.estimates()]
+    readable = authz.decide_many(caller, "checkFitness", [authz.shinobi_resource(i) for i in ids])
+
+    recommendation = None
+    chosen: set[int] = set()
+    if model is not None:
+        recommendation = _recommend(m, people, facts if later == departure else at(departure), sleep, departure,
+                                    policy, model)
+        chosen = {p.member.id for p in recommendation.team}
+
+    out = []
+    for i, s in enumerate(people):
+        badge = next((b for b in BADGE_ORDER if masks[b][i]), levels[i])
+        first = next((c for c, mask in verdict.codes.items() if mask[i]), None)
+        out.append(Candidate(s, badge, first is None, (first.value if first else None)
+                             if readable[i].allowed else (Code.NOT_FIT.value if first else None), s.id in chosen))
+    return tuple(out), recommendation
+
+
+def _recommend(m: Mission, people: list[Shinobi], facts, sleep, departure: datetime, policy: FitnessPolicy,
+               model: model_.RiskModel) -> Recommendation:
+    """risk.recommend's answer, from the facts already read: the active among the people, judged at the
+    departure."""
+    keep = [i for i, s in enumerate(people) if s.status is ShinobiStatus.ACTIVE]
+    active = [people[i] for i in keep]
+    owner, start, end = sleep
+    mine = np.isin(owner, [s.id for s in active])
+    roster = RosterFacts.of([facts[i] for i in keep], departure, (owner[mine], start[mine], end[mine]), tz=policy.tz)
+    v = Village.of(active, roster, policy)
+    verdict, strength, found = choose(v, m, model, policy)
+    eligible = int(verdict.eligible.sum())
+    if found is None:
+        return Recommendation(m, departure, (), None, None, (), eligible, verdict.count(), model.source)
+
+    def pick(i: int) -> Pick:
+        member, s, name = v.member(i), float(strength[i]), v.people[i].name
+        return Pick(member, name, s, _why(member, s, name, m.kind))
+
+    return Recommendation(m, departure, tuple(pick(i) for i in found.team.tolist()), found.estimate, found.value,
+                          tuple(pick(i) for i in found.runners_up.tolist()), eligible, verdict.count(), model.source)
+
+
+# -- the record ---------------------------------------------------------------------------------------------
+def _left_at(tx: Transaction, team: Assignment | None, now: datetime) -> dict[int, datetime]:
+    """When each member the gate logged out for the team left: their last departure through the gate before
+    the mission ended."""
+    if team is None or not team.left_ids:
+        return {}
+    until = team.ended_at or now
+    out = {}
+    for sid, events in tx.gate.events_for(team.left_ids).items():
+        outs = [e.at for e in events if e.direction is Direction.OUT and e.at <= until]
+        if outs:
+            out[sid] = max(outs)
+    return out
+
+
+def _report(raw: dict | None, names: dict[int, str]) -> ReportView | None:
+    if raw is None:
+        return None
+    return ReportView(outcome=raw["outcome"], at=raw["at"], summary=raw["summary"],
+                      casualties=tuple(Casualty(c["shinobi_id"], names.get(c["shinobi_id"], f"#{c['shinobi_id']}"),
+                                                c["status"]) for c in raw["casualties"] or ()),
+                      specimens=tuple(s.get("description", "") for s in raw["specimens"] or ()),
+                      filed_by=raw["filed_by"], filed_at=raw["filed_at"])
+
+
+def _instant(value) -> datetime | None:
+    """A time as the audit log keeps it (ISO text)."""
+    if isinstance(value, datetime) or value is None:
+        return value
+    try:
+        return datetime.fromisoformat(str(value))
+    except ValueError:
+        return None
+
+
+def _who(ids, names: dict[int, str]) -> str:
+    return ", ".join(names.get(i, f"#{i}") for i in ids)
+
+
+MISSION_ACTS = {"mission.authorized": "authorised", "mission.opened": "opened"}
+
+
+def _timeline(caller: Caller, m: Mission, team: Assignment | None, entries, names: dict[int, str],
+              left_at: dict[int, datetime], report: ReportView | None, office: bool) -> tuple[Event, ...]:
+    """What happened to the mission, oldest first. A proposal (and its answers) only to the office and to
+    the members it named, as GET /assignments/{id} shows it; refused attempts and brief readings are the
+    audit log's, not the record's."""
+    out = [Event(m.posted_at, "posted", "Posted on the board",
+                 next((e.actor for e in entries if e.action == "mission.created"), None))]
+    members: dict[int, set[int]] = {}  # assignment id: its members, from the entries that name them
+    for e in entries:
+        d = e.details
+        if "assignment_id" in d and "shinobi_ids" in d:
+            members[d["assignment_id"]] = set(d["shinobi_ids"])
+    for e in entries:
+        d = e.details
+        aid = d.get("assignment_id")
+        if e.action == "mission.authorized":
+            out.append(Event(e.at, "authorised", "Authorised", e.actor))
+        elif e.action == "mission.opened":
+            out.append(Event(e.at, "opened", "Open for a team (every signature given)", e.actor))
+        elif e.action in ("assignment.proposed", "assignment.accepted", "assignment.declined"):
+            if not (office or caller.shinobi_id in members.get(aid, set())):
+                continue
+            if e.action == "assignment.proposed":
+                out.append(Event(e.at, "proposed", f"Team proposed: {_who(d.get('shinobi_ids', ()), names)}", e.actor,
+                                 _instant(d.get("departs_at"))))
+            elif e.action == "assignment.accepted":
+                out.append(Event(e.at, "accepted", "Accepted the proposed team", e.actor))
+            else:
+                out.append(Event(e.at, "declined", "Declined the proposed team: it will not be sent", e.actor))
+        elif e.action == "assignment.created":
+            words = f"Team sent: {_who(d.get('shinobi_ids', ()), names)}"
+            if d.get("overridden"):
+                words += " (by the Hokage's override)"
+            out.append(Event(e.at, "sent", words, e.actor, _instant(d.get("departs_at"))))
+        elif e.action.startswith("mission.") and e.action not in ("mission.created", "mission.reported"):
+            out.append(Event(e.at, e.action, e.action.removeprefix("mission.").replace("_", " ").capitalize(),
+                             e.actor))
+    if team is not None:
+        for sid in team.shinobi_ids:
+            if sid in left_at:
+                out.append(Event(left_at[sid], "left", f"{names.get(sid, f'#{sid}')} left through the gate"))
+    if report is not None:
+        out.append(Event(report.at, "reported", f"Reported: {report.outcome}", report.filed_by))
+    out.sort(key=lambda ev: ev.at)
+    return tuple(out)
+
+
+__all__ = ["Candidate", "Event", "May", "MissionScreen", "ReportView", "mission_screen"]
