@@ -68,16 +68,22 @@ def install(app: FastAPI) -> None:
         return envelope(status, exc.code, exc.message, exc.details, headers)
 
     @app.exception_handler(RequestValidationError)
-    def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
+    def _validation(request: Request, exc: RequestValidationError) -> Response:
         details = [{"loc": list(e.get("loc", ())), "type": e.get("type"), "message": e.get("msg")}
                    for e in exc.errors()]
         first = details[0] if details else {"loc": [], "message": "invalid request"}
         where = ".".join(str(p) for p in first["loc"][1:]) or "request"
-        return envelope(422, "VALIDATION_ERROR", f"{where}: {first['message']}", details)
+        message = f"{where}: {first['message']}"
+        return _page(request, 422, "VALIDATION_ERROR", message, details) or envelope(
+            422, "VALIDATION_ERROR", message, details)
 
     @app.exception_handler(StarletteHTTPException)
-    def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    def _http(request: Request, exc: StarletteHTTPException) -> Response:
         code = HTTP_CODES.get(exc.status_code, f"HTTP_{exc.status_code}")
+        page = _page(request, exc.status_code, code, str(exc.detail), [])
+        if page is not None:
+            page.headers.update(getattr(exc, "headers", None) or {})
+            return page
         return envelope(exc.status_code, code, str(exc.detail), headers=getattr(exc, "headers", None))
 
     @app.exception_handler(OverflowError)
@@ -92,6 +98,18 @@ def install(app: FastAPI) -> None:
         return envelope(409, "CONFLICT", "the request clashed with a concurrent change; try again")
 
     @app.exception_handler(Exception)
-    def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
+    def _unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unexpected error", exc_info=exc)
-        return envelope(500, "INTERNAL_ERROR", "something went wrong on our side; nothing was changed")
+        message = "something went wrong on our side; nothing was changed"
+        try:
+            page = _page(request, 500, "INTERNAL_ERROR", message, [])
+        except Exception:  # noqa: BLE001 - the error page itself failed: the envelope still goes out
+            page = None
+        return page or envelope(500, "INTERNAL_ERROR", message)
+
+
+def _page(request: Request, status: int, code: str, message: str, details: list[Any]) -> Response | None:
+    """The pages' HTML answer (pages.install sets `page_problem`) when a browser asked for a page, else None:
+    the API and every client that does not accept HTML keep the JSON envelope."""
+    page_problem = getattr(request.app.state, "page_problem", None)
+    return page_problem(request, status, code, message, details) if page_problem is not None else None

@@ -4,15 +4,15 @@ One module per area of the office, each with its own router; `common` holds what
 """
 from __future__ import annotations
 
-from urllib.parse import quote
+from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import Response
 
 from ....domain.errors import DomainError
 from ..errors import status_for
 from . import account, alerts, clerk, custody, gate, medic, missions, office, people
-from .common import HERE, SignInRequired, render, see_other, templates
+from .common import HERE, SignInRequired, error_response, sign_in_response, templates, wants_page
 
 __all__ = ["HERE", "install", "router", "templates"]
 
@@ -23,13 +23,22 @@ for _area in (account, clerk, medic, custody, missions, people, alerts, gate, of
 
 # -- errors on pages --------------------------------------------------------------------------------------
 def install(app) -> None:
+    """Every page's failures in HTML: a domain error on a page, and (errors.py asks `page_problem`) an unknown
+    route, a bad path or form, a fault, for a browser's request; for htmx, the error box in place."""
     @app.exception_handler(SignInRequired)
-    def _sign_in(_request: Request, exc: SignInRequired) -> Response:
-        return see_other(f"/login?next={quote(exc.next_url)}")
+    def _sign_in(request: Request, exc: SignInRequired) -> Response:
+        return sign_in_response(request, exc.next_url)
 
-    def page_error(request: Request, exc: DomainError) -> HTMLResponse:
-        status = status_for(exc)
-        titles = {403: "Not allowed", 404: "Not found", 410: "Gone", 409: "Refused", 422: "Check the form"}
-        return render(request, None, "error.html", http_status=status, title=titles.get(status, "Error"), error=exc)
+    def page_error(request: Request, exc: DomainError) -> Response:
+        return error_response(request, status_for(exc), exc.code, exc.message, exc.details)
+
+    def page_problem(request: Request, status: int, code: str, message: str, details: list[Any]) -> Response | None:
+        """The HTML answer to a failure outside the domain, or None where the caller is not a browser on a page."""
+        if not wants_page(request):
+            return None
+        if status == 422 and details and all(d.get("loc", [None])[0] == "path" for d in details):
+            status, code, message = 404, "NOT_FOUND", f"no page at {request.url.path}"  # /missions/abc
+        return error_response(request, status, code, message, details)
 
     app.state.page_error = page_error
+    app.state.page_problem = page_problem

@@ -1,12 +1,14 @@
 """What every page shares: the signed-in user, the form token, rendering, words for codes and times."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import quote, urlsplit
 
 from fastapi import Depends, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from ....domain.access import Caller
@@ -117,6 +119,65 @@ def clears_words(detail: dict, now: datetime, tz) -> str:
     days = (t.date() - now.astimezone(tz).date()).days
     when = {0: "today", 1: "tomorrow"}.get(days)
     return f"clears {t:%H:%M} {when}" if when else f"clears {t:%Y-%m-%d %H:%M}"
+
+
+# -- how every page answers a failure ---------------------------------------------------------------------
+TITLES = {400: "Check the request", 401: "Sign in", 403: "Not allowed", 404: "Not found", 405: "Not allowed here",
+          409: "Refused", 410: "Gone", 413: "Too large", 422: "Check the form", 429: "Too many attempts",
+          500: "Something went wrong"}
+
+
+def is_htmx(request: Request) -> bool:
+    """A request htmx sent for a part of a page (not a boosted whole page)."""
+    return request.headers.get("HX-Request") == "true" and request.headers.get("HX-Boosted") != "true"
+
+
+def wants_page(request: Request) -> bool:
+    """A browser asking for a page (or a part of one), not the API: answered in HTML."""
+    if request.url.path.startswith("/api/"):
+        return False
+    return is_htmx(request) or "text/html" in request.headers.get("accept", "")
+
+
+def sign_in_response(request: Request, next_url: str) -> Response:
+    """Off to the sign-in page with the whole window: htmx follows a redirect inside the part it asked for, so
+    it is told `HX-Redirect` (back to the page it was on), and a page load gets a 303."""
+    if is_htmx(request):
+        current = urlsplit(request.headers.get("HX-Current-URL", ""))
+        back = (current.path + (f"?{current.query}" if current.query else "")) if current.path else next_url
+        return Response(status_code=401, headers={"HX-Redirect": f"/login?next={quote(back)}"})
+    return see_other(f"/login?next={quote(next_url)}")
+
+
+def error_response(request: Request, status: int, code: str, message: str,
+                   details: Sequence[Any] = ()) -> Response:
+    """A failed request from a page. A whole page gets the error page; an htmx request gets the error box in
+    place: into its target (its content replaced), or at the top of the form when the form is its own target
+    (htmx swaps 4xx responses: the `responseHandling` of base.html). A 401 signs in again."""
+    if status == 401:
+        return sign_in_response(request, request.url.path)
+    title = TITLES.get(status, "Error")
+    if is_htmx(request):
+        target, trigger = request.headers.get("HX-Target"), request.headers.get("HX-Trigger")
+        headers = {"HX-Reswap": "innerHTML", "HX-Reselect": "unset"}
+        if not target or target == trigger:
+            headers.update({"HX-Retarget": "this", "HX-Reswap": "afterbegin"})
+        response = render(request, None, "_error_box.html", http_status=status, title=title, code=code,
+                          message=message, fields=_field_errors(details))
+        response.headers.update(headers)
+        return response
+    return render(request, None, "error.html", http_status=status, title=title,
+                  error={"code": code, "message": message}, fields=_field_errors(details))
+
+
+def _field_errors(details: Sequence[Any]) -> list[str]:
+    """A validation error's fields, in words: "departs_at: Field required"."""
+    out = []
+    for d in details:
+        if isinstance(d, dict) and "loc" in d and d.get("message"):
+            where = ".".join(str(p) for p in d["loc"][1:]) or "request"
+            out.append(f"{where}: {d['message']}")
+    return out
 
 
 def clock_of(request: Request) -> datetime:

@@ -1,0 +1,98 @@
+"""How every page behaves when a request fails: htmx parts get the error box in place (or the whole window is sent
+to sign in), browsers get the HTML error page for unknown routes and bad ids, and the API keeps its JSON."""
+import re
+
+from fastapi.testclient import TestClient
+
+from .api import Api
+from .test_web import browser_for, csrf_of
+
+HX = {"HX-Request": "true", "HX-Current-URL": "http://testserver/missions/7?tab=team", "HX-Target": "team-result"}
+HTML = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+
+
+def test_an_htmx_request_signed_out_sends_the_whole_window_to_sign_in(app, api: Api):
+    m = api.open_mission("D")
+    c = TestClient(app)
+    r = c.post(f"/missions/{m}/team", data={"csrf": "x"}, headers=HX, follow_redirects=False)
+    assert r.status_code == 401
+    assert r.headers["HX-Redirect"] == "/login?next=/missions/7%3Ftab%3Dteam"  # back to the page it was on
+    assert "<form" not in r.text and "Password" not in r.text  # never a sign-in page inside a part
+    page = c.get(f"/missions/{m}", headers=HTML, follow_redirects=False)  # a whole page: a 303 as before
+    assert page.status_code == 303 and page.headers["location"] == f"/login?next=/missions/{m}"
+
+
+def test_an_expired_session_in_an_htmx_part_signs_in_again(app, api: Api):
+    m = api.open_mission("D")
+    c = TestClient(app)
+    c.cookies.set("md_session", "stale-token")
+    r = c.get(f"/missions/{m}", headers=HX, follow_redirects=False)
+    assert r.status_code == 401 and r.headers["HX-Redirect"].startswith("/login?next=")
+
+
+def test_a_refused_htmx_form_gets_the_error_box_in_its_target(app, api: Api):
+    me = api.person("Walker", username="walker")
+    m = api.open_mission("D")
+    c = browser_for(app, "walker")
+    r = c.post(f"/missions/{m}/team", data={"shinobi_ids": [str(me)], "csrf": "forged"},
+               headers={**HX, "HX-Trigger": "team-form"})
+    assert r.status_code == 403
+    assert r.headers["HX-Reswap"] == "innerHTML" and r.headers["HX-Reselect"] == "unset"
+    assert "HX-Retarget" not in r.headers
+    assert 'class="error-box" role="alert"' in r.text and "CSRF_FAILED" in r.text
+    assert "<html" not in r.text and "<nav" not in r.text  # a fragment, not a page inside the page
+    # a form that is its own target keeps itself: the box goes at its top
+    r = c.post(f"/missions/{m}/team", data={"shinobi_ids": [str(me)], "csrf": "forged"},
+               headers={**HX, "HX-Target": "team-form", "HX-Trigger": "team-form"})
+    assert r.headers["HX-Retarget"] == "this" and r.headers["HX-Reswap"] == "afterbegin"
+
+
+def test_bad_form_and_path_values_in_an_htmx_part_are_boxes_too(app, api: Api):
+    me = api.person("Walker", username="walker")
+    m = api.open_mission("D")
+    c = browser_for(app, "walker")
+    token = csrf_of(c.get(f"/missions/{m}").text)
+    r = c.post(f"/missions/{m}/team", data={"shinobi_ids": ["not-a-number"], "csrf": token}, headers=HX)
+    assert r.status_code == 422 and 'class="error-box"' in r.text and "VALIDATION_ERROR" in r.text
+    assert "shinobi_ids" in r.text  # the field in words
+    r = c.post("/missions/abc/team", data={"shinobi_ids": [str(me)], "csrf": token}, headers=HX)
+    assert r.status_code == 404 and 'class="error-box"' in r.text
+    r = c.post(f"/missions/{m + 999}/team", data={"shinobi_ids": [str(me)], "csrf": token}, headers=HX)
+    assert r.status_code == 404 and 'class="error-box"' in r.text and "NOT_FOUND" in r.text
+
+
+def test_base_page_tells_htmx_to_swap_refusals(app, api: Api):
+    page = browser_for(app, "clerk").get("/board").text
+    config = re.search(r"name=\"htmx-config\" content='([^']+)'", page).group(1)
+    import json
+
+    handling = json.loads(config)["responseHandling"]
+    swapped = [h for h in handling if h["swap"]]
+    for status in ("400", "403", "409", "413", "422"):
+        first = next(h for h in handling if re.search(h["code"], status))
+        assert first in swapped and first.get("error"), status
+    assert '<script src="/static/page.js" defer></script>' in page
+    assert TestClient(app).get("/static/page.js").status_code == 200
+
+
+def test_unknown_routes_and_bad_ids_are_html_for_browsers(app, api: Api):
+    c = browser_for(app, "clerk")
+    for path, status in (("/nowhere", 404), ("/missions/abc", 404), ("/shinobi/abc", 404), ("/missions/999999", 404)):
+        r = c.get(path, headers=HTML)
+        assert r.status_code == status, path
+        assert r.headers["content-type"].startswith("text/html"), path
+        assert "<h1>Not found</h1>" in r.text and 'href="/board"' in r.text, path
+    r = c.get("/logout", headers=HTML)  # a page's URL with the wrong method
+    assert r.status_code == 405 and r.headers["content-type"].startswith("text/html")
+    signed_out = TestClient(app).get("/nowhere", headers=HTML)
+    assert signed_out.status_code == 404 and "<h1>Not found</h1>" in signed_out.text
+
+
+def test_the_api_and_non_browsers_keep_the_json_envelope(app, api: Api):
+    c = browser_for(app, "clerk")
+    for path, status, code in (("/api/v1/nowhere", 404, "NOT_FOUND"), ("/api/v1/missions/abc", 401, "UNAUTHENTICATED"),
+                               ("/nowhere", 404, "NOT_FOUND")):
+        headers = HTML if path.startswith("/api/") else {"Accept": "application/json"}
+        r = c.get(path, headers=headers)
+        assert r.status_code == status, path
+        assert r.json()["error"]["code"] == code, path
