@@ -2,35 +2,37 @@
 from __future__ import annotations
 
 import math
-from datetime import timedelta
-from typing import Any
+import re
+from datetime import date, datetime, time, timedelta
+from typing import Annotated, Any
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
-from ....domain.errors import DomainError, Forbidden, NotFound
-from ....domain.ranks import MissionStatus
+from ....domain.errors import AssignmentRefused, DomainError, Forbidden, Invalid, NotFound
+from ....domain.fitness import OVERRIDABLE
 from ....domain.risk import PRIOR as RISK_PRIOR
 from ....domain.risk import RiskModel, sigmoid
 from ....services import (
+    assignments,
     audit,
     authz,
-    custody,
-    fitness,
-    missions,
+    desk_view,
     reports,
     risk,
     roster,
 )
-from ...audit_checkpoints import checkpointing
+from ....services.assignments import AssignTeam
+from ...audit_checkpoints import checkpointing, file_name
 from .. import charts
 from ..errors import status_for
 from .common import (
-    BADGE_WORDS,
-    STALE_AFTER,
+    CODE_WORDS,
     Page,
     PageContext,
     Posted,
+    parse_local,
     render,
     see_other,
 )
@@ -43,29 +45,100 @@ def memorial_page(request: Request, ctx: Page) -> HTMLResponse:
     return render(request, ctx, "memorial.html", entries=reports.memorial(ctx.uow, ctx.caller))
 
 
-@router.get("/audit")
-def audit_page(request: Request, ctx: Page, action: str = "", actor: str = "") -> HTMLResponse:
-    entries = audit.list_entries(ctx.uow, ctx.caller, action=action or None, actor=actor or None)
+# -- the audit log ------------------------------------------------------------------------------------------
+WRITTEN = re.compile(r"checkpoint-\d{12}-\d{8}T\d{6}\d*Z\.json")  # a checkpoint's file name (file_name)
+TARGET_PAGES = {"mission": "/missions/{}", "shinobi": "/shinobi/{}", "detainee": "/custody/{}"}
+
+
+def target_link(target: str | None) -> str | None:
+    """The page of an entry's target (`mission:12` → /missions/12), when it has one."""
+    kind, _, ident = (target or "").partition(":")
+    return TARGET_PAGES[kind].format(ident) if kind in TARGET_PAGES and ident.isdigit() else None
+
+
+def _day(value: str, ctx: PageContext, field: str) -> datetime | None:
+    """A date field (YYYY-MM-DD), as the start of that day in the village's zone."""
+    if not value:
+        return None
+    try:
+        d = date.fromisoformat(value)
+    except ValueError:
+        raise Invalid(f"{field}: not a date: {value!r}", code="VALIDATION_ERROR") from None
+    return datetime.combine(d, time(0), tzinfo=ctx.c.settings.village_tz)
+
+
+def _int_or_none(value: str) -> int | None:
+    return int(value) if value.strip().isdigit() else None
+
+
+def _audit_page(request: Request, ctx: PageContext, *, http_status: int = 200, before: str = "", after: str = "",
+                action: str = "", actor: str = "", target: str = "", since: str = "", until: str = "",
+                checkpoint: dict[str, Any] | None = None) -> HTMLResponse:
+    filters = {"action": action, "actor": actor, "target": target, "since": since, "until": until}
+    error = None
+    try:
+        start, end = _day(since, ctx, "from"), _day(until, ctx, "to")
+        page = desk_view.audit_page(ctx.uow, ctx.caller, before=_int_or_none(before), after=_int_or_none(after),
+                                    actor=actor or None, action=action or None, target=target or None, since=start,
+                                    until=end + timedelta(days=1) if end else None)
+    except DomainError as e:
+        if isinstance(e, NotFound | Forbidden):
+            raise
+        error, http_status = e, status_for(e)
+        page = desk_view.audit_page(ctx.uow, ctx.caller)
     kept = checkpointing(ctx.c.settings)
     check = audit.verify_chain(ctx.uow, ctx.caller, kept.folder, kept.key)
-    return render(request, ctx, "audit.html", entries=list(reversed(entries))[:300], check=check, action=action,
-                  actor=actor)
+    query = {k: v for k, v in filters.items() if v}
+    return render(request, ctx, "audit.html", http_status=http_status, page=page, check=check, error=error,
+                  filters=filters, link=target_link, tz=ctx.c.settings.village_tz, checkpoint=checkpoint,
+                  may_checkpoint=authz.decide(ctx.caller, "checkpointAudit", authz.VILLAGE).allowed,
+                  checkpoints_on=kept.on, missing=[n for n, v in (("MISSIONDESK_AUDIT_KEY", kept.key),
+                                                                   ("MISSIONDESK_AUDIT_CHECKPOINTS", kept.folder))
+                                                    if v is None],
+                  newer_url=f"/audit?{urlencode({**query, 'after': page.newer_than})}"
+                  if page.newer_than is not None else None,
+                  older_url=f"/audit?{urlencode({**query, 'before': page.older_than})}"
+                  if page.older_than is not None else None)
 
 
+@router.get("/audit")
+def audit_page(request: Request, ctx: Page, action: str = "", actor: str = "", target: str = "", since: str = "",
+               until: str = "", before: str = "", after: str = "", written: str = "") -> HTMLResponse:
+    checkpoint = None
+    kept = checkpointing(ctx.c.settings)
+    if WRITTEN.fullmatch(written) and kept.folder is not None:
+        checkpoint = {"where": str(kept.folder.folder / written)}
+    return _audit_page(request, ctx, before=before, after=after, action=action, actor=actor, target=target,
+                       since=since, until=until, checkpoint=checkpoint)
+
+
+@router.post("/audit/checkpoint")
+def audit_checkpoint(request: Request, ctx: Posted) -> Response:
+    """Sign the log's head now and keep it in the checkpoint folder (the hokage's), or say plainly that the
+    folder or the key is not configured."""
+    if not authz.decide(ctx.caller, "checkpointAudit", authz.VILLAGE).allowed:
+        raise Forbidden("checkpointing the audit log is the hokage's")
+    try:
+        kept = checkpointing(ctx.c.settings)
+        if not kept.on:
+            missing = " and ".join(n for n, v in (("MISSIONDESK_AUDIT_KEY", kept.key),
+                                                  ("MISSIONDESK_AUDIT_CHECKPOINTS", kept.folder)) if v is None)
+            raise Invalid(f"no checkpoint was written: no signed checkpoints are kept here (set {missing} "
+                          "when starting the server)", code="CHECKPOINTS_NOT_CONFIGURED")
+        made = audit.write_checkpoint(ctx.uow, kept.folder, kept.key, ctx.now, after=kept.folder)
+    except DomainError as e:
+        if isinstance(e, NotFound | Forbidden):
+            raise
+        return _audit_page(request, ctx, http_status=status_for(e), checkpoint={"error": e})
+    return see_other(f"/audit?{urlencode({'written': file_name(made) if made else ''})}")
+
+
+# -- the hokage's desk and the plan for the board --------------------------------------------------------------
 @router.get("/desk")
 def desk_page(request: Request, ctx: Page) -> HTMLResponse:
-    if not authz.decide(ctx.caller, "readAudit", authz.VILLAGE).allowed:
-        raise Forbidden("the desk is the hokage's")
-    views = missions.list_missions(ctx.uow, ctx.caller)
-    pending = [v.mission for v in views if v.mission.status is MissionStatus.PENDING_AUTHORIZATION]
-    stale = [v.mission for v in views if v.mission.status is MissionStatus.OPEN
-             and ctx.now - v.mission.posted_at > STALE_AFTER]
-    duty = fitness.roster_duty(ctx.uow, ctx.caller, at=ctx.now, policy=ctx.c.policy)
-    concern = [d for d in duty if d.badge in ("unfit", "caution", "resting", "on_hold")]
-    audiences = [(d, r) for d in custody.list_detainees(ctx.uow, ctx.caller) for r in d.audience_requests
-                 if r.status.value == "open"]
-    return render(request, ctx, "desk.html", pending=pending, stale=stale, concern=concern, audiences=audiences,
-                  badges=BADGE_WORDS)
+    d = desk_view.desk(ctx.uow, ctx.caller, ctx.now)
+    return render(request, ctx, "desk.html", desk=d, tz=ctx.c.settings.village_tz,
+                  may_plan=authz.decide(ctx.caller, "planBoard", authz.VILLAGE).allowed)
 
 
 @router.post("/desk/plan")
@@ -73,7 +146,34 @@ def desk_plan(request: Request, ctx: Posted) -> HTMLResponse:
     plan = risk.plan_board(ctx.uow, ctx.caller, departs_at=ctx.now + timedelta(hours=1), policy=ctx.c.policy,
                            time_limit=3.0)
     names = {s.id: s.name for s in roster.list_shinobi(ctx.uow, ctx.caller)}
-    return render(request, ctx, "plan.html", plan=plan, names=names)
+    may_send = {t.mission.id for t, d in zip(plan.teams, authz.decide_many(
+        ctx.caller, "sendAnyTeam", [authz.mission_resource(t.mission.id, t.mission.classification)
+                                    for t in plan.teams]), strict=True) if d.allowed}
+    return render(request, ctx, "plan.html", plan=plan, names=names, may_send=may_send)
+
+
+@router.post("/desk/plan/send")
+def desk_plan_send(request: Request, ctx: Posted, mission_id: Annotated[int, Form()],
+                   shinobi_ids: Annotated[list[int], Form()], departs_at: Annotated[str, Form()]) -> Response:
+    """Send one team of the plan: the same call as the mission's team form (every rule runs again)."""
+    partial = request.headers.get("HX-Request") == "true"
+    names = {s.id: s.name for s in roster.list_shinobi(ctx.uow, ctx.caller)}
+    try:
+        cmd = AssignTeam(shinobi_ids=tuple(shinobi_ids), departs_at=parse_local(departs_at, ctx))
+        a = assignments.assign_team(ctx.uow, ctx.caller, mission_id, cmd, ctx.now, ctx.c.policy)
+        result: dict[str, Any] = {"ok": True, "assignment": a}
+    except AssignmentRefused as e:
+        result = {"ok": False, "refused": e.details, "message": e.message}
+    except DomainError as e:
+        if isinstance(e, NotFound | Forbidden):
+            raise
+        result = {"ok": False, "error": e}
+    if result["ok"] and not partial:
+        return see_other(f"/missions/{mission_id}")
+    status = 200 if result["ok"] else (409 if "refused" in result else status_for(result["error"]))
+    return render(request, ctx, "desk_send.html" if partial else "desk_sent.html", http_status=status,
+                  result=result, names=names, code_words=CODE_WORDS, overridable={c.value for c in OVERRIDABLE},
+                  mission_id=mission_id)
 
 
 # -- the risk model and its calibration -------------------------------------------------------------------

@@ -38,8 +38,9 @@ def roster_page(request: Request, ctx: Page, badge: str = "", q: str = "") -> HT
     duty = fitness.roster_duty(ctx.uow, ctx.caller, at=ctx.now, policy=ctx.c.policy)
     counts: dict[str, int] = {}
     for d in duty:
-        counts[d.badge] = counts.get(d.badge, 0) + 1
-    rows = [d for d in duty if (not badge or d.badge == badge) and (not q or q.lower() in d.shinobi.name.lower())]
+        for b in d.badges:  # a person counts under each of their badges, and the filter matches any
+            counts[b] = counts.get(b, 0) + 1
+    rows = [d for d in duty if (not badge or badge in d.badges) and (not q or q.lower() in d.shinobi.name.lower())]
     return render(request, ctx, "roster.html", rows=rows, badge=badge, q=q, counts=counts, badges=BADGE_WORDS)
 
 

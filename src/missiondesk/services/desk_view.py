@@ -1,0 +1,218 @@
+"""The hokage's desk and the audit log's page: one read each, in one transaction, with exactly what the
+screen shows (a template renders it and runs no query)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from ..domain.access import Caller
+from ..domain.audit import AuditEntry
+from ..domain.custody import AudienceStatus, DetaineeStatus
+from ..domain.errors import Invalid
+from ..domain.gate import Direction
+from ..domain.missions import Mission
+from ..domain.ranks import MissionStatus, ShinobiStatus
+from ..domain.roster import AssignmentStatus
+from . import authz
+from .unit_of_work import Transaction, UnitOfWork, transactional
+
+STALE_AFTER = timedelta(days=30)
+LEAVING_WITHIN = timedelta(hours=24)
+LATE_DEPARTURE = timedelta(minutes=15)  # a team booked to leave this long ago and still inside is shown too
+HOLD_REVIEW_AFTER = timedelta(days=7)  # a welfare hold this old is due for its review
+
+
+@dataclass(frozen=True)
+class Away:
+    shinobi_id: int
+    name: str
+    left_at: datetime
+    mission: Mission | None  # the mission they left for, when the gate logged them out for one
+
+
+@dataclass(frozen=True)
+class Leaving:
+    assignment_id: int
+    mission: Mission
+    departs_at: datetime
+    members: tuple[tuple[int, str], ...]  # (id, name) of those not yet through the gate
+    at_risk: tuple[str, ...]  # what the ASSIGNMENT_AT_RISK alerts about it said
+
+
+@dataclass(frozen=True)
+class HeldForReview:
+    hold_id: int
+    shinobi_id: int
+    name: str
+    reason: str
+    since: datetime
+    due: bool  # held HOLD_REVIEW_AFTER or longer
+
+
+@dataclass(frozen=True)
+class DeskAlert:
+    id: int
+    kind: str
+    message: str
+    created_at: datetime
+    subject_shinobi_id: int | None
+    subject_name: str | None
+    mission_id: int | None
+
+
+@dataclass(frozen=True)
+class Audience:
+    detainee_id: int
+    name: str
+    asked_at: datetime
+
+
+@dataclass(frozen=True)
+class Desk:
+    """Everything the hokage's desk shows, as of `now`."""
+
+    now: datetime
+    away: tuple[Away, ...]
+    leaving: tuple[Leaving, ...]
+    alerts: tuple[DeskAlert, ...]  # the hokage's own unread DUTY_OF_CARE and ASSIGNMENT_AT_RISK alerts
+    holds: tuple[HeldForReview, ...]
+    pending: tuple[Mission, ...]
+    stale: tuple[Mission, ...]
+    audiences: tuple[Audience, ...] = ()
+
+
+@transactional(write=False)
+def desk(tx: Transaction, caller: Caller, now: datetime) -> Desk:
+    """The hokage's desk: who is outside the village (and for what), the teams leaving within 24 hours and any
+    of them at risk, the unread duty-of-care alerts, the welfare holds open (due for review after a week), the
+    missions waiting for signatures and those stale on the board."""
+    authz.require(tx, caller, "readAudit", message="the desk is the hokage's")
+    people = {s.id: s for s in tx.shinobi.list(links=False)}
+    names = {i: s.name for i, s in people.items()}
+    missions = {m.id: m for m in tx.missions.list()}
+
+    events = tx.gate.all_events()
+    outside: dict[int, datetime] = {}
+    for sid, evs in events.items():
+        past = [e for e in evs if e.at <= now]
+        s = people.get(sid)
+        if past and past[-1].direction is Direction.OUT and s is not None \
+                and s.status not in (ShinobiStatus.KIA, ShinobiStatus.MIA):
+            outside[sid] = past[-1].at
+    on_mission: dict[int, Mission] = {}
+    for m in missions.values():
+        if m.status is MissionStatus.ASSIGNED:
+            a = tx.assignments.for_mission(m.id)
+            if a is not None:
+                for sid in a.left_ids:
+                    on_mission[sid] = m
+    away = tuple(sorted((Away(sid, names.get(sid, str(sid)), at, on_mission.get(sid)) for sid, at in outside.items()),
+                        key=lambda a: a.left_at))
+
+    own = tx.alerts.for_recipient(caller.shinobi_id)
+    risk_words: dict[int, list[str]] = {}
+    for al in own:
+        if al.kind == "ASSIGNMENT_AT_RISK" and al.assignment_id is not None:
+            risk_words.setdefault(al.assignment_id, []).append(al.message)
+    leaving = []
+    for a in tx.assignments.booked(list(people)):
+        if a.status is not AssignmentStatus.ACTIVE or not now - LATE_DEPARTURE <= a.departs_at <= now + LEAVING_WITHIN:
+            continue
+        m = missions.get(a.mission_id)
+        if m is None:
+            continue
+        members = tuple((s, names.get(s, str(s))) for s in a.still_here(a.shinobi_ids))
+        leaving.append(Leaving(a.id, m, a.departs_at, members, tuple(risk_words.get(a.id, ()))))
+    alerts = tuple(DeskAlert(al.id, al.kind, al.message, al.created_at, al.subject_shinobi_id,
+                             names.get(al.subject_shinobi_id) if al.subject_shinobi_id else None, al.mission_id)
+                   for al in own if al.read_at is None and al.kind in ("DUTY_OF_CARE", "ASSIGNMENT_AT_RISK"))
+
+    holds = tuple(sorted((HeldForReview(h.id, sid, names.get(sid, str(sid)), h.reason, h.since,
+                                        now - h.since >= HOLD_REVIEW_AFTER)
+                          for sid, hs in tx.medical.holds_for(list(people)).items() for h in hs
+                          if h.lifted_at is None and h.since <= now), key=lambda h: h.since))
+    pending = tuple(m for m in missions.values() if m.status is MissionStatus.PENDING_AUTHORIZATION)
+    stale = tuple(m for m in missions.values() if m.status is MissionStatus.OPEN and now - m.posted_at > STALE_AFTER)
+    audiences = tuple(Audience(d.id, d.name, r.at) for d in tx.custody.list(status=DetaineeStatus.HELD)
+                      for r in d.audience_requests if r.status is AudienceStatus.OPEN)
+    return Desk(now=now, away=away, leaving=tuple(sorted(leaving, key=lambda t: t.departs_at)), alerts=alerts,
+                holds=holds, pending=pending, stale=stale, audiences=audiences)
+
+
+# -- the audit log's page ------------------------------------------------------------------------------------
+AUDIT_PAGE = 50
+_WINDOW = 1000  # the most entries one query reads (the service's MAX_PAGE)
+_MAX_WINDOWS = 20  # an older page looks this many windows back at most, then offers to look further
+# Every action the office writes (its services' `record` calls); the filter offers those present in the log.
+ACTIONS = (
+    "account.bootstrapped", "account.created", "account.password_change_failed", "account.password_changed",
+    "account.sessions_revoked", "alert.created", "assignment.accepted", "assignment.created", "assignment.declined",
+    "assignment.override", "assignment.proposed", "assignment.refused", "auth.login", "auth.login_failed",
+    "auth.login_throttled", "auth.logout", "authz.denied", "brief.destroy", "brief.read", "brief.written",
+    "custody.audience_requested", "custody.intake", "custody.read", "custody.released", "custody.transfer",
+    "custody.transferred_out", "gate.in", "gate.out", "injury.recorded",
+    "medical.read", "medical_note.recorded", "medication.recorded", "mission.authorized", "mission.cancelled",
+    "mission.created", "mission.edited", "mission.opened", "mission.reported", "restriction.created",
+    "restriction.filed", "restriction.lifted", "risk.refitted", "shinobi.changed", "shinobi.created",
+    "shinobi.kia", "shinobi.mia", "shinobi.partners_linked", "sleep.logged", "treatment.recorded",
+    "welfare_hold.created", "welfare_hold.lifted",
+)
+
+
+@dataclass(frozen=True)
+class AuditPage:
+    entries: tuple[AuditEntry, ...]  # newest first
+    newer_than: int | None  # the cursor for the next newer page (None: this is the newest)
+    older_than: int | None  # the cursor for the next older page (None: nothing older)
+    actions: tuple[str, ...]  # the actions present in the log (one indexed probe each), for the filter
+
+
+def audit_page(uow: UnitOfWork, caller: Caller, *, before: int | None = None, after: int | None = None,
+               actor: str | None = None, action: str | None = None, target: str | None = None,
+               since: datetime | None = None, until: datetime | None = None, size: int = AUDIT_PAGE) -> AuditPage:
+    uow.flush_security()  # what this process noted is in the log before the log is read
+    return _audit_page(uow, caller, before=before, after=after, actor=actor, action=action, target=target,
+                       since=since, until=until, size=size)
+
+
+@transactional(write=False)
+def _audit_page(tx: Transaction, caller: Caller, *, before: int | None = None,
+               after: int | None = None, actor: str | None = None, action: str | None = None,
+               target: str | None = None, since: datetime | None = None, until: datetime | None = None,
+               size: int = AUDIT_PAGE) -> AuditPage:
+    """A page of the audit log, newest first, filtered in SQL, paged by a cursor on `seq`: the `size` entries
+    just before seq `before` (the newest when neither cursor is given) or just after seq `after`. The entries'
+    seqs run without gaps, so a window of seqs (a, b] is read with one bounded query."""
+    authz.require(tx, caller, "readAudit")
+    if since is not None and until is not None and until < since:
+        raise Invalid("the end of the range is before its start", code="TIME_RANGE_INVALID")
+    head = tx.audit.head()
+    top = head.seq if head else 0
+    filters = {"actor": actor, "action": action, "target": target, "since": since, "until": until}
+    if after is not None:
+        found = tx.audit.list(after_seq=max(0, after), limit=size + 1, **filters)
+        page = found[:size]
+        newer = page[-1].seq if len(found) > size else None
+        older = page[0].seq if page else None
+        entries = tuple(reversed(page))
+    else:
+        end = top if before is None else min(top, max(0, before - 1))  # the window's last seq
+        got: list[AuditEntry] = []
+        window, windows = min(_WINDOW, size * 2), 0
+        while end > 0 and len(got) <= size and windows < _MAX_WINDOWS:
+            start = max(0, end - window)
+            got = tx.audit.list(after_seq=start, limit=end - start, **filters) + got
+            end, window, windows = start, min(_WINDOW, window * 2), windows + 1
+        page = got[-size:]
+        entries = tuple(reversed(page))
+        newer = page[-1].seq if page and before is not None and page[-1].seq < top else None
+        if len(got) > size:
+            older = page[0].seq
+        elif end > 0:  # looked far enough without filling the page: offer to look further back
+            older = end + 1
+        else:
+            older = None
+    if newer is not None and not tx.audit.list(after_seq=newer, limit=1, **filters):
+        newer = None
+    present = sorted({a for a in ACTIONS if tx.audit.list(action=a, limit=1)} | ({action} if action else set()))
+    return AuditPage(entries=entries, newer_than=newer, older_than=older, actions=tuple(present))
