@@ -96,3 +96,29 @@ def test_the_api_and_non_browsers_keep_the_json_envelope(app, api: Api):
         r = c.get(path, headers=headers)
         assert r.status_code == status, path
         assert r.json()["error"]["code"] == code, path
+
+
+def test_the_roster_shows_every_badge_of_a_person_and_the_filter_matches_any(app, api: Api):
+    worst = api.person("Everything")
+    api.person("Rested")
+    for direction, at in (("out", "2026-03-07T06:00:00Z"), ("in", "2026-03-14T03:00:00Z")):
+        api.ok("clerk", "POST", "/gate/events", 201, json={"direction": direction, "at": at, "shinobi_ids": [worst]})
+    api.ok("medic", "POST", f"/shinobi/{worst}/restrictions", 201,
+           json={"kind": "rest", "reason": "strain", "starts_at": "2026-03-14T04:30:00Z"})
+    api.ok("medic", "POST", f"/shinobi/{worst}/welfare-holds", 201,
+           json={"reason": "grief", "since": "2026-03-14T04:00:00Z"})
+    api.ok("hokage", "POST", f"/shinobi/{worst}/sleep", 201,  # one hour's sleep in two days
+           json={"start": "2026-03-12T20:00:00Z", "end": "2026-03-12T21:00:00Z"})
+    c = browser_for(app, "clerk")
+
+    def row(html: str, name: str) -> list[str]:
+        part = html[html.index(f">{name}</a>"):]
+        return re.findall(r'class="badge badge-([a-z_]+)"', part[:part.index("</tr>")])
+
+    html = c.get("/roster").text
+    assert row(html, "Everything") == ["resting", "rest_period", "off_duty", "on_hold", "unfit"]
+    assert row(html, "Rested")[0] in ("fit", "caution", "unknown")
+    for b in ("resting", "rest_period", "off_duty", "on_hold", "unfit"):  # each badge finds them
+        filtered = c.get("/roster", params={"badge": b}).text
+        assert ">Everything</a>" in filtered and ">Rested</a>" not in filtered, b
+        assert re.search(rf'value="{b}" selected>[^<]*\((\d+)\)', filtered).group(1) == "1", b

@@ -7,7 +7,7 @@ judged now, by the caller's facts; everything else at `departs_at`.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, tzinfo
 from enum import StrEnum
@@ -446,3 +446,19 @@ def assess_roster(roster: RosterFacts, mission: MissionFacts, policy: FitnessPol
     for mask in codes.values():
         blocked |= mask
     return RosterVerdict(codes=codes, eligible=~blocked)
+
+
+# -- the roster's duty badges ------------------------------------------------------------------------------
+# What keeps a person from duty, in the order a person's badges are shown (the first is "the" badge), then how
+# tired they are (the fatigue level: fit, caution, unfit, unknown).
+DUTY_BADGES = ("fallen", "on_mission", "away", "resting", "rest_period", "off_duty", "on_hold")
+FATIGUE_CONCERNS = ("unfit", "caution")
+
+
+def duty_badges(flags: Mapping[str, bool], level: str) -> tuple[str, ...]:
+    """Every duty badge that applies to one person, in DUTY_BADGES order, then the fatigue level when it is a
+    concern (unfit, caution) or when nothing else applies (fit, unknown). The fallen have that badge alone."""
+    if flags.get("fallen"):
+        return ("fallen",)
+    out = tuple(b for b in DUTY_BADGES if flags.get(b))
+    return out + (level,) if level in FATIGUE_CONCERNS or not out else out

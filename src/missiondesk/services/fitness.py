@@ -10,7 +10,15 @@ import numpy as np
 from ..domain.access import Caller
 from ..domain.errors import NotFound
 from ..domain.fatigue import FatigueEstimate, predict_series
-from ..domain.fitness import FitnessPolicy, MissionFacts, RosterFacts, ShinobiFacts, Verdict, assess
+from ..domain.fitness import (
+    FitnessPolicy,
+    MissionFacts,
+    RosterFacts,
+    ShinobiFacts,
+    Verdict,
+    assess,
+    duty_badges,
+)
 from ..domain.gate import last_direction
 from ..domain.missions import Mission
 from ..domain.ranks import ShinobiStatus
@@ -76,15 +84,17 @@ def check_fitness(tx: Transaction, caller: Caller, shinobi_id: int, *, mission_i
 @dataclass(frozen=True)
 class Duty:
     shinobi: Shinobi
-    badge: str
+    badge: str  # the first of `badges`
     fatigue: FatigueEstimate
+    badges: tuple[str, ...] = ()  # every badge that applies, in domain.fitness.DUTY_BADGES order, then fatigue
 
 
 @transactional(write=False)
 def roster_duty(tx: Transaction, caller: Caller, *, at: datetime, policy: FitnessPolicy) -> list[Duty]:
-    """Every shinobi with one duty badge at `at`, the first that applies: fallen, on mission, away (out of
-    the gate), resting (a rest order), rest period (back through the gate too recently), off duty (no day
-    inside in the week), on hold (welfare), then the fatigue level (estimated where no sleep is logged).
+    """Every shinobi with every duty badge that applies at `at`, in this order (the first is `badge`): fallen
+    (alone), on mission, away (out of the gate), resting (a rest order), rest period (back through the gate
+    too recently), off duty (no day inside in the week), on hold (welfare), then the fatigue level (estimated
+    where no sleep is logged) when it is unfit or caution, or when nothing else applies.
     Read from the roster's columns: the same rules as the desk's recommendation and the board's plan."""
     people = tx.shinobi.list()
     ids = [s.id for s in people]
@@ -97,8 +107,8 @@ def roster_duty(tx: Transaction, caller: Caller, *, at: datetime, policy: Fitnes
               ("rest_period", duty.rest_refused), ("off_duty", duty.duty_refused), ("on_hold", roster.held))
     out = []
     for i, (s, f) in enumerate(zip(people, estimates, strict=True)):
-        badge = next((name for name, mask in badges if mask[i]), f.level)
-        out.append(Duty(s, badge, f))
+        found = duty_badges({name: bool(mask[i]) for name, mask in badges}, f.level)
+        out.append(Duty(s, found[0], f, found))
     return out
 
 
