@@ -164,8 +164,8 @@ def test_the_report_and_the_timeline_are_shown_to_those_cleared_for_the_mission(
     api.ok("hokage", "POST", "/gate/events", json={"direction": "out", "at": left.isoformat(),
                                                    "shinobi_ids": [lead, mate]})
     api.ok("lead", "POST", f"/missions/{m}/report", 201, json={
-        "outcome": "success", "at": (left + timedelta(minutes=1)).isoformat(), "summary": "Held.", "casualties": [{"shinobi_id": mate,
-                                                                                       "status": "injured"}]})
+        "outcome": "success", "at": (left + timedelta(minutes=1)).isoformat(), "summary": "Held.",
+        "casualties": [{"shinobi_id": mate, "status": "injured"}]})
     page = browser_for(app, "clerk").get(f"/missions/{m}").text  # cleared (confidential), not in the team
     words = text_of(page)
     assert "After-action report" in words and "Held." in words and "Genma: wounded" in words
@@ -206,7 +206,8 @@ def test_the_team_form_shows_duty_now_and_offers_the_recommended_team(tokyo):
     tired = api.person("Kiba")
     for sid in rested:  # a night's sleep, ending at dawn
         api.ok("hokage", "POST", f"/shinobi/{sid}/sleep", 201, json={
-            "start": (now_of(api) - timedelta(hours=9)).isoformat(), "end": (now_of(api) - timedelta(hours=1)).isoformat()})
+            "start": (now_of(api) - timedelta(hours=9)).isoformat(),
+            "end": (now_of(api) - timedelta(hours=1)).isoformat()})
     api.ok("hokage", "POST", f"/shinobi/{tired}/restrictions", 201, json={
         "kind": "rest", "reason": "broken arm", "starts_at": (now_of(api) - timedelta(hours=2)).isoformat()})
     m = api.open_mission("C", title="Escort the tea merchant")
