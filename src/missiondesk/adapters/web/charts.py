@@ -10,7 +10,8 @@ from typing import Any
 
 from ...domain.fatigue import FatigueEstimate, FatiguePolicy
 
-W, H, PAD_L, PAD_R, PAD_T, PAD_B = 720, 190, 52, 150, 16, 30
+W, H, PAD_L, PAD_R, PAD_T, PAD_B = 720, 200, 52, 150, 24, 32
+LABEL_GAP = 15  # the least distance between two threshold labels' baselines
 
 
 @dataclass(frozen=True)
@@ -61,8 +62,9 @@ def _panel(points: Sequence[tuple[datetime, float | None]], lo: float, hi: float
         frac = (v - lo) / (hi - lo)
         return y0 + PAD_T + ih * (frac if invert else 1 - frac)
 
-    out = [f'<text x="{PAD_L}" y="{y0 + 12}" class="chart-title">{escape(title)}</text>']
-    for b in bands:  # under everything else
+    out = [f'<text x="{PAD_L}" y="{y0 + 16}" class="chart-title">{escape(title)}</text>']
+    labels = []
+    for b in bands:  # under everything else; their labels over them, one line each
         if not span or (b.end is not None and b.end <= t0) or b.start >= t1:
             continue
         bx0, bx1 = xt(b.start), xt(b.end if b.end is not None else t1)
@@ -72,14 +74,18 @@ def _panel(points: Sequence[tuple[datetime, float | None]], lo: float, hi: float
         words = f"{b.label}{until}"
         out.append(f'<rect x="{bx0:.1f}" y="{y0 + PAD_T}" width="{bx1 - bx0:.1f}" height="{ih}" '
                    f'class="band band-{b.kind}"><title>{escape(words)}</title></rect>')
-        out.append(f'<text x="{bx0 + 4:.1f}" y="{y0 + PAD_T + 13 + (14 if b.kind == "rest-period" else 0)}" '
-                   f'class="band-label">{escape(words)}</text>')
+        labels.append(f'<text x="{bx0 + 4:.1f}" y="{y0 + PAD_T + 16 + 17 * len(labels)}" '
+                      f'class="band-label">{escape(words)}</text>')
+    out.extend(labels)
     out.append(f'<rect x="{PAD_L}" y="{y0 + PAD_T}" width="{iw}" height="{ih}" class="chart-frame"/>')
-    for value, label, dash in thresholds:
+    placed: list[float] = []  # the labels' baselines, pushed apart where two thresholds lie close
+    for value, label, dash in sorted(thresholds, key=lambda th: y(th[0])):
         yy = y(value)
         out.append(f'<line x1="{PAD_L}" x2="{PAD_L + iw}" y1="{yy:.1f}" y2="{yy:.1f}" class="threshold" '
                    f'stroke-dasharray="{dash}"/>')
-        out.append(f'<text x="{PAD_L + iw + 6}" y="{yy + 4:.1f}" class="chart-label">{escape(label)}</text>')
+        ly = max(yy + 4, placed[-1] + LABEL_GAP) if placed else yy + 4
+        placed.append(ly)
+        out.append(f'<text x="{PAD_L + iw + 6}" y="{ly:.1f}" class="chart-label">{escape(label)}</text>')
     for v in (lo, hi):
         out.append(f'<text x="{PAD_L - 6}" y="{y(v) + 4:.1f}" class="chart-axis" text-anchor="end">{v:g}{unit}</text>')
     path, pen_up = [], True
@@ -97,8 +103,8 @@ def _panel(points: Sequence[tuple[datetime, float | None]], lo: float, hi: float
         nx = xt(now)
         out.append(f'<line x1="{nx:.1f}" x2="{nx:.1f}" y1="{y0 + PAD_T}" y2="{y0 + PAD_T + ih}" class="now-line" '
                    'stroke-dasharray="3 2"/>')
-        out.append(f'<text x="{nx + 3:.1f}" y="{y0 + PAD_T + ih - 4}" class="now-label">now {_hm(now, tz)}</text>')
-    step = max(1, len(points) // 8)
+        out.append(f'<text x="{nx + 4:.1f}" y="{y0 + PAD_T + ih - 6}" class="now-label">now {_hm(now, tz)}</text>')
+    step = max(1, len(points) // 6)  # seven ticks: room for each at a phone's size
     for i in range(0, len(points), step):
         t = points[i][0]
         out.append(f'<text x="{x(i):.1f}" y="{y0 + H - 10}" class="chart-axis" text-anchor="middle">'
@@ -144,7 +150,8 @@ def fatigue_chart(series: Sequence[tuple[datetime, FatigueEstimate]], policy: Fa
                    estimated=estimated, now=now, bands=shown, tz=tz)
             + _panel(eff, 0, 100, f"Effectiveness (%, higher is better){note}", "%", e_lines, H, invert=False,
                      estimated=estimated, now=now, bands=shown, tz=tz))
-    return (f'<svg class="chart" role="img" aria-labelledby="chart-title chart-desc" viewBox="0 0 {W} {2 * H}" '
+    return (f'<svg class="chart chart-fatigue" role="img" aria-labelledby="chart-title chart-desc" '
+            f'viewBox="0 0 {W} {2 * H}" '
             f'preserveAspectRatio="xMidYMid meet" xmlns="http://www.w3.org/2000/svg"><title id="chart-title">'
             f'Predicted alertness, next {len(series) and round((end - start).total_seconds() / 3600)} hours</title>'
             f'<desc id="chart-desc">{escape(desc)}</desc>{body}</svg>')
