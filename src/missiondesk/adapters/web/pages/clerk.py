@@ -1,6 +1,318 @@
-"""The clerk's forms: shinobi and accounts, partners, missions (post, edit, cancel), briefs."""
+"""The clerk's forms: shinobi and accounts, partners, missions (post, edit, cancel), briefs.
+
+Each form turns its fields into the same command the API route makes and calls the one service function; a
+refusal re-renders the form with the service's message and code (the status it would have on the API), and a
+success goes (303) to the page that shows the result. Who sees a form is asked of the policy when rendering; the
+service decides again on submit.
+"""
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, Response
+
+from ....domain.access import Caller
+from ....domain.errors import DomainError, Forbidden, Invalid, NotFound
+from ....domain.ranks import REWARD_BANDS, Classification, MissionRank, Role, ShinobiRank
+from ....domain.risk import Threat
+from ....services import authz, briefs, missions, roster
+from ..errors import status_for
+from . import missions as mission_pages
+from .common import Page, PageContext, Posted, parse_local, render, see_other, templates
 
 router = APIRouter(include_in_schema=False)
+
+MAX_TITLE, MAX_KIND, MAX_TEXT = 200, 60, 20_000  # as the API's schemas
+
+
+def clerk_may(me: Caller | None, action: str, thing: Any = None) -> bool:
+    """For the partial templates: may the signed-in user do `action` to this mission, this shinobi, or the
+    village (the policy alone; nothing read)."""
+    if me is None:
+        return False
+    if thing is None:
+        target = authz.VILLAGE
+    elif hasattr(thing, "classification") and hasattr(thing, "rank") and hasattr(thing, "kind"):
+        target = authz.mission_resource(thing.id, thing.classification)
+    else:
+        target = authz.shinobi_resource(thing.id)
+    return authz.decide(me, action, target).allowed
+
+
+templates.env.globals["clerk_may"] = clerk_may
+
+
+def _may(ctx: PageContext, action: str, target: authz.Resource = authz.VILLAGE) -> bool:
+    return authz.decide(ctx.caller, action, target).allowed
+
+
+def _require_may(ctx: PageContext, action: str, target: authz.Resource = authz.VILLAGE) -> None:
+    if not _may(ctx, action, target):
+        raise Forbidden(f"your role may not {authz._words(action)}")
+
+
+# -- reading a form's fields (their shape; the meaning is the service's) -----------------------------------------
+def _text(value: str, field: str, limit: int) -> str:
+    if len(value) > limit:
+        raise Invalid(f"{field}: at most {limit:,} characters", code="VALIDATION_ERROR")
+    if "\x00" in value:
+        raise Invalid(f"{field}: text may not contain NUL characters", code="VALIDATION_ERROR")
+    return value
+
+
+def _int(value: str, field: str, low: int = 0, high: int = 10**12) -> int | None:
+    value = value.strip().replace(",", "").replace("_", "")
+    if not value:
+        return None
+    try:
+        n = int(value)
+    except ValueError:
+        raise Invalid(f"{field}: a whole number, please", code="VALIDATION_ERROR") from None
+    if not low <= n <= high:
+        raise Invalid(f"{field}: between {low:,} and {high:,}", code="VALIDATION_ERROR")
+    return n
+
+
+def _choice(enum: Any, value: str, field: str) -> Any:
+    try:
+        return enum(value)
+    except ValueError:
+        raise Invalid(f"{field}: choose one of {', '.join(e.value for e in enum)}", code="VALIDATION_ERROR") from None
+
+
+def _slugs(value: str, field: str) -> tuple[str, ...]:
+    items = tuple(x.strip().lower() for x in value.replace(";", ",").split(",") if x.strip())
+    if len(items) > 20:
+        raise Invalid(f"{field}: at most 20", code="VALIDATION_ERROR")
+    for x in items:
+        if not (x[:1].isalpha() and x.isascii() and len(x) <= 40 and all(c.isalnum() or c in "_-" for c in x)):
+            raise Invalid(f"{field}: {x!r} is not a plain word (letters, digits, - and _)", code="VALIDATION_ERROR")
+    return items
+
+
+def _when(value: str, ctx: PageContext):
+    """A datetime-local field in the village's zone; empty is None. A bad value is a 422, as on the API."""
+    if not value.strip():
+        return None
+    try:
+        return parse_local(value.strip(), ctx)
+    except DomainError as e:
+        raise Invalid(e.message, code="VALIDATION_ERROR") from None
+
+
+def _failed(e: DomainError) -> DomainError:
+    """Hidden and forbidden go to the app's error page; everything else is shown in place."""
+    if isinstance(e, NotFound | Forbidden):
+        raise e
+    return e
+
+
+def _local(ctx: PageContext, t) -> str:
+    return t.astimezone(ctx.c.settings.village_tz).strftime("%Y-%m-%dT%H:%M")
+
+
+# -- post a mission ---------------------------------------------------------------------------------------------
+MISSION_FIELDS = ("title", "rank", "kind", "classification", "reward_ryo", "min_team_size", "threat", "threat_count",
+                  "description", "posted_at")
+
+
+def _mission_form(request: Request, ctx: PageContext, *, form: dict[str, str], mission=None, http_status: int = 200,
+                  error: DomainError | None = None) -> HTMLResponse:
+    return render(request, ctx, "clerk_mission_form.html", http_status=http_status, form=form, m=mission,
+                  error=error, ranks=list(MissionRank), threats=list(Threat),
+                  classifications=[c for c in Classification
+                                   if _may(ctx, "viewMission", authz.mission_resource(0, c))],
+                  bands={r.value: REWARD_BANDS[r] for r in MissionRank})
+
+
+@router.get("/missions/new")
+def new_mission(request: Request, ctx: Page) -> HTMLResponse:
+    _require_may(ctx, "postMission")
+    return _mission_form(request, ctx, form={"rank": "D", "classification": "public", "threat": "none",
+                                             "threat_count": "0"})
+
+
+@router.post("/missions/new")
+def post_mission(request: Request, ctx: Posted, title: Annotated[str, Form()] = "",
+                 rank: Annotated[str, Form()] = "", kind: Annotated[str, Form()] = "",
+                 classification: Annotated[str, Form()] = "public", reward_ryo: Annotated[str, Form()] = "",
+                 min_team_size: Annotated[str, Form()] = "", threat: Annotated[str, Form()] = "none",
+                 threat_count: Annotated[str, Form()] = "0", description: Annotated[str, Form()] = "",
+                 posted_at: Annotated[str, Form()] = "") -> Response:
+    form = {"title": title, "rank": rank, "kind": kind, "classification": classification, "reward_ryo": reward_ryo,
+            "min_team_size": min_team_size, "threat": threat, "threat_count": threat_count,
+            "description": description, "posted_at": posted_at}
+    try:
+        cmd = missions.PostMission(
+            title=_text(title, "title", MAX_TITLE), rank=_choice(MissionRank, rank, "rank"),
+            kind=_text(kind, "kind", MAX_KIND),
+            classification=_choice(Classification, classification, "classification"),
+            reward_ryo=_int(reward_ryo, "reward"), min_team_size=_int(min_team_size, "team size", 0, 100),
+            posted_at=_when(posted_at, ctx),
+            description=_text(description, "description", MAX_TEXT).strip() or None,
+            threat=_choice(Threat, threat, "opposition"), threat_count=_int(threat_count, "opposition count", 0,
+                                                                            10_000) or 0)
+        v = missions.post_mission(ctx.uow, ctx.caller, cmd, ctx.now)
+    except DomainError as e:
+        return _mission_form(request, ctx, form=form, http_status=status_for(e), error=_failed(e))
+    return see_other(f"/missions/{v.mission.id}")
+
+
+# -- edit and cancel a mission ----------------------------------------------------------------------------------
+@router.get("/missions/{mission_id}/edit")
+def edit_mission_form(request: Request, ctx: Page, mission_id: int) -> HTMLResponse:
+    m = missions.get_mission(ctx.uow, ctx.caller, mission_id).mission
+    _require_may(ctx, "editMission", authz.mission_resource(m.id, m.classification))
+    form = {"title": m.title, "rank": m.rank.value, "kind": m.kind, "classification": m.classification.value,
+            "reward_ryo": str(m.reward_ryo), "min_team_size": str(m.min_team_size), "threat": m.threat.value,
+            "threat_count": str(m.threat_count), "description": m.description or ""}
+    return _mission_form(request, ctx, form=form, mission=m)
+
+
+@router.post("/missions/{mission_id}/edit")
+def edit_mission(request: Request, ctx: Posted, mission_id: int, title: Annotated[str, Form()] = "",
+                 kind: Annotated[str, Form()] = "", classification: Annotated[str, Form()] = "",
+                 reward_ryo: Annotated[str, Form()] = "", min_team_size: Annotated[str, Form()] = "",
+                 threat: Annotated[str, Form()] = "", threat_count: Annotated[str, Form()] = "",
+                 description: Annotated[str, Form()] = "") -> Response:
+    """Every field of the form is sent; the service changes (and the audit log names) only those that differ."""
+    form = {"title": title, "kind": kind, "classification": classification, "reward_ryo": reward_ryo,
+            "min_team_size": min_team_size, "threat": threat, "threat_count": threat_count,
+            "description": description}
+    try:
+        cmd = missions.EditMission(
+            title=_text(title, "title", MAX_TITLE), kind=_text(kind, "kind", MAX_KIND),
+            classification=_choice(Classification, classification, "classification"),
+            reward_ryo=_int(reward_ryo, "reward"), min_team_size=_int(min_team_size, "team size", 0, 100),
+            description=_text(description, "description", MAX_TEXT),
+            threat=_choice(Threat, threat, "opposition"),
+            threat_count=_int(threat_count, "opposition count", 0, 10_000) or 0)
+        missions.edit_mission(ctx.uow, ctx.caller, mission_id, cmd, ctx.now)
+    except DomainError as e:
+        _failed(e)
+        m = missions.get_mission(ctx.uow, ctx.caller, mission_id).mission
+        form["rank"] = m.rank.value
+        return _mission_form(request, ctx, form=form, mission=m, http_status=status_for(e), error=e)
+    return see_other(f"/missions/{mission_id}")
+
+
+@router.post("/missions/{mission_id}/cancel")
+def cancel_mission(request: Request, ctx: Posted, mission_id: int, reason: Annotated[str, Form()] = "") -> Response:
+    try:
+        missions.cancel_mission(ctx.uow, ctx.caller, mission_id, _text(reason, "reason", 2000), ctx.now)
+    except DomainError as e:
+        return mission_pages._mission_page(request, ctx, mission_id, http_status=status_for(e),
+                                           clerk_error=_failed(e), clerk_form="cancel", cancel_reason=reason)
+    return see_other(f"/missions/{mission_id}")
+
+
+# -- write a brief ----------------------------------------------------------------------------------------------
+@router.post("/missions/{mission_id}/brief/write")
+def write_brief(request: Request, ctx: Posted, mission_id: int, text: Annotated[str, Form()] = "") -> Response:
+    try:
+        briefs.write_brief(ctx.uow, ctx.caller, mission_id, _text(text, "the brief", MAX_TEXT), ctx.now)
+    except DomainError as e:
+        return mission_pages._mission_page(request, ctx, mission_id, http_status=status_for(e),
+                                           clerk_error=_failed(e), clerk_form="brief", brief_text=text)
+    return see_other(f"/missions/{mission_id}#brief-h")
+
+
+# -- add a shinobi ----------------------------------------------------------------------------------------------
+def _shinobi_form(request: Request, ctx: PageContext, *, form: dict[str, Any], s=None, http_status: int = 200,
+                  error: DomainError | None = None, partner_error: DomainError | None = None) -> HTMLResponse:
+    people = roster.list_shinobi(ctx.uow, ctx.caller) if s is not None else []
+    return render(request, ctx, "clerk_shinobi_form.html", http_status=http_status, form=form, s=s, error=error,
+                  partner_error=partner_error, ranks=list(ShinobiRank),
+                  clearances=[c for c in Classification
+                              if _may(ctx, "grantClearance",
+                                      authz.Resource("Clearance", c.value, {"classification": c.order}))],
+                  grantable_roles=list(Role) if _may(ctx, "grantRoles") else [],
+                  may_link=s is not None and _may(ctx, "linkPartners", authz.shinobi_resource(s.id)),
+                  may_edit=s is not None and _may(ctx, "editShinobi", authz.shinobi_resource(s.id)),
+                  partners=[p for p in people if s is not None and p.id != s.id and p.id not in s.partner_ids],
+                  names={p.id: p.name for p in people})
+
+
+@router.get("/shinobi/new")
+def new_shinobi(request: Request, ctx: Page) -> HTMLResponse:
+    _require_may(ctx, "addShinobi")
+    return _shinobi_form(request, ctx, form={"rank": "genin", "clearance": "public", "roles": []})
+
+
+@router.post("/shinobi/new")
+def add_shinobi(request: Request, ctx: Posted, name: Annotated[str, Form()] = "", rank: Annotated[str, Form()] = "",
+                clearance: Annotated[str, Form()] = "public", divisions: Annotated[str, Form()] = "",
+                specialties: Annotated[str, Form()] = "", username: Annotated[str, Form()] = "",
+                password: Annotated[str, Form()] = "", roles: Annotated[list[str], Form()] = None) -> Response:
+    form = {"name": name, "rank": rank, "clearance": clearance, "divisions": divisions, "specialties": specialties,
+            "username": username, "roles": list(roles or [])}
+    try:
+        account = None
+        if username.strip() or password:
+            if not username.strip() or not password:
+                raise Invalid("an account needs both a username and a password (or leave both empty)",
+                              code="VALIDATION_ERROR")
+            account = roster.NewAccount(username=_text(username.strip(), "username", 80), password=password,
+                                        roles=tuple(_choice(Role, r, "roles") for r in (roles or [])[:4]))
+        cmd = roster.AddShinobi(name=_text(name, "name", MAX_TITLE).strip(), rank=_choice(ShinobiRank, rank, "rank"),
+                                clearance=_choice(Classification, clearance, "clearance"),
+                                divisions=_slugs(divisions, "divisions"),
+                                specialties=_slugs(specialties, "specialties"),
+                                account=account)
+        s = roster.add_shinobi(ctx.uow, ctx.caller, cmd, ctx.now)
+    except DomainError as e:
+        return _shinobi_form(request, ctx, form=form, http_status=status_for(e), error=_failed(e))
+    return see_other(f"/shinobi/{s.id}")
+
+
+# -- edit a shinobi, link partners ---------------------------------------------------------------------------------
+def _shinobi_fields(s) -> dict[str, Any]:
+    return {"name": s.name, "rank": s.rank.value, "clearance": s.clearance.value,
+            "divisions": ", ".join(s.divisions), "specialties": ", ".join(s.specialties)}
+
+
+@router.get("/shinobi/{shinobi_id}/edit")
+def edit_shinobi_form(request: Request, ctx: Page, shinobi_id: int) -> HTMLResponse:
+    s = roster.get_shinobi(ctx.uow, ctx.caller, shinobi_id)
+    if not (_may(ctx, "editShinobi", authz.shinobi_resource(s.id))
+            or _may(ctx, "linkPartners", authz.shinobi_resource(s.id))):
+        raise Forbidden("your role may not edit shinobi")
+    return _shinobi_form(request, ctx, form=_shinobi_fields(s), s=s)
+
+
+@router.post("/shinobi/{shinobi_id}/edit")
+def edit_shinobi(request: Request, ctx: Posted, shinobi_id: int, name: Annotated[str, Form()] = "",
+                 rank: Annotated[str, Form()] = "", clearance: Annotated[str, Form()] = "",
+                 divisions: Annotated[str, Form()] = "", specialties: Annotated[str, Form()] = "") -> Response:
+    """The whole record is sent; only what differs from it is changed (a clerk who leaves a clearance above their
+    own as it is, or the `anbu` division in place, is not refused for what they did not touch)."""
+    form = {"name": name, "rank": rank, "clearance": clearance, "divisions": divisions, "specialties": specialties}
+    s = roster.get_shinobi(ctx.uow, ctx.caller, shinobi_id)
+    try:
+        new_rank, new_clearance = _choice(ShinobiRank, rank, "rank"), _choice(Classification, clearance, "clearance")
+        new_divisions, new_specialties = _slugs(divisions, "divisions"), _slugs(specialties, "specialties")
+        cmd = roster.ChangeShinobi(
+            name=_text(name, "name", MAX_TITLE) if name.strip() != s.name else None,
+            rank=new_rank if new_rank is not s.rank else None,
+            clearance=new_clearance if new_clearance is not s.clearance else None,
+            divisions=new_divisions if sorted(set(new_divisions)) != sorted(s.divisions) else None,
+            specialties=new_specialties if sorted(set(new_specialties)) != sorted(s.specialties) else None)
+        roster.change_shinobi(ctx.uow, ctx.caller, shinobi_id, cmd, ctx.now, policy=ctx.c.policy)
+    except DomainError as e:
+        return _shinobi_form(request, ctx, form=form, s=s, http_status=status_for(e), error=_failed(e))
+    return see_other(f"/shinobi/{shinobi_id}")
+
+
+@router.post("/shinobi/{shinobi_id}/partners")
+def link_partner(request: Request, ctx: Posted, shinobi_id: int, partner_id: Annotated[str, Form()] = "") -> Response:
+    s = roster.get_shinobi(ctx.uow, ctx.caller, shinobi_id)
+    try:
+        other = _int(partner_id, "partner", 1, 2**31 - 1)
+        if other is None:
+            raise Invalid("choose a partner", code="VALIDATION_ERROR")
+        roster.link_partners(ctx.uow, ctx.caller, shinobi_id, other, ctx.now)
+    except DomainError as e:
+        return _shinobi_form(request, ctx, form=_shinobi_fields(s), s=s, http_status=status_for(e),
+                             partner_error=_failed(e))
+    return see_other(f"/shinobi/{shinobi_id}")
