@@ -53,6 +53,14 @@ err = Console(stderr=True)
 
 DatabaseOpt = Annotated[str | None, typer.Option("--database", help="Database URL (else MISSIONDESK_DATABASE_URL).")]
 AsOpt = Annotated[str | None, typer.Option("--as", help="Act as this account (else MISSIONDESK_USER).")]
+HostOpt = Annotated[str, typer.Option(help="Address to listen on.")]
+PortOpt = Annotated[int, typer.Option(help="Port to listen on.")]
+MissionArg = Annotated[int, typer.Argument(help="The mission's id (`mission list`).", show_default=False)]
+ShinobiArg = Annotated[int, typer.Argument(help="The shinobi's id (`shinobi list`).", show_default=False)]
+DetaineeArg = Annotated[int, typer.Argument(help="The detainee's id (`custody show`, `gate present`).",
+                                            show_default=False)]
+AssignmentArg = Annotated[int, typer.Argument(help="The proposed team's id (in the proposal's alert).",
+                                              show_default=False)]
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -122,8 +130,8 @@ def reasons_table(details: list[dict[str, Any]], title: str = "Refused") -> Tabl
 # -- serving -----------------------------------------------------------------------------------------
 @app.command()
 @fails_cleanly
-def serve(host: str = "127.0.0.1", port: int = 8000, database: DatabaseOpt = None) -> None:
-    """Migrate the database, then serve the API (and, later, the web page). With MISSIONDESK_AUDIT_KEY and
+def serve(host: HostOpt = "127.0.0.1", port: PortOpt = 8000, database: DatabaseOpt = None) -> None:
+    """Migrate the database, then serve the web page and the API. With MISSIONDESK_AUDIT_KEY and
     MISSIONDESK_AUDIT_CHECKPOINTS set, signed checkpoints of the audit log are written as it grows."""
     _serve(Settings.from_env(database), host, port)
 
@@ -150,7 +158,7 @@ def _serve(settings: Settings, host: str, port: int, banner: Callable[[str], Non
 
 
 @app.command()
-def demo(host: str = "127.0.0.1", port: int = 8000,
+def demo(host: HostOpt = "127.0.0.1", port: PortOpt = 8000,
          database: Annotated[str, typer.Option(help="Demo database (recreated).")] = "sqlite:///missiondesk-demo.db",
          seed_only: Annotated[bool, typer.Option(help="Seed and exit without serving.")] = False) -> None:
     """Seed a demo village (the cast and the night of the incident), then serve it."""
@@ -190,12 +198,18 @@ def migrate(database: DatabaseOpt = None) -> None:
 # -- the roster ----------------------------------------------------------------------------------------
 @shinobi_app.command("add")
 @fails_cleanly
-def shinobi_add(name: str, rank: ShinobiRank, clearance: Classification = Classification.PUBLIC,
-                division: Annotated[list[str] | None, typer.Option(help="Repeatable.")] = None,
-                specialty: Annotated[list[str] | None, typer.Option(help="Repeatable.")] = None,
-                username: str | None = None,
-                password: Annotated[str | None, typer.Option(envvar="MISSIONDESK_NEW_PASSWORD")] = None,
-                role: Annotated[list[Role] | None, typer.Option(help="Repeatable.")] = None,
+def shinobi_add(name: Annotated[str, typer.Argument(help="Full name, as the roster shows it.", show_default=False)],
+                rank: Annotated[ShinobiRank, typer.Argument(help="Genin, chunin, jonin...", show_default=False)],
+                clearance: Annotated[Classification, typer.Option(help="What they may read.")
+                                     ] = Classification.PUBLIC,
+                division: Annotated[list[str] | None, typer.Option(help="A division, e.g. anbu (repeatable).")] = None,
+                specialty: Annotated[list[str] | None, typer.Option(help="A specialty, e.g. sensor (repeatable).")
+                                     ] = None,
+                username: Annotated[str | None, typer.Option(help="Give them an account with this username.")] = None,
+                password: Annotated[str | None, typer.Option(envvar="MISSIONDESK_NEW_PASSWORD",
+                                                             help="The new account's password.")] = None,
+                role: Annotated[list[Role] | None, typer.Option(help="The account's office role (repeatable).")
+                                ] = None,
                 database: DatabaseOpt = None, as_user: AsOpt = None) -> None:
     """Add a shinobi, with an account when --username is given."""
     s = Session(database, as_user)
@@ -214,6 +228,7 @@ def shinobi_add(name: str, rank: ShinobiRank, clearance: Classification = Classi
 @shinobi_app.command("list")
 @fails_cleanly
 def shinobi_list(database: DatabaseOpt = None, as_user: AsOpt = None) -> None:
+    """The roster: every shinobi you may see, with status and partners."""
     s = Session(database, as_user)
     t = Table("id", "name", "rank", "clearance", "status", "partners")
     for x in roster.list_shinobi(s.uow, s.caller):
@@ -224,7 +239,9 @@ def shinobi_list(database: DatabaseOpt = None, as_user: AsOpt = None) -> None:
 
 @shinobi_app.command("partner")
 @fails_cleanly
-def shinobi_partner(shinobi_id: int, partner_id: int, database: DatabaseOpt = None, as_user: AsOpt = None) -> None:
+def shinobi_partner(shinobi_id: ShinobiArg,
+                    partner_id: Annotated[int, typer.Argument(help="The partner's id.", show_default=False)],
+                    database: DatabaseOpt = None, as_user: AsOpt = None) -> None:
     """Link two shinobi as designated partners."""
     s = Session(database, as_user)
     roster.link_partners(s.uow, s.caller, shinobi_id, partner_id, s.now())
@@ -233,9 +250,14 @@ def shinobi_partner(shinobi_id: int, partner_id: int, database: DatabaseOpt = No
 
 @shinobi_app.command("restrict")
 @fails_cleanly
-def shinobi_restrict(shinobi_id: int, kind: RestrictionKind, reason: str,
+def shinobi_restrict(shinobi_id: ShinobiArg,
+                     kind: Annotated[RestrictionKind, typer.Argument(help="A rest order or light duty.",
+                                                                     show_default=False)],
+                     reason: Annotated[str, typer.Argument(help="Why, in the medic's words.", show_default=False)],
                      starts_at: Annotated[str | None, typer.Option(help="ISO time with offset; default now.")] = None,
-                     ends_at: str | None = None, database: DatabaseOpt = None, as_user: AsOpt = None) -> None:
+                     ends_at: Annotated[str | None, typer.Option(help="ISO time with offset; default until lifted.")
+                                        ] = None,
+                     database: DatabaseOpt = None, as_user: AsOpt = None) -> None:
     """Record a medic's rest or light-duty order (restricts duty at once)."""
     s = Session(database, as_user)
     r = medical.add_restriction(s.uow, s.caller, shinobi_id, medical.AddRestriction(
@@ -247,7 +269,10 @@ def shinobi_restrict(shinobi_id: int, kind: RestrictionKind, reason: str,
 # -- sleep and fitness ---------------------------------------------------------------------------------
 @sleep_app.command("log")
 @fails_cleanly
-def sleep_log(shinobi_id: int, start: str, end: str, database: DatabaseOpt = None, as_user: AsOpt = None) -> None:
+def sleep_log(shinobi_id: ShinobiArg,
+              start: Annotated[str, typer.Argument(help="Fell asleep: ISO time with offset.", show_default=False)],
+              end: Annotated[str, typer.Argument(help="Woke: ISO time with offset.", show_default=False)],
+              database: DatabaseOpt = None, as_user: AsOpt = None) -> None:
     """Log a sleep episode: START and END are ISO times with an offset."""
     s = Session(database, as_user)
     _, e = medical.log_sleep(s.uow, s.caller, shinobi_id, parse_time(start, "start"), parse_time(end, "end"), s.now(),
@@ -257,7 +282,9 @@ def sleep_log(shinobi_id: int, start: str, end: str, database: DatabaseOpt = Non
 
 @app.command("fitness")
 @fails_cleanly
-def fitness_cmd(shinobi_id: int, mission: Annotated[int | None, typer.Option("--mission")] = None,
+def fitness_cmd(shinobi_id: ShinobiArg,
+                mission: Annotated[int | None, typer.Option("--mission", help="Judge for this mission's id too.")
+                                   ] = None,
                 at: Annotated[str | None, typer.Option(help="ISO time with offset; default now.")] = None,
                 database: DatabaseOpt = None, as_user: AsOpt = None) -> None:
     """Is this shinobi fit to depart (on this mission, at this time)? Every reason, in a table."""
@@ -288,8 +315,14 @@ def fitness_cmd(shinobi_id: int, mission: Annotated[int | None, typer.Option("--
 # -- the board -----------------------------------------------------------------------------------------
 @mission_app.command("post")
 @fails_cleanly
-def mission_post(title: str, rank: MissionRank, kind: str, classification: Classification = Classification.PUBLIC,
-                 reward: int | None = None, min_team: int | None = None, description: str | None = None,
+def mission_post(title: Annotated[str, typer.Argument(help="The board's title.", show_default=False)],
+                 rank: Annotated[MissionRank, typer.Argument(help="D to S.", show_default=False)],
+                 kind: Annotated[str, typer.Argument(help="escort, retrieval, ...", show_default=False)],
+                 classification: Annotated[Classification, typer.Option(help="Who may read it.")
+                                           ] = Classification.PUBLIC,
+                 reward: Annotated[int | None, typer.Option(help="Ryo; default the suggested price.")] = None,
+                 min_team: Annotated[int | None, typer.Option(help="Fewest members; default by rank.")] = None,
+                 description: Annotated[str | None, typer.Option(help="What the board says of it.")] = None,
                  database: DatabaseOpt = None, as_user: AsOpt = None) -> None:
     """Post a mission on the board (A and S wait for authorisation)."""
     s = Session(database, as_user)
@@ -303,7 +336,8 @@ def mission_post(title: str, rank: MissionRank, kind: str, classification: Class
 
 @mission_app.command("authorize")
 @fails_cleanly
-def mission_authorize(mission_id: int, database: DatabaseOpt = None, as_user: AsOpt = None) -> None:
+def mission_authorize(mission_id: MissionArg, database: DatabaseOpt = None, as_user: AsOpt = None) -> None:
+    """Sign an A- or S-rank mission's authorisation (the hokage, or two of the council)."""
     s = Session(database, as_user)
     m = missions.authorize_mission(s.uow, s.caller, mission_id, s.now()).mission
     out.print(f"mission {m.id} authorised by {', '.join(m.authorized_by)}: {m.status.value}")
@@ -312,6 +346,7 @@ def mission_authorize(mission_id: int, database: DatabaseOpt = None, as_user: As
 @mission_app.command("list")
 @fails_cleanly
 def mission_list(database: DatabaseOpt = None, as_user: AsOpt = None) -> None:
+    """The board: every mission you may see."""
     s = Session(database, as_user)
     t = Table("id", "rank", "title", "status", "reward", "team ≥", "posted")
     for m in (v.mission for v in missions.list_missions(s.uow, s.caller)):
@@ -322,7 +357,8 @@ def mission_list(database: DatabaseOpt = None, as_user: AsOpt = None) -> None:
 
 @app.command()
 @fails_cleanly
-def assign(mission_id: int, shinobi_ids: list[int],
+def assign(mission_id: MissionArg,
+           shinobi_ids: Annotated[list[int], typer.Argument(help="The team's shinobi ids.", show_default=False)],
            departs_at: Annotated[str | None, typer.Option(help="ISO time with offset; default now.")] = None,
            override: Annotated[str | None, typer.Option(help="The hokage's written justification.")] = None,
            database: DatabaseOpt = None, as_user: AsOpt = None) -> None:
@@ -344,7 +380,7 @@ def _print_assignment(a) -> None:
 
 @assignment_app.command("accept")
 @fails_cleanly
-def assignment_accept(assignment_id: int, database: DatabaseOpt = None, as_user: AsOpt = None) -> None:
+def assignment_accept(assignment_id: AssignmentArg, database: DatabaseOpt = None, as_user: AsOpt = None) -> None:
     """Accept a proposed team that names you. The rules run again; the last acceptance sends the team."""
     s = Session(database, as_user)
     _print_assignment(assignments.accept_proposal(s.uow, s.caller, assignment_id, s.now(), s.rt.policy))
@@ -352,7 +388,7 @@ def assignment_accept(assignment_id: int, database: DatabaseOpt = None, as_user:
 
 @assignment_app.command("decline")
 @fails_cleanly
-def assignment_decline(assignment_id: int, database: DatabaseOpt = None, as_user: AsOpt = None) -> None:
+def assignment_decline(assignment_id: AssignmentArg, database: DatabaseOpt = None, as_user: AsOpt = None) -> None:
     """Decline a proposed team that names you: it will not be sent."""
     s = Session(database, as_user)
     _print_assignment(assignments.decline_proposal(s.uow, s.caller, assignment_id, s.now()))
@@ -360,8 +396,10 @@ def assignment_decline(assignment_id: int, database: DatabaseOpt = None, as_user
 
 @app.command()
 @fails_cleanly
-def report(mission_id: int, outcome: Outcome, at: Annotated[str, typer.Option(help="ISO time with offset.")],
-           summary: str | None = None,
+def report(mission_id: MissionArg,
+           outcome: Annotated[Outcome, typer.Argument(help="How it ended.", show_default=False)],
+           at: Annotated[str, typer.Option(help="ISO time with offset.")],
+           summary: Annotated[str | None, typer.Option(help="The after-action report's words.")] = None,
            kia: Annotated[list[int] | None, typer.Option(help="Killed in action (repeatable).")] = None,
            mia: Annotated[list[int] | None, typer.Option(help="Missing in action (repeatable).")] = None,
            injured: Annotated[list[int] | None, typer.Option(help="Injured (repeatable).")] = None,
@@ -434,8 +472,10 @@ def gate_present(database: DatabaseOpt = None, as_user: AsOpt = None) -> None:
 # -- custody -------------------------------------------------------------------------------------------
 @custody_app.command("intake")
 @fails_cleanly
-def custody_intake(name: str, escort: Annotated[list[int], typer.Option("--escort", help="Repeatable.")],
-                   origin: str | None = None, at: AtOpt = None, database: DatabaseOpt = None,
+def custody_intake(name: Annotated[str, typer.Argument(help="The detainee's name.", show_default=False)],
+                   escort: Annotated[list[int], typer.Option("--escort", help="Repeatable.")],
+                   origin: Annotated[str | None, typer.Option(help="Where they were taken.")] = None,
+                   at: AtOpt = None, database: DatabaseOpt = None,
                    as_user: AsOpt = None) -> None:
     """Take someone into custody, held by their escort."""
     s = Session(database, as_user)
@@ -446,7 +486,7 @@ def custody_intake(name: str, escort: Annotated[list[int], typer.Option("--escor
 
 @custody_app.command("transfer")
 @fails_cleanly
-def custody_transfer(detainee_id: int, to: Annotated[list[int], typer.Option("--to", help="Repeatable.")],
+def custody_transfer(detainee_id: DetaineeArg, to: Annotated[list[int], typer.Option("--to", help="Repeatable.")],
                      at: AtOpt = None, database: DatabaseOpt = None, as_user: AsOpt = None) -> None:
     """Hand a detainee on to new custodians."""
     s = Session(database, as_user)
@@ -456,7 +496,10 @@ def custody_transfer(detainee_id: int, to: Annotated[list[int], typer.Option("--
 
 @custody_app.command("release")
 @fails_cleanly
-def custody_release(detainee_id: int, transferred_out: bool = False, note: str | None = None, at: AtOpt = None,
+def custody_release(detainee_id: DetaineeArg,
+                    transferred_out: Annotated[bool, typer.Option(help="Handed to another village, not freed.")
+                                               ] = False,
+                    note: Annotated[str | None, typer.Option(help="Why, for the record.")] = None, at: AtOpt = None,
                     database: DatabaseOpt = None, as_user: AsOpt = None) -> None:
     """End custody: a release, or a transfer out of the village."""
     s = Session(database, as_user)
@@ -467,7 +510,7 @@ def custody_release(detainee_id: int, transferred_out: bool = False, note: str |
 
 @custody_app.command("show")
 @fails_cleanly
-def custody_show(detainee_id: int, database: DatabaseOpt = None, as_user: AsOpt = None) -> None:
+def custody_show(detainee_id: DetaineeArg, database: DatabaseOpt = None, as_user: AsOpt = None) -> None:
     """A detainee's chain of custody, oldest first."""
     s = Session(database, as_user)
     d = custody.get_detainee(s.uow, s.caller, detainee_id)
@@ -489,7 +532,8 @@ def custody_show(detainee_id: int, database: DatabaseOpt = None, as_user: AsOpt 
 # -- risk and recommendation -----------------------------------------------------------------------------
 @app.command()
 @fails_cleanly
-def recommend(mission_id: int, departs_at: AtOpt = None, database: DatabaseOpt = None, as_user: AsOpt = None) -> None:
+def recommend(mission_id: MissionArg, departs_at: AtOpt = None, database: DatabaseOpt = None,
+              as_user: AsOpt = None) -> None:
     """The best eligible team for a mission, why each member, and the runners-up."""
     s = Session(database, as_user)
     r = risk.recommend(s.uow, s.caller, mission_id, departs_at=parse_time(departs_at, "departs_at") or s.now(),
@@ -563,7 +607,8 @@ def risk_cmd(refit: Annotated[bool, typer.Option(help="Refit from the village's 
 # -- backups -------------------------------------------------------------------------------------------
 @app.command("backup")
 @fails_cleanly
-def backup_cmd(file: Path, database: DatabaseOpt = None,
+def backup_cmd(file: Annotated[Path, typer.Argument(help="Write the backup here.", show_default=False)],
+               database: DatabaseOpt = None,
                force: Annotated[bool, typer.Option("--force", help="Replace FILE if it exists.")] = False) -> None:
     """Back up the database to FILE (SQLite: online backup API, integrity-checked; PostgreSQL: pg_dump). Never
     onto the live database; an existing FILE only with --force; written beside FILE and renamed when complete."""
@@ -582,7 +627,8 @@ def backup_cmd(file: Path, database: DatabaseOpt = None,
 
 @app.command("restore")
 @fails_cleanly
-def restore_cmd(file: Path, checkpoint: Annotated[Path | None, typer.Option(
+def restore_cmd(file: Annotated[Path, typer.Argument(help="A file from `backup`.", show_default=False)],
+                checkpoint: Annotated[Path | None, typer.Option(
                     help="Hold the backup's audit log to this checkpoint file (else to the newest automatic "
                          "checkpoint it should contain).")] = None,
                 database: DatabaseOpt = None,
