@@ -261,6 +261,9 @@ def test_who_may_not_sees_no_form_and_a_forged_post_is_refused(browser, village,
     open_page(page, sakura)
     for legend in FORMS:
         assert form(page, legend).count() == 0, f"{who} sees {legend}"
+    if who == "konohamaru":  # not hers to read: no medical record, no missions, no gate history
+        for section in ("#restrictions", "#missions", "#gate-history"):
+            assert page.locator(section).count() == 0
     for name in ("File this order", "Lift this order", "Lift this hold"):
         assert page.get_by_role("button", name=name).count() == 0
     token = page.locator("input[name=csrf]").first.get_attribute("value")
@@ -296,4 +299,10 @@ def test_the_page_and_its_chart_fit_a_phone(browser, village, api):
     assert chart.locator(".band-rest-period").count() == 2
     assert "Rest period until" in " ".join(chart.locator(".band-label").all_text_contents())
     assert "now" in chart.locator("desc").text_content()
+    # his record: the escort he came back from, and the gate
+    row = page.locator("#missions tbody tr").filter(has_text="Bring in the defecting agent")
+    expect(row).to_contain_text("success")
+    gate = page.locator("#gate-history").inner_text()
+    assert "came in" in gate and "went out" in gate
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
     shot(page, "52-medic-phone")

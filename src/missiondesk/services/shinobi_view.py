@@ -79,11 +79,28 @@ class MedicalView:
 
 
 @dataclass(frozen=True)
+class MissionLine:
+    """One mission the shinobi was sent on, as the caller may see it."""
+    mission_id: int
+    title: str
+    rank: str
+    departs_at: datetime
+    ended_at: datetime | None
+    outcome: str  # "under way", "success", "failure", "aborted"
+    left: bool  # logged out through the gate for it
+
+
+OUTCOME = {"assigned": "under way", "completed": "success", "failed": "failure", "cancelled": "aborted"}
+MISSIONS_SHOWN = 20
+
+
+@dataclass(frozen=True)
 class ShinobiPage:
     shinobi: Shinobi
     medical: MedicalView | None  # None: the caller may not read it
     sleep: list[SleepEpisode] | None
     gate: list[dict[str, Any]] | None  # recent gate events, newest first
+    missions: list[MissionLine] | None  # the missions they were sent on that the caller may see, newest first
     may: frozenset[str]  # MEDIC_ACTIONS the caller may do on this shinobi
 
 
@@ -155,4 +172,24 @@ def shinobi_page(tx: Transaction, caller: Caller, shinobi_id: int, now: datetime
         events = tx.gate.log(shinobi_id=shinobi_id, since=now - timedelta(days=GATE_DAYS), until=now
                              + timedelta(seconds=1))
         gate = list(reversed(events))
-    return ShinobiPage(shinobi=s, medical=medical, sleep=sleep, gate=gate, may=may)
+    history = _missions(tx, caller, shinobi_id) if gate is not None else None
+    return ShinobiPage(shinobi=s, medical=medical, sleep=sleep, gate=gate, missions=history, may=may)
+
+
+def _missions(tx: Transaction, caller: Caller, shinobi_id: int) -> list[MissionLine]:
+    """The teams they were sent with (active or closed), on missions the caller may see: the board's missions
+    and their teams in two reads (the repository has no query by member yet), newest departure first."""
+    missions = {m.id: m for m in tx.missions.list() if m.status.value in OUTCOME}
+    teams = [a for a in tx.assignments.for_missions(missions).values() if shinobi_id in a.shinobi_ids]
+    teams.sort(key=lambda a: a.departs_at, reverse=True)
+    out = []
+    for a in teams:
+        m = missions[a.mission_id]
+        if not may_see(tx, caller, m):
+            continue
+        out.append(MissionLine(mission_id=m.id, title=m.title, rank=m.rank.value, departs_at=a.departs_at,
+                               ended_at=a.ended_at, outcome=OUTCOME[m.status.value],
+                               left=shinobi_id in a.left_ids))
+        if len(out) == MISSIONS_SHOWN:
+            break
+    return out
