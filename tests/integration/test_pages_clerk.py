@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from ..conftest import BOOT_PASSWORD
 from .api import PASSWORD, Api
 from .test_web import browser_for, csrf_of
 
@@ -170,8 +171,7 @@ def test_add_a_shinobi_with_an_account_from_the_roster(app, api: Api):
         "Rock Lee", "genin", "confidential", ["taijutsu"], ["eight-gates", "youth"], "lee")
     api.login("lee")
     # the hokage may give roles
-    hokage = browser_for(app, "hokage", password=api.client.app.state.container.settings.bootstrap_password
-                         if hasattr(api.client.app.state.container.settings, "bootstrap_password") else PASSWORD)
+    hokage = browser_for(app, "hokage", password=BOOT_PASSWORD)
     assert 'name="roles"' in hokage.get("/shinobi/new").text
     r = post(hokage, "/shinobi/new", {"name": "Neji", "rank": "chunin", "clearance": "secret", "username": "neji",
                                       "password": PASSWORD, "roles": ["clerk"]})
