@@ -1,6 +1,7 @@
 """How every page behaves when a request fails: htmx parts get the error box in place (or the whole window is sent
 to sign in), browsers get the HTML error page for unknown routes and bad ids, and the API keeps its JSON."""
 import re
+from datetime import datetime
 
 from fastapi.testclient import TestClient
 
@@ -122,3 +123,10 @@ def test_the_roster_shows_every_badge_of_a_person_and_the_filter_matches_any(app
         filtered = c.get("/roster", params={"badge": b}).text
         assert ">Everything</a>" in filtered and ">Rested</a>" not in filtered, b
         assert re.search(rf'value="{b}" selected>[^<]*\((\d+)\)', filtered).group(1) == "1", b
+
+
+def test_every_page_names_the_village_zone(app, api: Api):
+    tz = app.state.container.settings.village_tz
+    now = re.search(r'Now: <time datetime="([^"]+)">([^<]+)</time>', browser_for(app, "clerk").get("/roster").text)
+    shown = datetime.fromisoformat(now.group(1)).astimezone(tz)
+    assert now.group(2) == f"{shown:%Y-%m-%d %H:%M} {shown.tzname()}"

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote, urlsplit
@@ -10,6 +10,7 @@ from urllib.parse import quote, urlsplit
 from fastapi import Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
 
 from ....domain.access import Caller
 from ....domain.errors import DomainError, Forbidden, Unauthenticated
@@ -26,6 +27,27 @@ from ..security import SESSION_COOKIE, csrf_for, csrf_ok
 HERE = Path(__file__).parent.parent  # adapters/web
 templates = Jinja2Templates(directory=str(HERE / "templates"))
 STALE_AFTER = timedelta(days=30)
+
+
+def local_time(value: datetime | str | None, tz: tzinfo, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A moment in the village's zone, the zone named: "2026-03-14 06:20 JST" (its abbreviation, or its key
+    where it has none: "2026-03-14 06:20 Asia/Kolkata"); a naive time is taken as UTC; None is a dash."""
+    if value is None or value == "":
+        return "—"
+    t = datetime.fromisoformat(value) if isinstance(value, str) else value
+    t = (t if t.tzinfo is not None else t.replace(tzinfo=UTC)).astimezone(tz)
+    abbrev = t.tzname() or ""
+    zone = abbrev if abbrev.isalpha() else str(getattr(tz, "key", abbrev))
+    return f"{t.strftime(fmt)} {zone}"
+
+
+@pass_context
+def _local(context, value: datetime | str | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """The `|local` filter: `{{ m.posted_at|local }}`, `{{ t|local("%H:%M") }}`, in the request's village zone."""
+    return local_time(value, container(context["request"]).settings.village_tz, fmt)
+
+
+templates.env.filters["local"] = _local
 
 # Words a clerk understands, beside each code.
 CODE_WORDS = {
