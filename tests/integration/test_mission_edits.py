@@ -92,3 +92,32 @@ def test_the_hokage_cancels_a_mission_waiting_for_authorisation(api: Api):
     done = api.ok("hokage", "POST", f"/missions/{m['id']}/cancel", 200, json={"reason": "The daimyo paid"})
     assert done["status"] == "cancelled"
     api.err("elder", "POST", f"/missions/{m['id']}/authorizations", 409, "AUTHORIZATION_NOT_NEEDED")
+
+
+def test_the_cli_edits_and_cancels_through_the_same_services(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from missiondesk.adapters.cli import app
+
+    from ..conftest import BOOT_PASSWORD, DAWN
+
+    monkeypatch.setenv("MISSIONDESK_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    monkeypatch.setenv("MISSIONDESK_BOOTSTRAP_PASSWORD", BOOT_PASSWORD)
+    monkeypatch.setenv("MISSIONDESK_CLOCK", DAWN)
+    monkeypatch.delenv("MISSIONDESK_USER", raising=False)
+    runner = CliRunner()
+
+    def cli(*args: str, code: int = 0):
+        result = runner.invoke(app, list(args))
+        assert result.exit_code == code, (result.exit_code, result.output, result.stderr)
+        return result
+
+    cli("migrate")
+    cli("mission", "post", "Guard the archive", "C", "guard")
+    out = cli("mission", "edit", "1", "--title", "Guard the old archive", "--reward", "50000").output
+    assert "Guard the old archive" in out and "50,000 ryo" in out
+    assert "REWARD_OUT_OF_BAND" in cli("mission", "edit", "1", "--reward", "1", code=1).stderr
+    assert "cancelled" in cli("mission", "cancel", "1", "--reason", "The archive burned").output
+    assert "MISSION_NOT_EDITABLE" in cli("mission", "edit", "1", "--title", "Again", code=1).stderr
+    listed = cli("mission", "list").output
+    assert "Guard the old archive" in listed and "cancelled" in listed

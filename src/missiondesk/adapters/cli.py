@@ -343,6 +343,38 @@ def mission_authorize(mission_id: MissionArg, database: DatabaseOpt = None, as_u
     out.print(f"mission {m.id} authorised by {', '.join(m.authorized_by)}: {m.status.value}")
 
 
+@mission_app.command("edit")
+@fails_cleanly
+def mission_edit(mission_id: MissionArg,
+                 title: Annotated[str | None, typer.Option(help="A new title.")] = None,
+                 kind: Annotated[str | None, typer.Option(help="A new kind.")] = None,
+                 classification: Annotated[Classification | None, typer.Option(help="Up to your own clearance.")
+                                           ] = None,
+                 reward: Annotated[int | None, typer.Option(help="Ryo, within the rank's band.")] = None,
+                 min_team: Annotated[int | None, typer.Option(help="Fewest members.")] = None,
+                 description: Annotated[str | None, typer.Option(help="What the board says of it (\"\" clears it).")
+                                        ] = None,
+                 database: DatabaseOpt = None, as_user: AsOpt = None) -> None:
+    """Change a mission still on the board (open or waiting for authorisation): only the options given."""
+    s = Session(database, as_user)
+    m = missions.edit_mission(s.uow, s.caller, mission_id, missions.EditMission(
+        title=title, kind=kind, classification=classification, reward_ryo=reward, min_team_size=min_team,
+        description=description), s.now()).mission
+    out.print(f"mission {m.id}: {m.title} ({m.rank.value}, {m.status.value}, {m.classification.value}, "
+              f"{m.reward_ryo:,} ryo, team ≥ {m.min_team_size})")
+
+
+@mission_app.command("cancel")
+@fails_cleanly
+def mission_cancel(mission_id: MissionArg,
+                   reason: Annotated[str, typer.Option(help="Why (kept on the audit log).", show_default=False)],
+                   database: DatabaseOpt = None, as_user: AsOpt = None) -> None:
+    """Take a mission off the board for good (a proposed team is declined)."""
+    s = Session(database, as_user)
+    m = missions.cancel_mission(s.uow, s.caller, mission_id, reason, s.now()).mission
+    out.print(f"mission {m.id} cancelled: {m.title}")
+
+
 @mission_app.command("list")
 @fails_cleanly
 def mission_list(database: DatabaseOpt = None, as_user: AsOpt = None) -> None:
