@@ -116,7 +116,7 @@ def test_a_refused_report_is_shown_in_place_with_its_code_and_changes_nothing(to
     r = c.post(f"/missions/{m}/report", data={"csrf": csrf_of(page), "outcome": "success", "at": before,
                                               "summary": "kept", "casualties": [f"{mate}:mia"]})
     assert r.status_code == 422
-    box = re.search(r'<div class="error-box" role="alert" id="report-error">.*?</div>', r.text, re.S).group(0)
+    box = re.search(r'<div class="error error-box" role="alert" id="report-error">.*?</div>', r.text, re.S).group(0)
     assert "REPORT_BEFORE_DEPARTURE" in box
     assert report_form(r.text) and ">kept</textarea>" in r.text, "what was typed is kept"
     assert re.search(rf'value="{mate}:mia" selected', r.text)

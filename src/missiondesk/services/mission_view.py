@@ -256,7 +256,7 @@ def _who(ids, names: dict[int, str]) -> str:
     return ", ".join(names.get(i, f"#{i}") for i in ids)
 
 
-MISSION_ACTS = {"mission.authorized": "authorised", "mission.opened": "opened"}
+MISSION_ACTS = {"mission.edited": "Edited by the office", "mission.cancelled": "Cancelled"}
 
 
 def _timeline(caller: Caller, m: Mission, team: Assignment | None, entries, names: dict[int, str],
@@ -294,8 +294,10 @@ def _timeline(caller: Caller, m: Mission, team: Assignment | None, entries, name
                 words += " (by the Hokage's override)"
             out.append(Event(e.at, "sent", words, e.actor, _instant(d.get("departs_at"))))
         elif e.action.startswith("mission.") and e.action not in ("mission.created", "mission.reported"):
-            out.append(Event(e.at, e.action, e.action.removeprefix("mission.").replace("_", " ").capitalize(),
-                             e.actor))
+            words = MISSION_ACTS.get(e.action) or e.action.removeprefix("mission.").replace("_", " ").capitalize()
+            if d.get("reason"):
+                words += f": {d['reason']}"
+            out.append(Event(e.at, e.action.replace(".", "-"), words, e.actor))
     if team is not None:
         for sid in team.shinobi_ids:
             if sid in left_at:

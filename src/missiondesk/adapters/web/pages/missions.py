@@ -123,25 +123,26 @@ def send_team(request: Request, ctx: Posted, mission_id: int,
               shinobi_ids: Annotated[list[int], Form()] = None, departs_at: Annotated[str, Form()] = "",
               justification: Annotated[str, Form()] = "") -> HTMLResponse:
     chosen = list(shinobi_ids or [])
-    cmd = assignments.AssignTeam(shinobi_ids=tuple(chosen),
-                                 departs_at=parse_local(departs_at, ctx) if departs_at else None,
-                                 override_justification=justification if justification.strip() else None)
     partial = request.headers.get("HX-Request") == "true"
     try:
+        cmd = assignments.AssignTeam(shinobi_ids=tuple(chosen),
+                                     departs_at=parse_local(departs_at, ctx) if departs_at else None,
+                                     override_justification=justification if justification.strip() else None)
         a = assignments.assign_team(ctx.uow, ctx.caller, mission_id, cmd, ctx.now, ctx.c.policy)
-        result = {"ok": True, "assignment": a}
+        result, status = {"ok": True, "assignment": a}, 200
     except AssignmentRefused as e:
-        result = {"ok": False, "refused": e.details, "message": e.message}
+        result, status = {"ok": False, "refused": e.details, "message": e.message}, status_for(e)
     except DomainError as e:
-        if isinstance(e, NotFound):
+        if isinstance(e, NotFound | Forbidden):
             raise
-        result = {"ok": False, "error": e}
-    names = {s.id: s.name for s in roster.list_shinobi(ctx.uow, ctx.caller)}
-    if partial:
-        return render(request, ctx, "_team_result.html", result=result, names=names, code_words=CODE_WORDS,
-                      overridable={c.value for c in OVERRIDABLE}, m_id=mission_id)
-    return _mission_page(request, ctx, mission_id, http_status=200 if result["ok"] else 409, result=result,
-                         chosen=chosen)
+        result, status = {"ok": False, "error": e}, status_for(e)
+    if partial:  # htmx swaps a refusal (4xx) in place too: base.html's responseHandling
+        tz = ctx.c.settings.village_tz
+        names = {s.id: s.name for s in roster.list_shinobi(ctx.uow, ctx.caller)}
+        return render(request, ctx, "_team_result.html", http_status=status, result=result, names=names,
+                      code_words=CODE_WORDS, overridable={c.value for c in OVERRIDABLE}, m_id=mission_id,
+                      local=lambda t: _local(t, tz))
+    return _mission_page(request, ctx, mission_id, http_status=status, result=result, chosen=chosen)
 
 
 @router.post("/missions/{mission_id}/authorize")
