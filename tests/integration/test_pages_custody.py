@@ -183,8 +183,11 @@ def test_the_gate_log_by_day_and_by_person(app, api: Api, anbu):
     mine = c.get("/gate", params={"shinobi_id": yamato}).text
     assert "08:00" in log_of(mine) and "04:00" in log_of(mine)
     # the keeper sees the detainee in the log and may pick them
-    k = page(app, "kakashi").get("/gate").text
-    assert "Cloud spy" in log_of(k) and 'name="detainee_ids"' in k
+    k = page(app, "kakashi")
+    assert "Cloud spy" in log_of(k.get("/gate").text) and 'name="detainee_ids"' in k.get("/gate").text
+    assert f'href="/gate?detainee_id={did}"' in k.get(f"/custody/{did}").text
+    theirs = log_of(k.get("/gate", params={"detainee_id": did}).text)
+    assert "Gate log: Cloud spy" in theirs and "04:30" in theirs and "08:00" not in theirs
     assert c.get("/gate", params={"day": "not-a-day"}).status_code == 422
     assert c.get("/gate", params={"detainee_id": did}).status_code == 404
 
