@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import httpx
 import pytest
@@ -60,6 +61,19 @@ def server_now(client: httpx.Client) -> datetime:
     return datetime.fromisoformat(ok(client.get("/gate/present"))["at"])
 
 
+AXE = Path(__file__).parent / "vendor" / "axe.min.js"  # axe-core, vendored for test_every_page.py
+
+
+def no_axe_violations(page) -> None:
+    """Zero axe-core violations on the page as it stands (forms open, errors shown)."""
+    if not AXE.exists():  # vendored by tests/e2e/test_every_page.py's author; without it, the rest still runs
+        return
+    page.evaluate(AXE.read_text())
+    found = page.evaluate("""async () => (await axe.run(document, {resultTypes: ["violations"]})).violations
+        .map(v => v.id + ": " + v.help + " at " + v.nodes.slice(0, 3).map(n => n.target.join(" ")).join(", "))""")
+    assert found == [], found
+
+
 def no_sideways_scroll(page) -> None:
     width = page.evaluate("document.documentElement.clientWidth")
     assert page.evaluate("document.documentElement.scrollWidth") <= width, "the page scrolls sideways"
@@ -91,6 +105,7 @@ def test_the_outpost_shows_its_report_and_its_timeline(browser, village, api):
         shot(page, f"40-outpost-report-{width}")
         if width == 390:
             no_sideways_scroll(page)
+        no_axe_violations(page)
         page.context.close()
 
 
@@ -133,6 +148,7 @@ def test_a_member_files_the_report_from_the_page(browser, village, api):
     assert page.get_by_label("Summary").input_value() == "The cat was in the greenhouse."  # kept
     no_sideways_scroll(page)
     shot(page, "41-report-refused-phone")
+    no_axe_violations(page)
     assert hokage.get(f"/missions/{cat}/report").status_code == 404
 
     # then at the right time: filed, and the page shows it
@@ -190,6 +206,7 @@ def test_the_clerk_sends_the_recommended_team(browser, village, api):
     assert ticked and sorted(ticked) == sorted(p["shinobi_id"] for p in recommended["team"])
     assert cast["Haruno Sakura"]["id"] not in ticked
     shot(page, "43-recommended-team")
+    no_axe_violations(page)
     page.get_by_role("button", name="Send the team").click()
     expect(page.locator("#team-result .ok")).to_contain_text("Team sent")
 
