@@ -233,3 +233,17 @@ def test_edit_a_shinobi_and_link_partners_from_the_shinobi_page(app, api: Api):
                     ).status_code == 403
         assert post(c, f"/shinobi/{kakashi}/partners", {"partner_id": str(guy)}).status_code == 403
     assert state(api) == before
+
+
+def test_a_clerk_is_offered_no_edit_of_a_shinobi_cleared_above_them_but_may_link_partners(app, api: Api):
+    anko = api.person("Anko", rank="special_jonin", clearance="secret")
+    ibiki = api.person("Ibiki", rank="jonin")
+    clerk = browser_for(app, "clerk")
+    page = clerk.get(f"/shinobi/{anko}/edit").text
+    assert f'action="/shinobi/{anko}/edit"' not in page and f'action="/shinobi/{anko}/partners"' in page
+    before = state(api)
+    r = post(clerk, f"/shinobi/{anko}/edit", {"name": "Anko", "rank": "jonin", "clearance": "secret"})
+    assert r.status_code == 403
+    assert state(api) == before
+    assert post(clerk, f"/shinobi/{anko}/partners", {"partner_id": str(ibiki)}).status_code == 303
+    assert api.ok("hokage", "GET", f"/shinobi/{anko}")["partner_ids"] == [ibiki]

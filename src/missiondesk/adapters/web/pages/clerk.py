@@ -47,6 +47,10 @@ def _may(ctx: PageContext, action: str, target: authz.Resource = authz.VILLAGE) 
     return authz.decide(ctx.caller, action, target).allowed
 
 
+def _clearance(c: Classification) -> authz.Resource:
+    return authz.Resource("Clearance", c.value, {"classification": c.order})
+
+
 def _require_may(ctx: PageContext, action: str, target: authz.Resource = authz.VILLAGE) -> None:
     if not _may(ctx, action, target):
         raise Forbidden(f"your role may not {authz._words(action)}")
@@ -224,12 +228,11 @@ def _shinobi_form(request: Request, ctx: PageContext, *, form: dict[str, Any], s
     people = roster.list_shinobi(ctx.uow, ctx.caller) if s is not None else []
     return render(request, ctx, "clerk_shinobi_form.html", http_status=http_status, form=form, s=s, error=error,
                   partner_error=partner_error, ranks=list(ShinobiRank),
-                  clearances=[c for c in Classification
-                              if _may(ctx, "grantClearance",
-                                      authz.Resource("Clearance", c.value, {"classification": c.order}))],
+                  clearances=[c for c in Classification if _may(ctx, "grantClearance", _clearance(c))],
                   grantable_roles=list(Role) if _may(ctx, "grantRoles") else [],
                   may_link=s is not None and _may(ctx, "linkPartners", authz.shinobi_resource(s.id)),
-                  may_edit=s is not None and _may(ctx, "editShinobi", authz.shinobi_resource(s.id)),
+                  may_edit=s is not None and _may(ctx, "editShinobi", authz.shinobi_resource(s.id))
+                  and _may(ctx, "grantClearance", _clearance(s.clearance)),  # a clerk edits only those they could add
                   partners=[p for p in people if s is not None and p.id != s.id and p.id not in s.partner_ids],
                   names={p.id: p.name for p in people})
 
