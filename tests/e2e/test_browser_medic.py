@@ -248,7 +248,8 @@ def test_a_medic_records_injury_treatment_medication_and_a_note(browser, village
     note.get_by_role("button", name="Add the note").click()
     page.wait_for_url(re.compile(r".*#notes$"))
     record = ok(hokage.get(f"/shinobi/{sakura}/medical"))
-    assert [n for n in record["notes"] if n["text"] == "Burn dressed; check tomorrow." and n["recorded_by"] == "shizune"]
+    assert [n for n in record["notes"]
+            if n["text"] == "Burn dressed; check tomorrow." and n["recorded_by"] == "shizune"]
     expect(page.locator("#notes")).to_contain_text("Burn dressed; check tomorrow.")
 
 
@@ -294,10 +295,10 @@ def test_the_page_and_its_chart_fit_a_phone(browser, village, api):
     chart = page.locator("svg.chart")
     assert chart.evaluate("el => el.getBoundingClientRect().right") <= 390
     assert chart.locator(".now-line").count() == 2  # in both panels
-    bands = chart.locator(".band-rest-order title").all_text_contents()
-    assert bands and all(b.startswith("Rest order") for b in bands)
-    assert chart.locator(".band-rest-period").count() == 2
-    assert "Rest period until" in " ".join(chart.locator(".band-label").all_text_contents())
+    assert chart.locator(".band-rest-order").count() == 2 and chart.locator(".band-rest-period").count() == 2
+    labels = chart.locator(".band-label").all_text_contents()
+    assert labels.count("Rest order (open-ended)") == 2, labels
+    assert len([x for x in labels if x.startswith("Rest period until")]) == 2, labels
     assert "now" in chart.locator("desc").text_content()
     # his record: the escort he came back from, and the gate
     row = page.locator("#missions tbody tr").filter(has_text="Bring in the defecting agent")

@@ -72,8 +72,9 @@ def _panel(points: Sequence[tuple[datetime, float | None]], lo: float, hi: float
             continue
         until = f" until {_hm(b.end, tz)}" if b.end is not None and b.end <= t1 else ""
         words = f"{b.label}{until}"
+        # the words are the label beside it and the chart's description (the chart has one <title>, its own)
         out.append(f'<rect x="{bx0:.1f}" y="{y0 + PAD_T}" width="{bx1 - bx0:.1f}" height="{ih}" '
-                   f'class="band band-{b.kind}"><title>{escape(words)}</title></rect>')
+                   f'class="band band-{b.kind}"/>')
         labels.append(f'<text x="{bx0 + 4:.1f}" y="{y0 + PAD_T + 16 + 17 * len(labels)}" '
                       f'class="band-label">{escape(words)}</text>')
     out.extend(labels)
