@@ -215,3 +215,23 @@ def test_the_clerk_sends_the_recommended_team(browser, village, api):
     assert m["status"] == "assigned" and sorted(m["team"]["shinobi_ids"]) == sorted(ticked)
     page.reload()
     expect(page.locator("ol.timeline")).to_contain_text("Team sent")
+
+
+def test_a_refusal_on_the_mission_page_fits_a_phone(browser, village, api):
+    hokage = api("hokage")
+    target = mission_id(hokage, "Strike back at the lightning nin")
+    page = sign_in(browser, village, "sakura", width=390)
+    open_mission(page, "Strike back at the lightning nin")
+    page.get_by_label("Haruno Sakura").check()
+    page.get_by_role("button", name="Ask for this team").click()
+    table = page.locator("#team-result .refused table.reasons")
+    expect(table).to_be_visible()
+    rows = table.locator("tbody tr")
+    assert rows.count() >= 3
+    assert any("MEDICAL_REST" in r.inner_text() and "Ordered to rest by a medic" in r.inner_text() for r in rows.all())
+    no_sideways_scroll(page)
+    no_axe_violations(page)
+    shot(page, "44-refusal-phone")
+    # the record: nothing sent
+    m = ok(hokage.get(f"/missions/{target}"))
+    assert m["status"] == "open" and m["team"] is None
