@@ -201,7 +201,7 @@ def _recommend(m: Mission, people: list[Shinobi], facts, sleep, departure: datet
     keep = [i for i, s in enumerate(people) if s.status is ShinobiStatus.ACTIVE]
     active = [people[i] for i in keep]
     owner, start, end = sleep
-    mine = np.isin(owner, [s.id for s in active])
+    mine = np.isin(owner, [s.id for s in active]) & (end > (departure - HISTORY).timestamp())  # as risk.village reads
     roster = RosterFacts.of([facts[i] for i in keep], departure, (owner[mine], start[mine], end[mine]), tz=policy.tz)
     v = Village.of(active, roster, policy)
     verdict, strength, found = choose(v, m, model, policy)
