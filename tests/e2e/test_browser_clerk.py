@@ -8,6 +8,7 @@ partners; a refusal is shown in place; a genin sees none of these forms and a fo
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import httpx
 import pytest
@@ -16,6 +17,8 @@ from playwright.sync_api import expect
 from .browser import needs_chromium, shot, sign_in
 
 pytestmark = needs_chromium()
+
+AXE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text()
 
 
 @pytest.fixture(scope="module")
@@ -239,7 +242,13 @@ def test_a_genin_sees_no_office_and_a_forged_post_is_refused(browser, village, a
     assert (ok(hokage.get("/missions")), ok(hokage.get("/shinobi"))) == before
 
 
-def test_the_forms_fit_a_phone(browser, village, api):
+def axe_violations(page) -> list[str]:
+    page.evaluate(AXE)
+    return page.evaluate("""async () => (await axe.run(document, {resultTypes: ["violations"]})).violations
+        .map(v => `${v.id}: ${v.help} at ${v.nodes.slice(0, 3).map(n => n.target.join(" ")).join(", ")}`)""")
+
+
+def test_the_forms_fit_a_phone_and_pass_axe(browser, village, api):
     hokage = api("hokage")
     m = ok(hokage.post("/missions", json={"title": "Carry the scrolls", "rank": "D", "kind": "delivery"}), 201)
     lee = by_name(hokage, "Umino Iruka")
@@ -250,6 +259,13 @@ def test_the_forms_fit_a_phone(browser, village, api):
         for summary in page.locator("details summary").all():
             summary.click()
         no_sideways_scroll(page)
+        assert axe_violations(page) == [], path
+    hokage_page = sign_in(browser, village, "hokage")
+    for path in ("/shinobi/new", f"/missions/{m['id']}", f"/shinobi/{lee['id']}/edit"):
+        hokage_page.goto(path)
+        for summary in hokage_page.locator("details summary").all():
+            summary.click()
+        assert axe_violations(hokage_page) == [], path
     page.goto("/missions/new")
     page.get_by_role("button", name="Post the mission").click()  # empty: the browser's own check holds it
     page.get_by_label("Title", exact=True).fill("x")
@@ -258,4 +274,5 @@ def test_the_forms_fit_a_phone(browser, village, api):
     page.get_by_role("button", name="Post the mission").click()
     expect(page.get_by_role("alert")).to_contain_text("VALIDATION_ERROR")
     no_sideways_scroll(page)
+    assert axe_violations(page) == []
     shot(page, "clerk-04-phone-refusal")
