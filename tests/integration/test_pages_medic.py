@@ -132,3 +132,35 @@ def test_who_may_not_sees_no_form_and_a_forged_post_is_refused(app, api: Api):
     r = post(medic, f"/shinobi/{sid}/restrictions/{rest['id']}/file", sid)
     assert r.status_code == 403
     assert api.ok("hokage", "GET", f"/shinobi/{sid}/restrictions")[0]["status"] == "recommended"
+
+
+def test_the_page_says_who_recorded_filed_and_lifted_and_shows_missions_and_the_gate(app, api: Api):
+    sid = api.person("Yamato", username="yamato")
+    now = api.clock.now()
+    rest = api.ok("medic", "POST", f"/shinobi/{sid}/restrictions", 201,
+                  json={"kind": "rest", "reason": "wood release overuse", "starts_at": now.isoformat()})
+    api.ok("hokage", "POST", f"/restrictions/{rest['id']}/file")
+    api.ok("medic", "POST", f"/restrictions/{rest['id']}/lift", json={"at": now.isoformat(), "note": "fine"})
+    api.ok("medic", "POST", f"/shinobi/{sid}/treatments", 201, json={"kind": "healing_session",
+                                                                    "at": now.isoformat()})
+    m = api.open_mission("D", title="Weed the greenhouse")
+    leaves = api.clock.now() + timedelta(minutes=5)
+    api.ok("hokage", "POST", f"/missions/{m}/assignments", 201, json={"shinobi_ids": [sid],
+                                                                      "departs_at": leaves.isoformat()})
+    api.clock.advance(minutes=10)
+    api.ok("clerk", "POST", "/gate/events", (200, 201), json={"direction": "out", "at": leaves.isoformat(),
+                                                              "shinobi_ids": [sid]})
+    html = page_of(browser_for(app, "medic"), sid)
+    item = re.search(rf'<li class="med-item state-lifted" id="restriction-{rest["id"]}">(.*?)</li>', html, re.S)
+    text = re.sub(r"\s+", " ", item.group(1))
+    assert "Recorded by medic" in text and "Filed by hokage" in text and "by medic." in text
+    assert "Lift this order" not in text
+    assert "healing session</strong> by Shizune" in html
+    clerk = page_of(browser_for(app, "clerk"), sid)
+    assert 'id="missions"' in clerk and "Weed the greenhouse" in clerk and "under way" in clerk
+    assert "went out" in clerk and 'id="med-h"' not in clerk  # a clerk reads duty, not the medical record
+    own = page_of(browser_for(app, "yamato"), sid)
+    assert 'id="med-h"' in own and "Order rest or light duty" not in own  # their own record, no medic's forms
+    genin = page_of(browser_for(app, "genin"), sid)
+    for section in ('id="missions"', 'id="gate-history"', 'id="med-h"', 'id="sleep"'):
+        assert section not in genin
