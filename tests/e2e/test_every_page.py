@@ -134,3 +134,24 @@ def check(page, role: str, path: str) -> list[str]:
     shot(page, f"every-{role}-{slug(path)}-{PHONE}")
     page.set_viewport_size({"width": 1280, "height": 900})
     return found
+
+
+def test_a_failed_htmx_form_shows_its_message_in_place_and_a_lost_session_signs_in_again(browser, village):
+    page = sign_in(browser, village, "hokage")
+    page.get_by_role("link", name="Strike back at the lightning nin").click()
+    page.wait_for_selector("#team-result", state="attached")
+    mission_url = page.url
+    page.get_by_label("Haruno Sakura").check()
+    page.evaluate("""() => { document.querySelector("form[hx-post] input[name=csrf]").value = "forged"; }""")
+    page.get_by_role("button", name="Send the team").click()
+    box = page.locator("#team-result .error-box")
+    box.wait_for()
+    assert "CSRF_FAILED" in box.inner_text()
+    assert page.url == mission_url and page.locator("form[hx-post]").count() == 1  # in place; the form stays
+    assert page.locator("main h1").count() == 1  # no page inside the page
+    shot(page, "every-htmx-error-box-1280")
+    page.context.clear_cookies()  # the session is gone
+    page.get_by_role("button", name="Send the team").click()
+    page.wait_for_url(re.compile(r".*/login\?next="))
+    assert urlsplit(page.url).query == f"next={urlsplit(mission_url).path}"  # back to the page, not the part
+    assert page.get_by_label("Password").count() == 1 and page.locator("#team-result").count() == 0
