@@ -131,3 +131,25 @@ def test_wait_words():
     from missiondesk.services.auth import wait_words
     assert [wait_words(s) for s in (1, 45, 59, 60, 61, 839, 840, 841)] == [
         "1 second", "45 seconds", "59 seconds", "1 minute", "2 minutes", "14 minutes", "14 minutes", "15 minutes"]
+
+
+def test_0007_keeps_the_tokens_address_and_back(database_url):
+    from sqlalchemy import inspect, text
+
+    from missiondesk.adapters.db import migrate
+    from missiondesk.adapters.db.session import make_engine
+
+    from .test_migrations import _downgrade
+
+    engine = make_engine(database_url)
+    try:
+        migrate.upgrade(engine, "0007")
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0007"
+            assert "source" in {c["name"] for c in inspect(conn).get_columns("token")}
+        _downgrade(engine, "0006")
+        with engine.connect() as conn:
+            assert "source" not in {c["name"] for c in inspect(conn).get_columns("token")}
+        migrate.upgrade(engine, "0007")
+    finally:
+        engine.dispose()
