@@ -65,7 +65,7 @@ def test_every_page_a_role_can_reach(browser, village, role):
     server, _ = village
     page = sign_in(browser, village, ROLES[role])
     seen: list[str] = []
-    queue = ["/board", *links(page, server.base)]
+    queue = ["/board", *links(page, server.base), "/account", "/roster?badge=resting"]  # and one's account
     per_kind: Counter[str] = Counter()
     problems: dict[str, list[str]] = {}
     report = []

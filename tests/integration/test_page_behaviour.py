@@ -130,3 +130,15 @@ def test_every_page_names_the_village_zone(app, api: Api):
     now = re.search(r'Now: <time datetime="([^"]+)">([^<]+)</time>', browser_for(app, "clerk").get("/roster").text)
     shown = datetime.fromisoformat(now.group(1)).astimezone(tz)
     assert now.group(2) == f"{shown:%Y-%m-%d %H:%M} {shown.tzname()}"
+
+
+def test_a_redirect_after_an_htmx_form_moves_the_whole_window(app, api: Api):
+    c = browser_for(app, "clerk")
+    token = csrf_of(c.get("/board").text)
+    r = c.post("/logout", data={"csrf": token}, headers=HX, follow_redirects=False)
+    assert r.status_code == 200 and r.headers["HX-Redirect"] == "/login" and "location" not in r.headers
+    assert 'md_session=""' in r.headers.get("set-cookie", "")  # the cookies still go
+    c = browser_for(app, "clerk")
+    token = csrf_of(c.get("/board").text)
+    r = c.post("/logout", data={"csrf": token}, follow_redirects=False)  # a whole page: the 303 as before
+    assert r.status_code == 303 and r.headers["location"] == "/login"

@@ -22,6 +22,32 @@ for _area in (account, clerk, medic, custody, missions, people, alerts, gate, of
 
 
 # -- errors on pages --------------------------------------------------------------------------------------
+class HtmxRedirects:
+    """A page part that answers with a redirect (a form's 303 after its change) takes the whole window there:
+    htmx would follow a 303 inside the part and swap a whole page into it, so an htmx request's redirect is
+    sent as a 200 with `HX-Redirect` instead (the same cookies and headers kept)."""
+
+    def __init__(self, app: Any):
+        self.app = app
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        headers = dict(scope.get("headers") or ()) if scope["type"] == "http" else {}
+        if headers.get(b"hx-request") != b"true" or headers.get(b"hx-boosted") == b"true":
+            await self.app(scope, receive, send)
+            return
+
+        async def redirecting(message: dict) -> None:
+            if message["type"] == "http.response.start" and message["status"] in (301, 302, 303, 307, 308):
+                kept = list(message.get("headers") or ())
+                where = next((v for k, v in kept if k.lower() == b"location"), None)
+                if where is not None:
+                    kept = [(k, v) for k, v in kept if k.lower() != b"location"]
+                    message = {**message, "status": 200, "headers": [*kept, (b"hx-redirect", where)]}
+            await send(message)
+
+        await self.app(scope, receive, redirecting)
+
+
 def install(app) -> None:
     """Every page's failures in HTML: a domain error on a page, and (errors.py asks `page_problem`) an unknown
     route, a bad path or form, a fault, for a browser's request; for htmx, the error box in place."""
@@ -42,3 +68,4 @@ def install(app) -> None:
 
     app.state.page_error = page_error
     app.state.page_problem = page_problem
+    app.add_middleware(HtmxRedirects)
