@@ -155,3 +155,17 @@ def test_a_failed_htmx_form_shows_its_message_in_place_and_a_lost_session_signs_
     page.wait_for_url(re.compile(r".*/login\?next="))
     assert urlsplit(page.url).query == f"next={urlsplit(mission_url).path}"  # back to the page, not the part
     assert page.get_by_label("Password").count() == 1 and page.locator("#team-result").count() == 0
+
+
+def test_a_body_over_the_limit_is_boxed_in_place_too(browser, village):
+    """The body limit answers before any page code runs, in JSON (413): page.js boxes its words in place."""
+    page = sign_in(browser, village, "hokage")
+    page.get_by_role("link", name="Strike back at the lightning nin").click()
+    page.wait_for_selector("#team-result", state="attached")
+    page.get_by_label("Haruno Sakura").check()
+    page.evaluate("""() => { document.querySelector("#justification").value = "x".repeat(1100000); }""")
+    page.get_by_role("button", name="Send the team").click()
+    box = page.locator("#team-result .error-box")
+    box.wait_for()
+    assert "PAYLOAD_TOO_LARGE" in box.inner_text() and "{" not in box.inner_text()
+    assert page.locator("form[hx-post]").count() == 1
