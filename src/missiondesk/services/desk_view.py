@@ -100,12 +100,10 @@ def desk(tx: Transaction, caller: Caller, now: datetime) -> Desk:
                 and s.status not in (ShinobiStatus.KIA, ShinobiStatus.MIA):
             outside[sid] = past[-1].at
     on_mission: dict[int, Mission] = {}
-    for m in missions.values():
-        if m.status is MissionStatus.ASSIGNED:
-            a = tx.assignments.for_mission(m.id)
-            if a is not None:
-                for sid in a.left_ids:
-                    on_mission[sid] = m
+    assigned = [m.id for m in missions.values() if m.status is MissionStatus.ASSIGNED]
+    for mid, a in tx.assignments.for_missions(assigned).items():
+        for sid in a.left_ids:
+            on_mission[sid] = missions[mid]
     away = tuple(sorted((Away(sid, names.get(sid, str(sid)), at, on_mission.get(sid)) for sid, at in outside.items()),
                         key=lambda a: a.left_at))
 
