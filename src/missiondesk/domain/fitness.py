@@ -455,6 +455,15 @@ DUTY_BADGES = ("fallen", "on_mission", "away", "resting", "rest_period", "off_du
 FATIGUE_CONCERNS = ("unfit", "caution")
 
 
+def duty_masks(roster: RosterFacts, duty: DutyLimits, fallen: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """Which column of the roster makes which duty badge, one mask per badge in DUTY_BADGES order: the one
+    place that says it, for the roster's badges and the team form's."""
+    n = len(roster.assigned)
+    return {"fallen": np.zeros(n, dtype=bool) if fallen is None else fallen, "on_mission": roster.assigned,
+            "away": roster.away, "resting": roster.resting, "rest_period": duty.rest_refused,
+            "off_duty": duty.duty_refused, "on_hold": roster.held}
+
+
 def duty_badges(flags: Mapping[str, bool], level: str) -> tuple[str, ...]:
     """Every duty badge that applies to one person, in DUTY_BADGES order, then the fatigue level when it is a
     concern (unfit, caution) or when nothing else applies (fit, unknown). The fallen have that badge alone."""

@@ -18,6 +18,7 @@ from ..domain.fitness import (
     Verdict,
     assess,
     duty_badges,
+    duty_masks,
 )
 from ..domain.gate import last_direction
 from ..domain.missions import Mission
@@ -102,12 +103,11 @@ def roster_duty(tx: Transaction, caller: Caller, *, at: datetime, policy: Fitnes
     roster = RosterFacts.of(facts, at, tx.shinobi.sleep_columns(ids, ending_after=at - HISTORY), tz=policy.tz)
     duty = roster.duty(policy)
     estimates = roster.fatigue(policy).estimates() if ids else []
-    badges = (("fallen", np.array([s.status in (ShinobiStatus.KIA, ShinobiStatus.MIA) for s in people], bool)),
-              ("on_mission", roster.assigned), ("away", roster.away), ("resting", roster.resting),
-              ("rest_period", duty.rest_refused), ("off_duty", duty.duty_refused), ("on_hold", roster.held))
+    masks = duty_masks(roster, duty, np.array([s.status in (ShinobiStatus.KIA, ShinobiStatus.MIA) for s in people],
+                                              dtype=bool))
     out = []
     for i, (s, f) in enumerate(zip(people, estimates, strict=True)):
-        found = duty_badges({name: bool(mask[i]) for name, mask in badges}, f.level)
+        found = duty_badges({name: bool(mask[i]) for name, mask in masks.items()}, f.level)
         out.append(Duty(s, found[0], f, found))
     return out
 

@@ -15,7 +15,7 @@ import numpy as np
 
 from ..domain import risk as model_
 from ..domain.access import Caller
-from ..domain.fitness import Code, FitnessPolicy, RosterFacts, assess_roster
+from ..domain.fitness import Code, FitnessPolicy, RosterFacts, assess_roster, duty_badges, duty_masks
 from ..domain.gate import Direction, last_direction
 from ..domain.missions import Mission
 from ..domain.ranks import MissionStatus, Role, ShinobiStatus
@@ -29,8 +29,6 @@ from .unit_of_work import Transaction, transactional
 
 # Who may be named in a team: not the village's office holders, whom nobody sends.
 NOT_SENT = frozenset({Role.HOKAGE, Role.COUNCIL})
-# The badge of the roster's duty column, the first that applies (fitness.roster_duty's order).
-BADGE_ORDER = ("on_mission", "away", "resting", "rest_period", "off_duty", "on_hold")
 
 
 @dataclass(frozen=True)
@@ -173,8 +171,7 @@ def _team_form(tx: Transaction, caller: Caller, m: Mission, people: list[Shinobi
     fatigue = roster.fatigue(policy)
     verdict = assess_roster(roster, mission_facts(m), policy, fatigue)
     duty = roster.duty(policy)
-    masks = {"on_mission": roster.assigned, "away": roster.away, "resting": roster.resting,
-             "rest_period": duty.rest_refused, "off_duty": duty.duty_refused, "on_hold": roster.held}
+    masks = duty_masks(roster, duty)
     levels = [e.level for e in fatigue.estimates()]
     readable = authz.decide_many(caller, "checkFitness", [authz.shinobi_resource(i) for i in ids])
 
@@ -187,7 +184,7 @@ def _team_form(tx: Transaction, caller: Caller, m: Mission, people: list[Shinobi
 
     out = []
     for i, s in enumerate(people):
-        badge = next((b for b in BADGE_ORDER if masks[b][i]), levels[i])
+        badge = duty_badges({name: bool(mask[i]) for name, mask in masks.items()}, levels[i])[0]
         first = next((c for c, mask in verdict.codes.items() if mask[i]), None)
         out.append(Candidate(s, badge, first is None, (first.value if first else None)
                              if readable[i].allowed else (Code.NOT_FIT.value if first else None), s.id in chosen))

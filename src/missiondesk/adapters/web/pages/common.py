@@ -13,7 +13,7 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import pass_context
 
 from ....domain.access import Caller
-from ....domain.errors import DomainError, Forbidden, Unauthenticated
+from ....domain.errors import Forbidden, Invalid, Unauthenticated
 from ....domain.fitness import Code
 from ....domain.ranks import Role
 from ....services import (
@@ -215,5 +215,5 @@ def parse_local(value: str, ctx: PageContext) -> datetime:
     try:
         t = datetime.fromisoformat(value)
     except ValueError:
-        raise DomainError(f"not a date and time: {value!r}", code="VALIDATION_ERROR") from None
+        raise Invalid(f"not a date and time: {value!r}", code="VALIDATION_ERROR") from None
     return t.replace(tzinfo=ctx.c.settings.village_tz) if t.tzinfo is None else t
