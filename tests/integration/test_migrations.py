@@ -342,7 +342,7 @@ def test_0006_replaces_the_lockout_with_the_throttle_and_back(database_url):
     try:
         with engine.begin() as conn:
             _insert(conn, "login_failure", id=1, username="hokage", at=T0)
-        migrate.upgrade(engine)
+        migrate.upgrade(engine, "0006")
         with engine.connect() as conn:
             assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0006"
             tables = set(inspect(conn).get_table_names())
