@@ -84,3 +84,18 @@ def open_mission(page, title: str) -> None:
     page.wait_for_selector("h1")
 
 
+
+
+# -- reading the record over the API beside a browser test ------------------------------------------------------
+def ok(response, status: int = 200):
+    assert response.status_code == status, f"{response.request.method} {response.request.url}: {response.text}"
+    return response.json()
+
+
+def mission_id(hokage, title: str) -> int:
+    [m] = [m for m in ok(hokage.get("/missions")) if m["title"] == title]
+    return m["id"]
+
+
+def server_now(client) -> datetime:
+    return datetime.fromisoformat(ok(client.get("/gate/present"))["at"])

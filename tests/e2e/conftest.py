@@ -82,3 +82,24 @@ def browser():
     from .browser import chromium
 
     yield from chromium()
+
+
+@pytest.fixture(scope="module")
+def api(village):
+    """`api("iruka")`: an HTTP client signed in as that demo account (with the demo's password, or `secret`),
+    for setting up and reading the record beside a browser test."""
+    server, password = village
+    clients: dict[str, httpx.Client] = {}
+
+    def client(username: str, secret: str | None = None) -> httpx.Client:
+        if username not in clients:
+            r = httpx.post(server.base + "/api/v1/auth/token",
+                           json={"username": username, "password": secret or password})
+            assert r.status_code == 200, r.text
+            clients[username] = httpx.Client(base_url=server.base + "/api/v1", timeout=10,
+                                             headers={"Authorization": f"Bearer {r.json()['access_token']}"})
+        return clients[username]
+
+    yield client
+    for c in clients.values():
+        c.close()

@@ -11,38 +11,13 @@ import re
 from pathlib import Path
 
 import httpx
-import pytest
 from playwright.sync_api import expect
 
-from .browser import needs_chromium, shot, sign_in
+from .browser import needs_chromium, ok, shot, sign_in
 
 pytestmark = needs_chromium()
 
 AXE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text()
-
-
-@pytest.fixture(scope="module")
-def api(village):
-    """`api("iruka")`: an HTTP client signed in as that demo account, for reading the record."""
-    server, password = village
-    clients: dict[str, httpx.Client] = {}
-
-    def client(username: str) -> httpx.Client:
-        if username not in clients:
-            r = httpx.post(server.base + "/api/v1/auth/token", json={"username": username, "password": password})
-            assert r.status_code == 200, r.text
-            clients[username] = httpx.Client(base_url=server.base + "/api/v1", timeout=10,
-                                             headers={"Authorization": f"Bearer {r.json()['access_token']}"})
-        return clients[username]
-
-    yield client
-    for c in clients.values():
-        c.close()
-
-
-def ok(response: httpx.Response, status: int = 200):
-    assert response.status_code == status, f"{response.request.method} {response.request.url}: {response.text}"
-    return response.json()
 
 
 def by_title(hokage: httpx.Client, title: str) -> dict:

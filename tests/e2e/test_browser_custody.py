@@ -11,44 +11,15 @@ import re
 from datetime import datetime, timedelta
 
 import httpx
-import pytest
 from playwright.sync_api import expect
 
-from .browser import needs_chromium, shot, sign_in
+from .browser import needs_chromium, ok, server_now, shot, sign_in
 
 pytestmark = needs_chromium()
 
 
-@pytest.fixture(scope="module")
-def api(village):
-    """`api("kakashi")`: an HTTP client signed in as that demo account, for setting up and reading the record."""
-    server, password = village
-    clients: dict[str, httpx.Client] = {}
-
-    def client(username: str) -> httpx.Client:
-        if username not in clients:
-            r = httpx.post(server.base + "/api/v1/auth/token", json={"username": username, "password": password})
-            assert r.status_code == 200, r.text
-            clients[username] = httpx.Client(base_url=server.base + "/api/v1", timeout=10,
-                                             headers={"Authorization": f"Bearer {r.json()['access_token']}"})
-        return clients[username]
-
-    yield client
-    for c in clients.values():
-        c.close()
-
-
-def ok(response: httpx.Response, status: int = 200):
-    assert response.status_code == status, f"{response.request.method} {response.request.url}: {response.text}"
-    return response.json()
-
-
 def people(hokage: httpx.Client) -> dict[str, int]:
     return {s["name"]: s["id"] for s in ok(hokage.get("/shinobi"))}
-
-
-def server_now(client: httpx.Client) -> datetime:
-    return datetime.fromisoformat(ok(client.get("/gate/present"))["at"])
 
 
 def take_in(api, name: str, escorts: list[str]) -> int:

@@ -13,37 +13,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-from .browser import needs_chromium, sign_in
+from .browser import needs_chromium, ok, sign_in
 
 pytestmark = needs_chromium()
 
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"
 NEW_PASSWORD = "mist-over-the-river-41"
-
-
-@pytest.fixture(scope="module")
-def api(village):
-    """`api("homura")`: an HTTP client signed in as that demo account, to set things up and read the record."""
-    server, password = village
-    clients: dict[str, httpx.Client] = {}
-
-    def client(username: str, secret: str | None = None) -> httpx.Client:
-        if username not in clients:
-            r = httpx.post(server.base + "/api/v1/auth/token", json={"username": username,
-                                                                     "password": secret or password})
-            assert r.status_code == 200, r.text
-            clients[username] = httpx.Client(base_url=server.base + "/api/v1", timeout=10,
-                                             headers={"Authorization": f"Bearer {r.json()['access_token']}"})
-        return clients[username]
-
-    yield client
-    for c in clients.values():
-        c.close()
-
-
-def ok(response: httpx.Response, status: int = 200):
-    assert response.status_code == status, f"{response.request.method} {response.request.url}: {response.text}"
-    return response.json()
 
 
 def no_sideways_scroll(page) -> None:

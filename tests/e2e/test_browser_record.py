@@ -12,10 +12,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import httpx
-import pytest
 from playwright.sync_api import expect
 
-from .browser import needs_chromium, open_mission, shot, sign_in
+from .browser import mission_id, needs_chromium, ok, open_mission, server_now, shot, sign_in
 
 pytestmark = needs_chromium()
 
@@ -24,41 +23,8 @@ CAT = "Find the daimyo's wife's cat"
 GREENHOUSE = "Weed the Yamanaka greenhouse"
 
 
-@pytest.fixture(scope="module")
-def api(village):
-    """`api("iruka")`: an HTTP client signed in as that demo account, for setting up and reading the record."""
-    server, password = village
-    clients: dict[str, httpx.Client] = {}
-
-    def client(username: str) -> httpx.Client:
-        if username not in clients:
-            r = httpx.post(server.base + "/api/v1/auth/token", json={"username": username, "password": password})
-            assert r.status_code == 200, r.text
-            clients[username] = httpx.Client(base_url=server.base + "/api/v1", timeout=10,
-                                             headers={"Authorization": f"Bearer {r.json()['access_token']}"})
-        return clients[username]
-
-    yield client
-    for c in clients.values():
-        c.close()
-
-
-def ok(response: httpx.Response, status: int = 200):
-    assert response.status_code == status, f"{response.request.method} {response.request.url}: {response.text}"
-    return response.json()
-
-
-def mission_id(hokage: httpx.Client, title: str) -> int:
-    [m] = [m for m in ok(hokage.get("/missions")) if m["title"] == title]
-    return m["id"]
-
-
 def people(hokage: httpx.Client) -> dict[str, dict]:
     return {s["name"]: s for s in ok(hokage.get("/shinobi"))}
-
-
-def server_now(client: httpx.Client) -> datetime:
-    return datetime.fromisoformat(ok(client.get("/gate/present"))["at"])
 
 
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"  # axe-core, vendored for test_every_page.py
