@@ -84,8 +84,8 @@ def test_every_404_takes_the_same_floor_and_other_answers_do_not_wait(app, api: 
                          ("/no-such-page", 404)):
         t0 = time.perf_counter()
         assert client.get(path, headers=token).status_code == status
-        assert time.perf_counter() - t0 >= 0.015
+        assert time.perf_counter() - t0 >= 0.025
     t0 = time.perf_counter()
     for _ in range(5):
         assert client.get("/api/v1/health").status_code == 200
-    assert (time.perf_counter() - t0) / 5 < 0.015
+    assert (time.perf_counter() - t0) / 5 < 0.025

@@ -151,7 +151,10 @@ def _serve(settings: Settings, host: str, port: int, banner: Callable[[str], Non
     out.print(audit_checkpoints.describe(settings))
     writer = audit_checkpoints.start_checkpoints(rt.uow, settings)  # off the request path, on its own thread
     try:
-        uvicorn.run(application, host=host, port=port, log_level="warning")
+        uvicorn.run(application, host=host, port=port, log_level="warning",
+                # a client's own address is what the sign-in throttle counts: X-Forwarded-For is believed only
+                # from the proxies the operator names (FORWARDED_ALLOW_IPS), never by default
+                proxy_headers="FORWARDED_ALLOW_IPS" in os.environ)
     finally:
         if writer is not None:
             writer.stop()  # and one last checkpoint if the log grew since the newest

@@ -65,10 +65,12 @@ def login(uow: UnitOfWork, *, username: str, password: str, now: datetime, ttl: 
     account, keys, held = _look_up(uow, username, source, now, policy)
     if held is not None:
         raise held
-    _claim(uow, username, keys, now, policy)
+    failures = _claim(uow, username, keys, now, policy)
     ok = passwords.verify_password(account.password_hash if account else None, password)
     if account is None or not ok:
-        _record_failure(uow, username, source, keys, now)
+        # the claim already counted it; its entry goes to the security journal, off the writers' lock
+        uow.note_security([{"at": now, "actor": None, "action": "auth.login_failed", "target": f"account:{username}",
+                            "details": {"username": username, "source": source, "failures": failures}}])
         raise LoginFailed("unknown username or wrong password")
     rehashed = passwords.hash_password(password) if passwords.needs_rehash(account.password_hash) else None
     return _issue_token(uow, account, source, keys, now, ttl, rehashed)
@@ -110,9 +112,11 @@ def _subject(keys: list[Key], scope: Scope) -> str:
 
 
 @transactional(write=True)
-def _claim(tx: Transaction, username: str, keys: list[Key], now: datetime, policy: ThrottlePolicy) -> None:
+def _claim(tx: Transaction, username: str, keys: list[Key], now: datetime, policy: ThrottlePolicy
+           ) -> dict[str, int]:
     """Judge the attempt again under the lock; count it as a failure on every key (undone if the password is
-    right), or refuse it, noting the first refusal of each hold on the audit log."""
+    right), or refuse it, noting the first refusal of each hold on the audit log. The failures counted on
+    each key, this attempt's included."""
     counts = tx.throttle.counts(keys)
     verdict = judge({k: c for k, (c, _) in counts.items()}, now, policy)
     if not verdict.allowed:
@@ -126,18 +130,14 @@ def _claim(tx: Transaction, username: str, keys: list[Key], now: datetime, polic
                    retry_after_seconds=refusal.retry_after)
             tx.commit()
         raise refusal
+    failures = {}
     for k in keys:
-        tx.throttle.save(k, after_failure(counts[k][0], now, policy), noted=False)
+        counted = after_failure(counts[k][0], now, policy)
+        tx.throttle.save(k, counted, noted=False)
+        failures[k.scope.value] = counted.failures
     tx.throttle.prune(before=now - policy.forget)
     tx.commit()
-
-
-@transactional(write=True)
-def _record_failure(tx: Transaction, username: str, source: str, keys: list[Key], now: datetime) -> None:
-    counts = tx.throttle.counts(keys)
-    record(tx, now, None, "auth.login_failed", f"account:{username}", username=username, source=source,
-           failures={k.scope.value: counts[k][0].failures for k in keys})
-    tx.commit()
+    return failures
 
 
 @transactional(write=True)

@@ -1,14 +1,16 @@
 """Password hashing: argon2id (argon2-cffi), parameters at or above OWASP's floor."""
 from __future__ import annotations
 
+import os
 import re
+import threading
 from functools import cache
 from importlib import resources
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from ..domain.errors import Invalid
+from ..domain.errors import Invalid, LockedOut
 
 # argon2id with OWASP's first recommended setting: m = 19 MiB, t = 2, p = 1 (about 40 ms here).
 _hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
@@ -42,11 +44,24 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
+# At most this many passwords are checked at once in one process (argon2 takes a core for tens of
+# milliseconds): a crowd of guessers queues here instead of taking every core from the office's own requests.
+CONCURRENT_CHECKS = max(1, int(os.environ.get("MISSIONDESK_PASSWORD_CHECKS", "1")))
+CHECK_WAIT_SECONDS = 5.0
+_checks = threading.BoundedSemaphore(CONCURRENT_CHECKS)
+
+
 def verify_password(password_hash: str | None, password: str) -> bool:
+    """True for the right password. Waits for one of CONCURRENT_CHECKS slots; LockedOut (429, a second to wait)
+    when none frees up within CHECK_WAIT_SECONDS, rather than holding a worker without end."""
+    if not _checks.acquire(timeout=CHECK_WAIT_SECONDS):
+        raise LockedOut("sign-in is busy; try again in a second", retry_after=1)
     try:
         return _hasher.verify(password_hash or _DUMMY, password) and password_hash is not None
     except (VerificationError, InvalidHashError):
         return False
+    finally:
+        _checks.release()
 
 
 def needs_rehash(password_hash: str) -> bool:

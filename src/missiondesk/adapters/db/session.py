@@ -128,6 +128,9 @@ class SqlTransaction:
     def record_security(self, entry: dict[str, Any]) -> None:
         """An authorization decision worth keeping (a denial, a sensitive read): written with this transaction
         if it commits, else handed to the security journal by the unit of work, off the request path."""
+        if any(e["actor"] == entry["actor"] and e["action"] == entry["action"] and e["target"] == entry["target"]
+               and e["details"] == entry["details"] for e in self.pending_security):
+            return  # the same read or denial twice in one use case (a page asking twice) is one entry
         self.pending_security.append({"at": self.clock.now(), **entry})
 
 

@@ -3,7 +3,7 @@
 A mission the caller may not see answers the same 404 as one that does not exist, but finding it, judging it
 and noting the denial costs more than a miss: half a millisecond in the service, enough for one request to
 tell them apart two times in three (bench/oracle.py). The denial's audit entry is written off the request
-path (adapters/db/journal.py); what is left is padded here: a 404 is not sent before `floor` seconds after
+path (adapters/db/journal.py); what is left is padded here: a 404 is not sent before `floor` seconds (25 ms) after
 the request arrived. The same for every route, the pages included, so that no endpoint needs a twin of its
 miss path. The wait is asynchronous: it holds no worker thread.
 """
@@ -17,7 +17,7 @@ Scope = dict[str, Any]
 
 
 class NotFoundFloor:
-    def __init__(self, app: Any, floor: float = 0.015):
+    def __init__(self, app: Any, floor: float = 0.025):
         self.app = app
         self.floor = floor
 
