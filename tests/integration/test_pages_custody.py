@@ -194,3 +194,21 @@ def test_the_gate_log_by_day_and_by_person(app, api: Api, anbu):
 
 def log_of(html: str) -> str:
     return re.search(r'<section aria-labelledby="log-h">.*?</section>', html, re.S).group(0)
+
+
+def test_a_clerk_logs_a_detainee_at_the_gate_by_number_without_reading_custody(app, api: Api, anbu):
+    """The API lets a clerk log a detainee's passage by id; the page does too, without listing who is held."""
+    did = intake(api, [anbu["kakashi"]], at="2026-03-13T05:00:00Z")
+    c = page(app, "clerk")
+    form = c.get("/gate").text
+    assert 'name="detainee_numbers"' in form and "Cloud spy" not in form
+    token = csrf_of(form)
+    r = c.post("/gate", data={"csrf": token, "direction": "in", "detainee_numbers": f"{did}"})
+    assert r.status_code == 200 and "Logged in" in r.text
+    events = api.ok("kakashi", "GET", "/gate/events", params={"detainee_id": did})
+    assert [e["direction"] for e in events] == ["in"]
+    r = c.post("/gate", data={"csrf": token, "direction": "out", "detainee_numbers": "4b"})
+    assert r.status_code == 422 and "VALIDATION_ERROR" in r.text
+    r = c.post("/gate", data={"csrf": token, "direction": "out", "detainee_numbers": "999"})
+    assert r.status_code == 404 and "detainee 999 not found" in r.text and "NOT_FOUND" in r.text
+    assert [e["direction"] for e in api.ok("kakashi", "GET", "/gate/events", params={"detainee_id": did})] == ["in"]

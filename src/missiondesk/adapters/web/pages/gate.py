@@ -1,6 +1,7 @@
 """The gate: who is inside, the day's log, logging in and out."""
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from typing import Annotated, Any
 
@@ -70,17 +71,25 @@ def _gate_page(request: Request, ctx: PageContext, http_status: int = 200, *, da
 def log_gate(request: Request, ctx: Posted, direction: Annotated[str, Form()] = "",
              at: Annotated[str, Form()] = "", shinobi_ids: Annotated[list[int], Form()] = None,
              detainee_ids: Annotated[list[int], Form()] = None,
-             justification: Annotated[str, Form()] = "", at_shown: Annotated[str, Form()] = "") -> Response:
+             justification: Annotated[str, Form()] = "", at_shown: Annotated[str, Form()] = "",
+             detainee_numbers: Annotated[str, Form()] = "") -> Response:
     """The gate clerk logs people in or out; a booked team member refused at the gate is shown every reason.
 
     The form offers the minute it was shown (`at_shown`); left as offered, it means now, to the second. Taken
     as the minute's start, it would let a booked member out past a rest order given earlier in that minute
     (the office is judged at the event's time)."""
     chosen = list(shinobi_ids or [])
+    typed = detainee_numbers.strip()
+    if typed and not re.fullmatch(r"[0-9][0-9 ,]*", typed):
+        return _gate_page(request, ctx, 422, result={"ok": False, "error": Invalid(
+            "detainees are named by their numbers, e.g. 4 or 4, 7", code="VALIDATION_ERROR")},
+            chosen=chosen, detainee_numbers=typed)
+    # a clerk, who may not read custody, names a detainee at the gate by the number their escort gives
+    detainees = tuple(detainee_ids or ()) + tuple(int(n) for n in re.findall(r"\d+", typed))
     try:
         when = ctx.now if not at or at == at_shown else parse_local(at, ctx)
         cmd = gate.GateEntry(direction=Direction(direction), at=when,
-                             shinobi_ids=tuple(chosen), detainee_ids=tuple(detainee_ids or ()),
+                             shinobi_ids=tuple(chosen), detainee_ids=detainees,
                              override_justification=justification if justification.strip() else None)
         done = gate.log_gate(ctx.uow, ctx.caller, cmd, ctx.now, policy=ctx.c.policy)
     except ValueError:
@@ -89,7 +98,9 @@ def log_gate(request: Request, ctx: Posted, direction: Annotated[str, Form()] = 
     except AssignmentRefused as e:
         return _gate_page(request, ctx, 409, result={"ok": False, "refused": e.details}, chosen=chosen)
     except DomainError as e:
-        if isinstance(e, NotFound | Forbidden):
+        typed_miss = isinstance(e, NotFound) and typed and any(d.get("kind") == "detainee" for d in e.details)
+        if isinstance(e, NotFound | Forbidden) and not typed_miss:
             raise
-        return _gate_page(request, ctx, status_for(e), result={"ok": False, "error": e}, chosen=chosen)
+        return _gate_page(request, ctx, status_for(e), result={"ok": False, "error": e}, chosen=chosen,
+                          detainee_numbers=typed)
     return _gate_page(request, ctx, result={"ok": True, "logged": done})
