@@ -24,7 +24,7 @@ from . import authz
 from .assignments import is_office
 from .fitness import HISTORY, gather_facts, mission_facts
 from .missions import visible_mission
-from .risk import Pick, Recommendation, Village, _why, choose, current_model
+from .risk import Recommendation, Village, current_model, recommendation_for
 from .unit_of_work import Transaction, transactional
 
 # Who may be named in a team: not the village's office holders, whom nobody sends.
@@ -200,18 +200,7 @@ def _recommend(m: Mission, people: list[Shinobi], facts, sleep, departure: datet
     owner, start, end = sleep
     mine = np.isin(owner, [s.id for s in active]) & (end > (departure - HISTORY).timestamp())  # as risk.village reads
     roster = RosterFacts.of([facts[i] for i in keep], departure, (owner[mine], start[mine], end[mine]), tz=policy.tz)
-    v = Village.of(active, roster, policy)
-    verdict, strength, found = choose(v, m, model, policy)
-    eligible = int(verdict.eligible.sum())
-    if found is None:
-        return Recommendation(m, departure, (), None, None, (), eligible, verdict.count(), model.source)
-
-    def pick(i: int) -> Pick:
-        member, s, name = v.member(i), float(strength[i]), v.people[i].name
-        return Pick(member, name, s, _why(member, s, name, m.kind))
-
-    return Recommendation(m, departure, tuple(pick(i) for i in found.team.tolist()), found.estimate, found.value,
-                          tuple(pick(i) for i in found.runners_up.tolist()), eligible, verdict.count(), model.source)
+    return recommendation_for(Village.of(active, roster, policy), m, departure, model, policy)
 
 
 # -- the record ---------------------------------------------------------------------------------------------

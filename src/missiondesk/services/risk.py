@@ -206,8 +206,13 @@ def recommend(tx: Transaction, caller: Caller, mission_id: int, *, departs_at: d
     """Only shinobi who would pass every fitness rule at `departs_at`; the best team among them."""
     mission = visible_mission(tx, caller, mission_id)
     authz.require(tx, caller, "recommendTeam", authz.mission_resource(mission.id, mission.classification))
-    model = current_model(tx)
-    v = village(tx, departs_at, policy)
+    return recommendation_for(village(tx, departs_at, policy), mission, departs_at, current_model(tx), policy)
+
+
+def recommendation_for(v: Village, mission: Mission, departs_at: datetime, model: RiskModel,
+                       policy: FitnessPolicy) -> Recommendation:
+    """The best team of the village `v` for the mission, with the runners-up and why each was picked: what
+    `recommend` answers, for a caller that has already read the village (the mission page)."""
     verdict, strength, chosen = choose(v, mission, model, policy)
     eligible = int(verdict.eligible.sum())
     if chosen is None:
