@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
-from ....domain.errors import DomainError, Forbidden, Invalid, LockedOut, NotFound, Unauthenticated
+from ....domain.errors import DomainError, Invalid, LockedOut, Unauthenticated
 from ....services import (
     auth,
 )
@@ -20,6 +20,7 @@ from .common import (
     Posted,
     render,
     see_other,
+    shown_in_place,
 )
 
 router = APIRouter(include_in_schema=False)
@@ -80,8 +81,7 @@ def _account_page(request: Request, ctx: PageContext, http_status: int = 200, *,
 
 
 def _refused(request: Request, ctx: PageContext, e: DomainError, where: str) -> HTMLResponse:
-    if isinstance(e, NotFound | Forbidden):
-        raise e
+    shown_in_place(e)
     return _account_page(request, ctx, status_for(e), error=e, where=where)
 
 

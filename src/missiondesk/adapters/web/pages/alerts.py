@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
-from ....domain.errors import AssignmentRefused, DomainError, Forbidden, NotFound
+from ....domain.errors import AssignmentRefused, DomainError, NotFound
 from ....domain.fitness import OVERRIDABLE
 from ....services import (
     assignments,
@@ -22,6 +22,7 @@ from .common import (
     Posted,
     render,
     see_other,
+    shown_in_place,
 )
 from .custody import DECISIONS, decide
 
@@ -79,7 +80,6 @@ def decide_audience(request: Request, ctx: Posted, detainee_id: int, request_id:
     try:
         decide(ctx, detainee_id, request_id, decision, "", note)
     except DomainError as e:
-        if isinstance(e, NotFound | Forbidden):
-            raise
+        shown_in_place(e)
         return _alerts_page(request, ctx, status_for(e), {"ok": False, "error": e})
     return see_other(f"/alerts#audience-{request_id}")

@@ -13,13 +13,13 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
 from ....domain.access import Caller
-from ....domain.errors import DomainError, Forbidden, Invalid, NotFound
+from ....domain.errors import DomainError, Forbidden, Invalid
 from ....domain.ranks import REWARD_BANDS, Classification, MissionRank, Role, ShinobiRank
 from ....domain.risk import Threat
 from ....services import authz, briefs, missions, roster
 from ..errors import status_for
 from . import missions as mission_pages
-from .common import Page, PageContext, Posted, parse_local, render, see_other, templates
+from .common import Page, PageContext, Posted, parse_local, render, see_other, shown_in_place, templates
 
 router = APIRouter(include_in_schema=False)
 
@@ -105,13 +105,6 @@ def _when(value: str, ctx: PageContext):
         raise Invalid(e.message, code="VALIDATION_ERROR") from None
 
 
-def _failed(e: DomainError) -> DomainError:
-    """Hidden and forbidden go to the app's error page; everything else is shown in place."""
-    if isinstance(e, NotFound | Forbidden):
-        raise e
-    return e
-
-
 def _local(ctx: PageContext, t) -> str:
     return t.astimezone(ctx.c.settings.village_tz).strftime("%Y-%m-%dT%H:%M")
 
@@ -159,7 +152,7 @@ def post_mission(request: Request, ctx: Posted, title: Annotated[str, Form()] = 
                                                                             10_000) or 0)
         v = missions.post_mission(ctx.uow, ctx.caller, cmd, ctx.now)
     except DomainError as e:
-        return _mission_form(request, ctx, form=form, http_status=status_for(e), error=_failed(e))
+        return _mission_form(request, ctx, form=form, http_status=status_for(e), error=shown_in_place(e))
     return see_other(f"/missions/{v.mission.id}")
 
 
@@ -194,7 +187,7 @@ def edit_mission(request: Request, ctx: Posted, mission_id: int, title: Annotate
             threat_count=_int(threat_count, "opposition count", 0, 10_000) or 0)
         missions.edit_mission(ctx.uow, ctx.caller, mission_id, cmd, ctx.now)
     except DomainError as e:
-        _failed(e)
+        shown_in_place(e)
         m = missions.get_mission(ctx.uow, ctx.caller, mission_id).mission
         form["rank"] = m.rank.value
         return _mission_form(request, ctx, form=form, mission=m, http_status=status_for(e), error=e)
@@ -207,7 +200,7 @@ def cancel_mission(request: Request, ctx: Posted, mission_id: int, reason: Annot
         missions.cancel_mission(ctx.uow, ctx.caller, mission_id, _text(reason, "reason", 2000), ctx.now)
     except DomainError as e:
         return mission_pages._mission_page(request, ctx, mission_id, http_status=status_for(e),
-                                           clerk_error=_failed(e), clerk_form="cancel", cancel_reason=reason)
+                                           clerk_error=shown_in_place(e), clerk_form="cancel", cancel_reason=reason)
     return see_other(f"/missions/{mission_id}")
 
 
@@ -218,7 +211,7 @@ def write_brief(request: Request, ctx: Posted, mission_id: int, text: Annotated[
         briefs.write_brief(ctx.uow, ctx.caller, mission_id, _text(text, "the brief", MAX_TEXT), ctx.now)
     except DomainError as e:
         return mission_pages._mission_page(request, ctx, mission_id, http_status=status_for(e),
-                                           clerk_error=_failed(e), clerk_form="brief", brief_text=text)
+                                           clerk_error=shown_in_place(e), clerk_form="brief", brief_text=text)
     return see_other(f"/missions/{mission_id}#brief-h")
 
 
@@ -265,7 +258,7 @@ def add_shinobi(request: Request, ctx: Posted, name: Annotated[str, Form()] = ""
                                 account=account)
         s = roster.add_shinobi(ctx.uow, ctx.caller, cmd, ctx.now)
     except DomainError as e:
-        return _shinobi_form(request, ctx, form=form, http_status=status_for(e), error=_failed(e))
+        return _shinobi_form(request, ctx, form=form, http_status=status_for(e), error=shown_in_place(e))
     return see_other(f"/shinobi/{s.id}")
 
 
@@ -303,7 +296,7 @@ def edit_shinobi(request: Request, ctx: Posted, shinobi_id: int, name: Annotated
             specialties=new_specialties if sorted(set(new_specialties)) != sorted(s.specialties) else None)
         roster.change_shinobi(ctx.uow, ctx.caller, shinobi_id, cmd, ctx.now, policy=ctx.c.policy)
     except DomainError as e:
-        return _shinobi_form(request, ctx, form=form, s=s, http_status=status_for(e), error=_failed(e))
+        return _shinobi_form(request, ctx, form=form, s=s, http_status=status_for(e), error=shown_in_place(e))
     return see_other(f"/shinobi/{shinobi_id}")
 
 
@@ -317,5 +310,5 @@ def link_partner(request: Request, ctx: Posted, shinobi_id: int, partner_id: Ann
         roster.link_partners(ctx.uow, ctx.caller, shinobi_id, other, ctx.now)
     except DomainError as e:
         return _shinobi_form(request, ctx, form=_shinobi_fields(s), s=s, http_status=status_for(e),
-                             partner_error=_failed(e))
+                             partner_error=shown_in_place(e))
     return see_other(f"/shinobi/{shinobi_id}")

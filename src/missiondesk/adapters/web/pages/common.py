@@ -13,7 +13,7 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import pass_context
 
 from ....domain.access import Caller
-from ....domain.errors import Forbidden, Invalid, Unauthenticated
+from ....domain.errors import DomainError, Forbidden, Invalid, NotFound, Unauthenticated
 from ....domain.fitness import Code
 from ....domain.ranks import Role
 from ....services import (
@@ -208,6 +208,14 @@ def clock_of(request: Request) -> datetime:
 
 def see_other(url: str) -> RedirectResponse:
     return RedirectResponse(url, status_code=303)
+
+
+def shown_in_place(e: DomainError) -> DomainError:
+    """A form's refusal is shown beside the form; NotFound and Forbidden are not: they re-raise, and the app
+    answers its own 404 or 403 page (what the caller may not see is not described in place)."""
+    if isinstance(e, NotFound | Forbidden):
+        raise e
+    return e
 
 
 def parse_local(value: str, ctx: PageContext) -> datetime:

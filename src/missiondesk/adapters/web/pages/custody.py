@@ -11,10 +11,10 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
 from ....domain.custody import AudienceStatus, DetaineeStatus
-from ....domain.errors import DomainError, Forbidden, Invalid, NotFound
+from ....domain.errors import DomainError, Invalid
 from ....services import custody
 from ..errors import status_for
-from .common import Page, PageContext, Posted, parse_local, render, see_other
+from .common import Page, PageContext, Posted, parse_local, render, see_other, shown_in_place
 
 router = APIRouter(include_in_schema=False)
 
@@ -45,10 +45,6 @@ def _too_long(field: str, value: str, limit: int) -> None:
         raise Invalid(f"{field} is longer than {limit} characters", code="VALIDATION_ERROR")
 
 
-def _refused(e: DomainError) -> None:
-    """NotFound and Forbidden are the page's own answer (404, 403); anything else is shown in place."""
-    if isinstance(e, NotFound | Forbidden):
-        raise e
 
 
 # -- the custody list and intake ------------------------------------------------------------------------------
@@ -76,7 +72,7 @@ def intake(request: Request, ctx: Posted, name: Annotated[str, Form()] = "", ori
                              origin=origin.strip() or None, in_village=bool(in_village))
         d = custody.take_into_custody(ctx.uow, ctx.caller, cmd, ctx.now)
     except DomainError as e:
-        _refused(e)
+        shown_in_place(e)
         return _custody_list(request, ctx, status_for(e), error=e, form=form)
     return see_other(f"/custody/{d.id}")
 
@@ -96,7 +92,7 @@ def _custody_page(request: Request, ctx: PageContext, detainee_id: int, http_sta
 
 
 def _failed(request: Request, ctx: PageContext, detainee_id: int, e: DomainError, form: str) -> HTMLResponse:
-    _refused(e)
+    shown_in_place(e)
     return _custody_page(request, ctx, detainee_id, status_for(e), error=e, failed=form)
 
 

@@ -13,12 +13,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
-from ....domain.errors import DomainError, Forbidden, Invalid, NotFound
+from ....domain.errors import DomainError, Invalid
 from ....domain.medical import RestrictionKind
 from ....domain.medical_records import Severity
 from ....services import medical
 from ..errors import status_for
-from .common import PageContext, Posted, parse_local, see_other
+from .common import PageContext, Posted, parse_local, see_other, shown_in_place
 from .people import _shinobi_page
 
 router = APIRouter(include_in_schema=False)
@@ -66,8 +66,7 @@ def _act(request: Request, ctx: PageContext, shinobi_id: int, form_name: str, fi
     try:
         target = do()
     except DomainError as e:
-        if isinstance(e, NotFound | Forbidden):
-            raise
+        shown_in_place(e)
         return _shinobi_page(request, ctx, shinobi_id, http_status=status_for(e), error=f"{e.message} ({e.code})",
                              failed=form_name, form=fields)
     return see_other(f"/shinobi/{target or shinobi_id}#{section}")

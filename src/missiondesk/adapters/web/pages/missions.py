@@ -8,7 +8,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
 from ....domain import timing
-from ....domain.errors import AssignmentRefused, DomainError, Forbidden, Gone, Invalid, NotFound
+from ....domain.errors import AssignmentRefused, DomainError, Gone, Invalid, NotFound
 from ....domain.fitness import OVERRIDABLE
 from ....domain.missions import Casualty, CasualtyStatus, Outcome
 from ....domain.ranks import REWARD_BANDS, MissionStatus
@@ -32,6 +32,7 @@ from .common import (
     parse_local,
     render,
     see_other,
+    shown_in_place,
 )
 
 router = APIRouter(include_in_schema=False)
@@ -133,8 +134,7 @@ def send_team(request: Request, ctx: Posted, mission_id: int,
     except AssignmentRefused as e:
         result, status = {"ok": False, "refused": e.details, "message": e.message}, status_for(e)
     except DomainError as e:
-        if isinstance(e, NotFound | Forbidden):
-            raise
+        shown_in_place(e)
         result, status = {"ok": False, "error": e}, status_for(e)
     if partial:  # htmx swaps a refusal (4xx) in place too: base.html's responseHandling
         tz = ctx.c.settings.village_tz
@@ -181,8 +181,7 @@ def file_report(request: Request, ctx: Posted, mission_id: int, outcome: Annotat
         cmd = _report_command(outcome, at, summary, casualties or [], specimens, ctx)
         reports.file_report(ctx.uow, ctx.caller, mission_id, cmd, ctx.now)
     except DomainError as e:
-        if isinstance(e, NotFound | Forbidden):
-            raise
+        shown_in_place(e)
         return _mission_page(request, ctx, mission_id, http_status=status_for(e), report_error=e, report_form=form)
     return see_other(f"/missions/{mission_id}#report-h")
 

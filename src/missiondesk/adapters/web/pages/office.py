@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
-from ....domain.errors import AssignmentRefused, DomainError, Forbidden, Invalid, NotFound
+from ....domain.errors import AssignmentRefused, DomainError, Forbidden, Invalid
 from ....domain.fitness import OVERRIDABLE
 from ....domain.risk import PRIOR as RISK_PRIOR
 from ....domain.risk import RiskModel, sigmoid
@@ -35,6 +35,7 @@ from .common import (
     parse_local,
     render,
     see_other,
+    shown_in_place,
 )
 
 router = APIRouter(include_in_schema=False)
@@ -82,8 +83,7 @@ def _audit_page(request: Request, ctx: PageContext, *, http_status: int = 200, b
                                     actor=actor or None, action=action or None, target=target or None, since=start,
                                     until=end + timedelta(days=1) if end else None)
     except DomainError as e:
-        if isinstance(e, NotFound | Forbidden):
-            raise
+        shown_in_place(e)
         error, http_status = e, status_for(e)
         page = desk_view.audit_page(ctx.uow, ctx.caller)
     kept = checkpointing(ctx.c.settings)
@@ -127,8 +127,7 @@ def audit_checkpoint(request: Request, ctx: Posted) -> Response:
                           "when starting the server)", code="CHECKPOINTS_NOT_CONFIGURED")
         made = audit.write_checkpoint(ctx.uow, kept.folder, kept.key, ctx.now, after=kept.folder)
     except DomainError as e:
-        if isinstance(e, NotFound | Forbidden):
-            raise
+        shown_in_place(e)
         return _audit_page(request, ctx, http_status=status_for(e), checkpoint={"error": e})
     return see_other(f"/audit?{urlencode({'written': file_name(made) if made else ''})}")
 
@@ -165,8 +164,7 @@ def desk_plan_send(request: Request, ctx: Posted, mission_id: Annotated[int, For
     except AssignmentRefused as e:
         result = {"ok": False, "refused": e.details, "message": e.message}
     except DomainError as e:
-        if isinstance(e, NotFound | Forbidden):
-            raise
+        shown_in_place(e)
         result = {"ok": False, "error": e}
     if result["ok"] and not partial:
         return see_other(f"/missions/{mission_id}")
@@ -243,8 +241,7 @@ def risk_refit(request: Request, ctx: Posted) -> Response:
     try:
         risk.refit(ctx.uow, ctx.caller, ctx.now, ctx.c.policy)
     except DomainError as e:
-        if isinstance(e, NotFound | Forbidden):
-            raise
+        shown_in_place(e)
         if e.code == "TOO_FEW_REPORTS" and e.details:
             have, need = e.details[0]["reports"], e.details[0]["needed"]
             so_far = "none is filed yet" if have == 0 else f"only {have} {'is' if have == 1 else 'are'} filed"

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
-from ....domain.errors import DomainError, Forbidden, NotFound
+from ....domain.errors import DomainError
 from ....services import (
     assignments,
     authz,
@@ -27,6 +27,7 @@ from .common import (
     parse_local,
     render,
     see_other,
+    shown_in_place,
 )
 
 router = APIRouter(include_in_schema=False)
@@ -86,8 +87,7 @@ def add_sleep(request: Request, ctx: Posted, shinobi_id: int, start: Annotated[s
         medical.log_sleep(ctx.uow, ctx.caller, shinobi_id, parse_local(start, ctx), parse_local(end, ctx), ctx.now,
                           policy=ctx.c.policy)
     except DomainError as e:
-        if isinstance(e, NotFound | Forbidden):
-            raise
+        shown_in_place(e)
         return _shinobi_page(request, ctx, shinobi_id, http_status=status_for(e), error=f"{e.message} ({e.code})",
                              failed="sleep", form={"start": start, "end": end})
     return see_other(f"/shinobi/{shinobi_id}#sleep")
