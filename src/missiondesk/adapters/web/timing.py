@@ -5,15 +5,41 @@ and noting the denial costs more than a miss: half a millisecond in the service,
 tell them apart two times in three (bench/oracle.py). The denial's audit entry is written off the request
 path (adapters/db/journal.py); what is left is padded here: a 404 is not sent before `floor` seconds (25 ms) after
 the request arrived. The same for every route, the pages included, so that no endpoint needs a twin of its
-miss path. The wait is asynchronous: it holds no worker thread.
+miss path.
+
+The wait must end at the floor, not near it. asyncio's timers wake through epoll, whose timeout is whole
+milliseconds rounded up: a 404 left waiting 21.3 ms would be sent 21.7 ms later, one left waiting 20.8 ms
+exactly on time, so the overshoot gave away the work's length modulo a millisecond (bench/oracle.py reached
+61 %). So the wait is asynchronous until `_FINE` before the floor (it holds no thread), and the last stretch
+is slept by one of a few timer threads, with the clock's own precision, and handed back through the loop's
+wake-up pipe, which is not rounded.
 """
 from __future__ import annotations
 
 import asyncio
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 Scope = dict[str, Any]
+
+_FINE = 0.003  # the last stretch of a wait, slept in a timer thread (more than epoll's millisecond)
+_timers = ThreadPoolExecutor(max_workers=4, thread_name_prefix="missiondesk-404-floor")
+
+
+async def wait_until(deadline: float) -> None:
+    """Return at `deadline` (time.perf_counter), within the clock's precision rather than epoll's millisecond."""
+    coarse = deadline - _FINE - time.perf_counter()
+    if coarse > 0:
+        await asyncio.sleep(coarse)
+    if deadline - time.perf_counter() > 0:
+        await asyncio.get_running_loop().run_in_executor(_timers, _sleep_until, deadline)
+
+
+def _sleep_until(deadline: float) -> None:
+    rest = deadline - time.perf_counter()
+    if rest > 0:
+        time.sleep(rest)
 
 
 class NotFoundFloor:
@@ -29,9 +55,7 @@ class NotFoundFloor:
 
         async def padded(message: dict[str, Any]) -> None:
             if message["type"] == "http.response.start" and message["status"] == 404:
-                wait = started + self.floor - time.perf_counter()
-                if wait > 0:
-                    await asyncio.sleep(wait)
+                await wait_until(started + self.floor)
             await send(message)
 
         await self.app(scope, receive, padded)
