@@ -39,6 +39,13 @@ class Settings:
     audit_checkpoint_entries: int = 100
     audit_checkpoint_every: timedelta = timedelta(minutes=10)
     audit_checkpoints_kept: int = 100
+    # alerts: the ladder's delays (domain/alerts.py), how e-mail leaves (smtp://, smtps://, ?starttls=1), how
+    # often a worker looks for work
+    escalate_after: timedelta = timedelta(minutes=10)
+    then_after: timedelta = timedelta(minutes=10)
+    smtp_url: str | None = field(default=None, repr=False)  # may hold a password
+    smtp_from: str = "missiondesk@localhost"
+    worker_poll: float = 0.5
 
     @classmethod
     def from_env(cls, database_url: str | None = None) -> Settings:
@@ -58,4 +65,9 @@ class Settings:
             audit_checkpoint_entries=int(env.get("MISSIONDESK_AUDIT_CHECKPOINT_ENTRIES", "100")),
             audit_checkpoint_every=timedelta(minutes=float(env.get("MISSIONDESK_AUDIT_CHECKPOINT_MINUTES", "10"))),
             audit_checkpoints_kept=int(env.get("MISSIONDESK_AUDIT_CHECKPOINTS_KEPT", "100")),
+            escalate_after=timedelta(minutes=float(env.get("MISSIONDESK_ESCALATE_TO_MEDIC_MINUTES", "10"))),
+            then_after=timedelta(minutes=float(env.get("MISSIONDESK_ESCALATE_TO_HOKAGE_MINUTES", "10"))),
+            smtp_url=env.get("MISSIONDESK_SMTP_URL") or None,
+            smtp_from=env.get("MISSIONDESK_SMTP_FROM", "missiondesk@localhost"),
+            worker_poll=float(env.get("MISSIONDESK_WORKER_POLL_SECONDS", "0.5")),
         )

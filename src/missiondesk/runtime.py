@@ -9,6 +9,7 @@ from .adapters.db import migrate
 from .adapters.db.session import SqlUnitOfWork, make_engine
 from .clock import Clock
 from .config import Settings
+from .domain.alerts import AlertPolicy
 from .domain.fatigue import FatiguePolicy
 from .domain.fitness import FitnessPolicy
 from .services import auth
@@ -27,6 +28,10 @@ class Runtime:
     @property
     def policy(self) -> FitnessPolicy:
         return FitnessPolicy(fatigue=FatiguePolicy(), tz=self.settings.village_tz)
+
+    @property
+    def alert_policy(self) -> AlertPolicy:
+        return AlertPolicy(escalate_after=self.settings.escalate_after, then_after=self.settings.then_after)
 
     def close(self) -> None:
         self.uow.close()

@@ -50,9 +50,9 @@ def test_a_hidden_mission_is_refused_with_the_transactions_of_a_miss(runtime, ap
     opened: list[tuple[str, bool]] = []
 
     @contextmanager
-    def watched(*, write: bool):
+    def watched(*, write: bool, exclusive: bool = True):
         opened.append((threading.current_thread().name, write))
-        with begin(write=write) as tx:
+        with begin(write=write, exclusive=exclusive) as tx:
             yield tx
 
     genin = TestClient(app)

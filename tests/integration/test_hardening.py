@@ -81,10 +81,10 @@ def test_the_password_is_checked_outside_any_transaction(runtime, api: Api, monk
     begin = runtime.uow.begin
 
     @contextmanager
-    def watched(*, write: bool):
+    def watched(*, write: bool, exclusive: bool = True):
         open_transactions.append(threading.get_ident())
         try:
-            with begin(write=write) as tx:
+            with begin(write=write, exclusive=exclusive) as tx:
                 yield tx
         finally:
             open_transactions.remove(threading.get_ident())

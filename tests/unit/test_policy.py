@@ -25,7 +25,7 @@ ACTIONS = [
     "liftRestriction", "placeHold", "liftHold", "recordInjury", "recordTreatment", "writeMedicalNote",
     "fileRestriction", "readAudit", "logGate", "viewCustody", "takeCustody", "requestAudience", "handOver",
     "decideAudience", "recommendTeam", "planBoard", "refitRisk", "sendAnyTeam", "grantAnbu", "logSleepAhead",
-    "editShinobi", "editMission", "cancelMission",
+    "editShinobi", "editMission", "cancelMission", "reviewWelfare", "keepMedicDuty",
 ]
 
 
@@ -55,6 +55,7 @@ def intent(action: str, roles: frozenset[Role], clearance: int, anbu: bool, *, l
         "logGate": clerk or anbu,
         "viewCustody": anbu, "takeCustody": anbu, "requestAudience": anbu,
         "handOver": custodian,
+        "reviewWelfare": medic, "keepMedicDuty": clerk or (medic and own),
     }.get(action, False)  # grantRoles, override, fileRestriction, readAudit, decideAudience, refitRisk,
     # grantAnbu, logSleepAhead: the hokage's alone
 
@@ -93,8 +94,8 @@ def test_every_combination_agrees_with_the_intent():
                 if decision.allowed != want:
                     disagreements.append((action, sorted(roles), clearance, anbu, lvl, d, o, in_team, c))
     assert not disagreements, disagreements[:5]
-    # 16 role sets × 4 clearances × 2 (ANBU) × 42 actions × 2 (in team) × 4 levels × 2 × 2 × 2
-    assert checked == 16 * 4 * 2 * len(ACTIONS) * 2 * 4 * 2 * 2 * 2 == 344_064
+    # 16 role sets × 4 clearances × 2 (ANBU) × 44 actions × 2 (in team) × 4 levels × 2 × 2 × 2
+    assert checked == 16 * 4 * 2 * len(ACTIONS) * 2 * 4 * 2 * 2 * 2 == 360_448
 
 
 def test_only_the_hokage_grants_are_marked_hokage_only():

@@ -5,6 +5,7 @@ a refused or failed command prints the reason to stderr and exits non-zero.
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import sys
@@ -28,6 +29,7 @@ from ..domain.missions import Casualty, CasualtyStatus, Outcome
 from ..domain.ranks import Classification, MissionRank, Role, ShinobiRank
 from ..domain.risk import casualty_cost
 from ..runtime import Runtime, start
+from ..services import alerts as alerting
 from ..services import assignments, audit, auth, custody, fitness, gate, medical, missions, reports, risk, roster
 from . import audit_checkpoints
 
@@ -40,6 +42,8 @@ gate_app = typer.Typer(help="The gate: arrivals, departures, who is inside.", no
 custody_app = typer.Typer(help="Custody of detainees (the ANBU and the hokage).", no_args_is_help=True)
 audit_app = typer.Typer(help="The audit log's hash chain: verify it, checkpoint it.", no_args_is_help=True)
 assignment_app = typer.Typer(help="Proposed teams: accept or decline.", no_args_is_help=True)
+alerts_app = typer.Typer(help="Your alerts: read them, acknowledge a duty-of-care call.", no_args_is_help=True)
+app.add_typer(alerts_app, name="alerts")
 app.add_typer(assignment_app, name="assignment")
 app.add_typer(audit_app, name="audit")
 app.add_typer(gate_app, name="gate")
@@ -55,6 +59,7 @@ DatabaseOpt = Annotated[str | None, typer.Option("--database", help="Database UR
 AsOpt = Annotated[str | None, typer.Option("--as", help="Act as this account (else MISSIONDESK_USER).")]
 HostOpt = Annotated[str, typer.Option(help="Address to listen on.")]
 PortOpt = Annotated[int, typer.Option(help="Port to listen on.")]
+WorkerOpt = Annotated[bool, typer.Option(help="Deliver and escalate alerts in this process.")]
 MissionArg = Annotated[int, typer.Argument(help="The mission's id (`mission list`).", show_default=False)]
 ShinobiArg = Annotated[int, typer.Argument(help="The shinobi's id (`shinobi list`).", show_default=False)]
 DetaineeArg = Annotated[int, typer.Argument(help="The detainee's id (`custody show`, `gate present`).",
@@ -130,16 +135,21 @@ def reasons_table(details: list[dict[str, Any]], title: str = "Refused") -> Tabl
 # -- serving -----------------------------------------------------------------------------------------
 @app.command()
 @fails_cleanly
-def serve(host: HostOpt = "127.0.0.1", port: PortOpt = 8000, database: DatabaseOpt = None) -> None:
-    """Migrate the database, then serve the web page and the API. With MISSIONDESK_AUDIT_KEY and
+def serve(host: HostOpt = "127.0.0.1", port: PortOpt = 8000, database: DatabaseOpt = None,
+          worker: WorkerOpt = True) -> None:
+    """Migrate the database, then serve the page, the API and a worker that delivers and escalates alerts.
+
+    --no-worker: run `missiondesk worker` beside it instead. With MISSIONDESK_AUDIT_KEY and
     MISSIONDESK_AUDIT_CHECKPOINTS set, signed checkpoints of the audit log are written as it grows."""
-    _serve(Settings.from_env(database), host, port)
+    _serve(Settings.from_env(database), host, port, with_worker=worker)
 
 
-def _serve(settings: Settings, host: str, port: int, banner: Callable[[str], None] | None = None) -> None:
+def _serve(settings: Settings, host: str, port: int, banner: Callable[[str], None] | None = None, *,
+           with_worker: bool = True) -> None:
     import uvicorn
 
     from .web.app import create_app
+    from .worker import describe, make_worker
 
     rt = start(settings)
     application = create_app(rt.uow, rt.settings, rt.policy)
@@ -150,14 +160,72 @@ def _serve(settings: Settings, host: str, port: int, banner: Callable[[str], Non
         out.print(f"missiondesk serving on {address} (database: {settings.database_url})")
     out.print(audit_checkpoints.describe(settings))
     writer = audit_checkpoints.start_checkpoints(rt.uow, settings)  # off the request path, on its own thread
+    out.print(describe(settings) if with_worker else "alerts: no worker in this process (--no-worker): run "
+              "`missiondesk worker` beside it, or nothing is delivered or escalated")
+    alert_worker = make_worker(rt).start() if with_worker else None
     try:
         uvicorn.run(application, host=host, port=port, log_level="warning",
                 # a client's own address is what the sign-in throttle counts: X-Forwarded-For is believed only
                 # from the proxies the operator names (FORWARDED_ALLOW_IPS), never by default
                 proxy_headers="FORWARDED_ALLOW_IPS" in os.environ)
     finally:
+        if alert_worker is not None:
+            alert_worker.stop()
         if writer is not None:
             writer.stop()  # and one last checkpoint if the log grew since the newest
+
+
+@app.command("worker")
+@fails_cleanly
+def worker_cmd(database: DatabaseOpt = None,
+               once: Annotated[bool, typer.Option(help="One pass over what is due, then exit.")] = False,
+               name: Annotated[str | None, typer.Option(help="This worker's name in the attempts' record.")] = None
+               ) -> None:
+    """Deliver alerts (e-mail, webhooks) and escalate unacknowledged ones, until stopped.
+
+    Any number may run against PostgreSQL, on any machines; each delivery is claimed by one at a time."""
+    import signal
+
+    from .worker import describe, make_worker
+
+    rt = start(Settings.from_env(database), bootstrap=False)
+    w = make_worker(rt, name)
+    if once:
+        timers, sent = w.run_once()
+        out.print(f"worker {w.name}: {timers} escalation(s) and review(s) raised, {sent} delivery attempt(s)")
+        return
+    out.print(f"worker {w.name} on {rt.settings.database_url}; {describe(rt.settings)}")
+    signal.signal(signal.SIGTERM, lambda *_: w.stop(timeout=0))
+    with contextlib.suppress(KeyboardInterrupt):
+        w.run_forever()
+
+
+@alerts_app.command("list")
+@fails_cleanly
+def alerts_list(unread: Annotated[bool, typer.Option(help="Only those not yet read.")] = False,
+                database: DatabaseOpt = None, as_user: AsOpt = None) -> None:
+    """Your alerts, newest first; those still to acknowledge are marked."""
+    s = Session(database, as_user)
+    t = Table(title="Alerts")
+    for col in ("id", "kind", "when", "ack", "message"):
+        t.add_column(col)
+    for v in alerting.list_alerts(s.uow, s.caller, unread_only=unread):
+        a = v.alert
+        ack = "ACK NEEDED" if v.needs_ack else ("acknowledged" if v.acknowledged_at else "")
+        t.add_row(str(a.id), a.kind + (" (office copy)" if a.office_copy else ""), a.created_at.isoformat(), ack,
+                  a.message)
+    out.print(t)
+
+
+@alerts_app.command("ack")
+@fails_cleanly
+def alerts_ack(alert_id: Annotated[int, typer.Argument(help="The alert's id (`alerts list`).", show_default=False)],
+               database: DatabaseOpt = None, as_user: AsOpt = None) -> None:
+    """Acknowledge an alert of yours: a duty-of-care call stops climbing to the medic on duty and the hokage."""
+    s = Session(database, as_user)
+    v = alerting.acknowledge_alert(s.uow, s.caller, alert_id, s.now())
+    out.print(f"alert {alert_id} acknowledged" + (" (the ladder had been acknowledged already)"
+                                                  if v.acknowledged_by not in (None, s.caller.shinobi_id) else ""))
 
 
 @app.command()

@@ -81,6 +81,10 @@ class Alert:
     read_at: datetime | None = None
     detainee_id: int | None = None
     assignment_id: int | None = None
+    ladder_id: int | None = None  # on a ladder: must be acknowledged (domain/alerts.py)
+    step: int | None = None
+    office_copy: bool = False
+    acknowledged_at: datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,6 @@ from ..domain import timing
 from ..domain.access import Caller
 from ..domain.errors import AssignmentRefused, Conflict, Invalid, NotFound
 from ..domain.fitness import (
-    DUTY_OF_CARE_CODES,
     PRIVATE_CODES,
     Code,
     FitnessPolicy,
@@ -31,6 +30,7 @@ from ..domain.fitness import (
 from ..domain.missions import Mission
 from ..domain.ranks import MissionStatus, Role, ShinobiStatus
 from ..domain.roster import Assignment, AssignmentStatus
+from . import alerts as alerting
 from . import authz
 from .audit import record
 from .fitness import gather_facts, mission_facts
@@ -130,19 +130,9 @@ def _propose(tx: Transaction, caller: Caller, mission: Mission, shinobi_ids: Seq
         message = (f"{proposer.name} asks you to go with them on the {mission.rank.value}-rank mission "
                    f"“{mission.title}”, departing {timing.fmt_time(departs_at)}. Nobody is sent until every member "
                    "accepts: accept or decline.")
-        _alert(tx, now, sid, "TEAM_PROPOSAL", message, mission_id=mission.id, assignment_id=a.id,
+        alerting.raise_alert(tx, now, sid, "TEAM_PROPOSAL", message, mission_id=mission.id, assignment_id=a.id,
                subject_shinobi_id=caller.shinobi_id)
     return a
-
-
-def _alert(tx: Transaction, now: datetime, recipient_id: int, kind: str, message: str, *,
-           mission_id: int | None = None, assignment_id: int | None = None, subject_shinobi_id: int | None = None,
-           codes: Iterable[str] = ()) -> None:
-    alert_id = tx.alerts.add(recipient_id=recipient_id, kind=kind, subject_shinobi_id=subject_shinobi_id,
-                             mission_id=mission_id, codes=sorted(codes), message=message, now=now,
-                             assignment_id=assignment_id)
-    record(tx, now, None, "alert.created", f"shinobi:{recipient_id}", alert_id=alert_id, kind=kind,
-           assignment_id=assignment_id)
 
 
 def _refuse(tx: Transaction, caller: Caller, mission: Mission, team: Sequence[ShinobiFacts], verdict: TeamVerdict,
@@ -151,7 +141,7 @@ def _refuse(tx: Transaction, caller: Caller, mission: Mission, team: Sequence[Sh
     may read. Commits what it kept, then raises."""
     record(tx, now, caller, "assignment.refused", f"mission:{mission.id}",
            reasons=[reason_detail(r) for r in verdict.reasons], **details)
-    _tell_partners(tx, mission, verdict, now)
+    alerting.tell_duty_of_care(tx, mission, verdict, now)
     told = [reason_detail(r) for r in as_the_caller_may_read(caller, team, verdict.reasons)]
     tx.commit()
     raise AssignmentRefused(f"the team may not go: {len(verdict.reasons)} reason(s)", details=told)
@@ -220,7 +210,7 @@ def decline_proposal(tx: Transaction, caller: Caller, assignment_id: int, now: d
     record(tx, now, caller, "assignment.declined", f"mission:{mission.id}", assignment_id=a.id)
     me = tx.shinobi.get(caller.shinobi_id)
     for sid in a.accepted_ids:
-        _alert(tx, now, sid, "TEAM_PROPOSAL_DECLINED",
+        alerting.raise_alert(tx, now, sid, "TEAM_PROPOSAL_DECLINED",
                f"{me.name} declined to go on “{mission.title}”: the proposed team will not be sent.",
                mission_id=mission.id, assignment_id=a.id, subject_shinobi_id=caller.shinobi_id)
     result = tx.assignments.get(a.id)
@@ -261,42 +251,6 @@ def as_the_caller_may_read(caller: Caller, team: Sequence[ShinobiFacts], reasons
     return out
 
 
-def _tell_partners(tx: Transaction, mission: Mission, verdict: TeamVerdict, now: datetime) -> None:
-    """One DUTY_OF_CARE alert per partner per refused A/S attempt, naming every at-risk shinobi of
-    theirs in it and the codes; it never names a mission the partner may not see."""
-    if not mission.rank.high_risk:
-        return
-    at_risk: dict[int, list[str]] = {}
-    for member in verdict.members:
-        codes = sorted({r.code.value for r in member.reasons if r.code in DUTY_OF_CARE_CODES})
-        if codes:
-            at_risk[member.reasons[0].shinobi_id] = codes
-    if not at_risk:
-        return
-    subjects = tx.shinobi.get_many(at_risk)
-    told: dict[int, list[int]] = {}
-    for sid in at_risk:
-        for p in subjects[sid].partner_ids:
-            told.setdefault(p, []).append(sid)
-    partners = tx.shinobi.get_many(told)
-    roles = tx.accounts.roles_of_shinobi(told)
-    for pid, about in told.items():
-        what = _mission_words(mission, partners[pid], roles[pid])
-        who = "; ".join(f"{subjects[s].name} ({', '.join(at_risk[s])})" for s in about)
-        message = (f"Refused for their own safety when asking to depart on {what}: {who}. "
-                   "You are their designated partner.")
-        _alert(tx, now, pid, "DUTY_OF_CARE", message, mission_id=mission.id, subject_shinobi_id=about[0],
-               codes={c for s in about for c in at_risk[s]})
-
-
-def _mission_words(mission: Mission, reader, roles: frozenset[Role]) -> str:
-    """The mission named to a reader cleared to see it; "a mission" to anyone else."""
-    as_reader = Caller(account_id=0, username=f"shinobi-{reader.id}", shinobi_id=reader.id, roles=roles,
-                       clearance=reader.clearance, divisions=frozenset(reader.divisions))
-    cleared = authz.decide(as_reader, "viewMission", authz.mission_resource(mission.id, mission.classification)).allowed
-    return f"the {mission.rank.value}-rank mission “{mission.title}”" if cleared else "a mission"
-
-
 # -- a booked team, judged again ---------------------------------------------------------------------------
 def _judge_booked(tx: Transaction, a: Assignment, members: Sequence[int], at: datetime, policy: FitnessPolicy,
                   *, at_the_gate: bool = False) -> tuple[Mission, list[ShinobiFacts], TeamVerdict]:
@@ -332,7 +286,7 @@ def check_departure_at_gate(tx: Transaction, caller: Caller, shinobi_ids: Sequen
             record(tx, now, caller, "assignment.refused", f"mission:{mission.id}", assignment_id=a.id,
                    at_gate=at, shinobi_ids=[f.id for f in facts], reasons=[reason_detail(r) for r in verdict.reasons],
                    override_asked=override)
-            _tell_partners(tx, mission, verdict, now)
+            alerting.tell_duty_of_care(tx, mission, verdict, now)
             told += [reason_detail(r) for r in as_the_caller_may_read(caller, facts, verdict.reasons)]
         tx.commit()
         raise AssignmentRefused(f"the gate may not let them go: {len(told)} reason(s)", details=told)
@@ -369,13 +323,12 @@ def _tell_office(tx: Transaction, a: Assignment, mission: Mission, facts: Sequen
                  new: dict[int, set[str]], now: datetime) -> None:
     names = {f.id: f.name for f in facts}
     office = sorted(set(tx.accounts.with_role(Role.CLERK)) | set(tx.accounts.with_role(Role.HOKAGE)))
-    readers = tx.shinobi.get_many(office)
-    roles = tx.accounts.roles_of_shinobi(office)
     who = "; ".join(f"{names[s]} ({', '.join(sorted(c))})" for s, c in new.items())
     for rid in office:
-        what = _mission_words(mission, readers[rid], roles[rid])
+        what = alerting.mission_words(tx, mission, rid)
         message = (f"Assignment {a.id}, on {what}, departing {timing.fmt_time(a.departs_at)}, is at risk: a record "
                    f"added since the booking makes {who} unfit to go. The gate will refuse them unless the "
                    "hokage overrides.")
-        _alert(tx, now, rid, "ASSIGNMENT_AT_RISK", message, assignment_id=a.id, subject_shinobi_id=next(iter(new)),
-               mission_id=mission.id if what != "a mission" else None, codes={c for cs in new.values() for c in cs})
+        alerting.raise_alert(tx, now, rid, "ASSIGNMENT_AT_RISK", message, assignment_id=a.id,
+                             subject_shinobi_id=next(iter(new)), mission_id=mission.id if what != "a mission" else None,
+                             codes={c for cs in new.values() for c in cs})

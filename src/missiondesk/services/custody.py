@@ -15,6 +15,7 @@ from ..domain.custody import AudienceRequest, AudienceStatus, Detainee, Detainee
 from ..domain.errors import Invalid, NotFound
 from ..domain.ranks import Role, ShinobiStatus
 from ..domain.roster import Alert, Shinobi
+from . import alerts as alerting
 from . import authz
 from .audit import record
 from .unit_of_work import Transaction, transactional
@@ -142,11 +143,8 @@ def request_audience(tx: Transaction, caller: Caller, detainee_id: int, with_: s
     request_id = tx.custody.add_audience_request(detainee_id, with_, at, caller.username)
     record(tx, now, caller, "custody.audience_requested", f"detainee:{detainee_id}", request_id=request_id, at=at)
     for hokage in tx.accounts.with_role(Role.HOKAGE):
-        alert_id = tx.alerts.add(recipient_id=hokage, kind="AUDIENCE_REQUEST", subject_shinobi_id=None,
-                                 mission_id=None, detainee_id=detainee_id, codes=[],
-                                 message=audience_message(d.name, request_id), now=now)
-        record(tx, now, None, "alert.created", f"shinobi:{hokage}", alert_id=alert_id, kind="AUDIENCE_REQUEST",
-               detainee_id=detainee_id)
+        alerting.raise_alert(tx, now, hokage, "AUDIENCE_REQUEST", audience_message(d.name, request_id),
+                             detainee_id=detainee_id)
     result = tx.custody.get(detainee_id)
     tx.commit()
     return result

@@ -11,6 +11,7 @@ from ..domain.fatigue import SleepEpisode
 from ..domain.fitness import FitnessPolicy
 from ..domain.medical import Restriction, RestrictionKind, RestrictionStatus, WelfareHold
 from ..domain.medical_records import PILL_WINDOW, Severity, pill_warning
+from . import alerts as alerting
 from . import authz
 from .assignments import warn_if_at_risk
 from .audit import record
@@ -156,6 +157,7 @@ def lift_hold(tx: Transaction, caller: Caller, hold_id: int, at: datetime, note:
     if not note.strip():
         raise Invalid("lifting a welfare hold needs the review's note", code="NOTE_REQUIRED")
     tx.medical.lift_hold(hold_id, at, note)
+    alerting.close_reviews(tx, hold_id, caller.username, now)
     record(tx, now, caller, "welfare_hold.lifted", f"welfare_hold:{hold_id}", shinobi_id=h.shinobi_id, at=at)
     result = tx.medical.get_hold(hold_id)
     tx.commit()

@@ -12,6 +12,7 @@ from ..domain.missions import Mission
 from ..domain.ranks import Classification, MissionRank, MissionStatus
 from ..domain.risk import Threat
 from ..domain.roster import Assignment
+from . import alerts as alerting
 from . import authz
 from .audit import record
 from .unit_of_work import Transaction, transactional
@@ -185,11 +186,8 @@ def cancel_mission(tx: Transaction, caller: Caller, mission_id: int, reason: str
     for a in proposals:
         tx.assignments.decline(a.id, now)
         for sid in a.shinobi_ids:
-            alert_id = tx.alerts.add(recipient_id=sid, kind="MISSION_CANCELLED", subject_shinobi_id=None,
-                                     mission_id=mission_id, codes=[], now=now, assignment_id=a.id,
-                                     message=f"“{m.title}” was cancelled: the team proposed for it will not be sent.")
-            record(tx, now, None, "alert.created", f"shinobi:{sid}", alert_id=alert_id, kind="MISSION_CANCELLED",
-                   assignment_id=a.id)
+            alerting.raise_alert(tx, now, sid, "MISSION_CANCELLED", mission_id=mission_id, assignment_id=a.id,
+                                 message=f"“{m.title}” was cancelled: the team proposed for it will not be sent.")
     tx.missions.set_status(mission_id, MissionStatus.CANCELLED, closed_at=now)
     record(tx, now, caller, "mission.cancelled", f"mission:{mission_id}", reason=reason.strip(),
            status_before=m.status.value, proposals_declined=[a.id for a in proposals])

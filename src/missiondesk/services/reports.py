@@ -1,4 +1,4 @@
-"""After-action reports, the memorial, and the alerts people read."""
+"""After-action reports and the memorial."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -12,7 +12,8 @@ from ..domain.errors import Conflict, NotFound
 from ..domain.medical_records import InjuryReport
 from ..domain.missions import Casualty, CasualtyStatus, Outcome
 from ..domain.ranks import MissionStatus, ShinobiStatus
-from ..domain.roster import Alert, MemorialEntry
+from ..domain.roster import MemorialEntry
+from . import alerts as alerting
 from . import authz
 from .audit import record
 from .missions import may_see, visible_mission
@@ -74,8 +75,9 @@ def file_report(tx: Transaction, caller: Caller, mission_id: int, cmd: FileRepor
         reason = f"{len(lost)} teammate(s) killed or missing on a mission"
         h = tx.medical.add_hold(shinobi_id=sid, reason=reason, since=cmd.at, mission_id=mission_id, by=None, now=now)
         hold_ids.append(h.id)
+        reviews = alerting.schedule_reviews(tx, h.id, sid, cmd.at)  # the medics are told when each falls due
         record(tx, now, None, "welfare_hold.created", f"shinobi:{sid}", hold_id=h.id, since=cmd.at,
-               mission_id=mission_id)
+               mission_id=mission_id, review_ids=reviews)
     result = tx.assignments.report_for(mission_id)
     result["mission_status"] = status.value
     result["welfare_hold_ids"] = hold_ids
@@ -117,29 +119,3 @@ def memorial(tx: Transaction, caller: Caller) -> list[MemorialView]:
     return out
 
 
-@dataclass(frozen=True)
-class AlertView:
-    alert: Alert
-    mission_id: int | None
-    awaits_answer: bool = False  # a team proposal the reader has still to accept or decline
-
-
-@transactional(write=False)
-def list_alerts(tx: Transaction, caller: Caller, *, unread_only: bool = False) -> list[AlertView]:
-    out = []
-    awaited = {a.id for a in tx.assignments.proposals(shinobi_id=caller.shinobi_id)
-               if caller.shinobi_id in a.awaiting_ids}
-    for a in tx.alerts.for_recipient(caller.shinobi_id, unread_only=unread_only):
-        mission_id = None
-        if a.mission_id is not None:
-            m = tx.missions.get(a.mission_id)
-            mission_id = a.mission_id if m and may_see(tx, caller, m) else None
-        out.append(AlertView(a, mission_id, awaits_answer=a.kind == "TEAM_PROPOSAL" and a.assignment_id in awaited))
-    return out
-
-
-@transactional(write=True)
-def mark_alert_read(tx: Transaction, caller: Caller, alert_id: int, now: datetime) -> None:
-    if not tx.alerts.mark_read(alert_id, caller.shinobi_id, now):
-        raise NotFound("alert", alert_id)
-    tx.commit()

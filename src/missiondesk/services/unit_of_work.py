@@ -4,6 +4,10 @@ A service function is written against a `Transaction` (its repositories and `com
 wrapped with `@transactional(write=...)`, which opens the transaction from the `UnitOfWork`
 the adapter passes in, rolls back whatever was not committed, and retries a bounded number
 of times when the engine reports a transient conflict (busy, serialization, deadlock).
+
+A write is `exclusive` by default: on PostgreSQL it takes the office's one-writer lock, so that a use case's
+checks and writes form one step and the audit chain grows one entry at a time. The outbox's claims and
+attempts (services/outbox.py) are not: they check nothing, write no audit entry, and lock their own rows.
 """
 from __future__ import annotations
 
@@ -26,6 +30,10 @@ class Transaction(Protocol):
     missions: Any
     assignments: Any
     alerts: Any
+    outbox: Any
+    contacts: Any
+    medic_duty: Any
+    reviews: Any
     gate: Any
     audit: Any
     custody: Any
@@ -48,10 +56,10 @@ class UnitOfWork(Protocol):
 
     def flush_security(self) -> None: ...
 
-    def begin(self, *, write: bool) -> AbstractContextManager[Transaction]: ...
+    def begin(self, *, write: bool, exclusive: bool = True) -> AbstractContextManager[Transaction]: ...
 
 
-def transactional(*, write: bool) -> Callable[[Callable[Concatenate[Transaction, P], R]],
+def transactional(*, write: bool, exclusive: bool = True) -> Callable[[Callable[Concatenate[Transaction, P], R]],
                                               Callable[Concatenate[UnitOfWork, P], R]]:
     def wrap(fn: Callable[Concatenate[Transaction, P], R]) -> Callable[Concatenate[UnitOfWork, P], R]:
         @functools.wraps(fn)
@@ -61,7 +69,7 @@ def transactional(*, write: bool) -> Callable[[Callable[Concatenate[Transaction,
                 try:
                     # a read that failed to become a write (SQLite: a snapshot gone stale) runs again as a
                     # write, which waits its turn instead of failing
-                    with uow.begin(write=write or attempt > 1) as tx:
+                    with uow.begin(write=write or attempt > 1, exclusive=exclusive) as tx:
                         try:
                             result = fn(tx, *args, **kwargs)
                         except Exception:

@@ -22,10 +22,9 @@ from ...domain.medical_records import Dose
 from ...domain.missions import Mission
 from ...domain.ranks import Classification, MissionRank, MissionStatus, Role, ShinobiRank, ShinobiStatus
 from ...domain.risk import RiskModel, Threat
-from ...domain.roster import Account, Alert, Assignment, AssignmentStatus, MemorialEntry, Shinobi
+from ...domain.roster import Account, Assignment, AssignmentStatus, MemorialEntry, Shinobi
 from .tables import (
     AccountRow,
-    AlertRow,
     AssignmentMemberRow,
     AssignmentRow,
     AudienceRequestRow,
@@ -682,33 +681,6 @@ def _assignment(row: AssignmentRow, members: list[AssignmentMemberRow]) -> Assig
                       status=AssignmentStatus(row.status),
                       accepted_ids=tuple(m.shinobi_id for m in members if m.accepted_at is not None),
                       left_ids=tuple(m.shinobi_id for m in members if m.left_at is not None))
-
-
-class AlertRepository(_Repo):
-    def add(self, *, recipient_id: int, kind: str, subject_shinobi_id: int | None, mission_id: int | None,
-            codes: list[str], message: str, now: datetime, detainee_id: int | None = None,
-            assignment_id: int | None = None) -> int:
-        row = AlertRow(recipient_id=recipient_id, kind=kind, subject_shinobi_id=subject_shinobi_id,
-                       mission_id=mission_id, detainee_id=detainee_id, codes=codes, message=message, created_at=now,
-                       assignment_id=assignment_id)
-        self.session.add(row)
-        self.session.flush()
-        return row.id
-
-    def for_recipient(self, shinobi_id: int, *, unread_only: bool = False) -> list[Alert]:
-        q = select(AlertRow).where(AlertRow.recipient_id == shinobi_id).order_by(AlertRow.id.desc())
-        if unread_only:
-            q = q.where(AlertRow.read_at.is_(None))
-        return [Alert(id=r.id, recipient_id=r.recipient_id, kind=r.kind, subject_shinobi_id=r.subject_shinobi_id,
-                      mission_id=r.mission_id, detainee_id=r.detainee_id, codes=tuple(r.codes or ()),
-                      message=r.message, created_at=r.created_at, read_at=r.read_at, assignment_id=r.assignment_id)
-                for r in self.session.scalars(q)]
-
-    def mark_read(self, alert_id: int, recipient_id: int, now: datetime) -> bool:
-        result = self.session.execute(update(AlertRow).where(AlertRow.id == alert_id,
-                                                             AlertRow.recipient_id == recipient_id)
-                                      .values(read_at=func.coalesce(AlertRow.read_at, now)))
-        return bool(result.rowcount)
 
 
 class GateRepository(_Repo):

@@ -16,10 +16,10 @@ from sqlalchemy.orm import Session
 from sqlalchemy.pool import StaticPool
 
 from ...clock import Clock, SystemClock
+from .alerts import AlertRepository, ContactRepository, MedicDutyRepository, OutboxRepository, WelfareReviewRepository
 from .journal import SecurityJournal
 from .repositories import (
     AccountRepository,
-    AlertRepository,
     AssignmentRepository,
     AuditRepository,
     BriefRepository,
@@ -81,6 +81,10 @@ class SqlTransaction:
         self.missions = MissionRepository(session)
         self.assignments = AssignmentRepository(session)
         self.alerts = AlertRepository(session)
+        self.outbox = OutboxRepository(session)
+        self.contacts = ContactRepository(session)
+        self.medic_duty = MedicDutyRepository(session)
+        self.reviews = WelfareReviewRepository(session)
         self.gate = GateRepository(session)
         self.audit = AuditRepository(session)
         self.custody = CustodyRepository(session)
@@ -172,10 +176,10 @@ class SqlUnitOfWork:
         return False
 
     @contextmanager
-    def begin(self, *, write: bool) -> Iterator[SqlTransaction]:
+    def begin(self, *, write: bool, exclusive: bool = True) -> Iterator[SqlTransaction]:
         session = Session(bind=self._write_bind if write else self.engine, expire_on_commit=False,
                           autoflush=True)
-        if write and self.engine.dialect.name == "postgresql":
+        if write and exclusive and self.engine.dialect.name == "postgresql":
             # PostgreSQL's counterpart of SQLite's BEGIN IMMEDIATE: one writer at a time, so that each
             # use case's checks and its writes form one step (READ COMMITTED alone would let two
             # requests both pass a check and both write).

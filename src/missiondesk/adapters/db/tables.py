@@ -249,6 +249,120 @@ class AlertRow(Base):
     created_at: Mapped[datetime]
     read_at: Mapped[datetime | None]
     assignment_id: Mapped[int | None] = mapped_column(ForeignKey("assignment.id"))
+    # an alert that must be acknowledged belongs to a ladder (alert_ladder); `step` is the rung that sent it
+    # (0 the first alerts, 1 the medic on duty, 2 the hokage); the office's copy is the hokage's at rung 0
+    ladder_id: Mapped[int | None] = mapped_column(ForeignKey("alert_ladder.id"), index=True)
+    step: Mapped[int | None] = mapped_column(Integer)
+    office_copy: Mapped[bool] = mapped_column(Boolean, default=False)
+    acknowledged_at: Mapped[datetime | None]
+
+
+class AlertLadderRow(Base):
+    """One duty-of-care call that someone must acknowledge: who it is about, on which mission, and how far
+    it has climbed. The worker raises it a rung when it is due (started_at plus the policy's delays), in a
+    transaction that claims the row; an acknowledgement of any alert on it stops it."""
+
+    __tablename__ = "alert_ladder"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    mission_id: Mapped[int | None] = mapped_column(ForeignKey("mission.id"))
+    subjects: Mapped[dict[str, Any]] = mapped_column(default=dict)  # shinobi id (as text): the codes about them
+    started_at: Mapped[datetime]
+    step: Mapped[int] = mapped_column(Integer, default=0)
+    acknowledged_at: Mapped[datetime | None]
+    acknowledged_by: Mapped[int | None] = mapped_column(ForeignKey("shinobi.id"))
+    acknowledged_alert_id: Mapped[int | None] = mapped_column(Integer)
+    finished_at: Mapped[datetime | None]  # acknowledged, or the last rung sent
+    __table_args__ = (Index("ix_alert_ladder_open", "finished_at", "started_at"),)
+
+
+class WelfareReviewRow(Base):
+    """A review a welfare hold placed by a report asks for (72 hours, 30 days after it began): the medics are
+    alerted when it falls due, the desk lists it while it is overdue, and it is done when a medic records it
+    (or the hold is lifted)."""
+
+    __tablename__ = "welfare_review"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    hold_id: Mapped[int] = mapped_column(ForeignKey("welfare_hold.id"), index=True)
+    shinobi_id: Mapped[int] = mapped_column(ForeignKey("shinobi.id"))
+    label: Mapped[str] = mapped_column(String(40))
+    due_at: Mapped[datetime]
+    alerted_at: Mapped[datetime | None]
+    done_at: Mapped[datetime | None]
+    done_by: Mapped[str | None] = mapped_column(String(80))
+    note: Mapped[str | None] = mapped_column(Text)
+    __table_args__ = (Index("ix_welfare_review_due", "done_at", "due_at"),)
+
+
+class DeliveryRow(Base):
+    """The outbox: one alert to one recipient by one channel, written with the alert; a worker claims it
+    (`claimed_by` until `claimed_until`), sends it, and records the attempt. `due_at` is the next try."""
+
+    __tablename__ = "delivery"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alert.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    target: Mapped[str] = mapped_column(String(500))
+    endpoint_id: Mapped[int | None] = mapped_column(ForeignKey("webhook_endpoint.id"))
+    idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)
+    status: Mapped[str] = mapped_column(String(10))  # pending, sent, failed
+    due_at: Mapped[datetime]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    claimed_by: Mapped[str | None] = mapped_column(String(100))
+    claimed_until: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    __table_args__ = (Index("ix_delivery_status_due_at", "status", "due_at"),)
+
+
+class DeliveryAttemptRow(Base):
+    __tablename__ = "delivery_attempt"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    delivery_id: Mapped[int] = mapped_column(ForeignKey("delivery.id"), index=True)
+    at: Mapped[datetime]
+    worker: Mapped[str] = mapped_column(String(100))
+    ok: Mapped[bool] = mapped_column(Boolean)
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class AlertPreferenceRow(Base):
+    """How one person wants to be reached beyond the page: which channels, an e-mail address, quiet hours
+    (village time; never for DUTY_OF_CARE)."""
+
+    __tablename__ = "alert_preference"
+    shinobi_id: Mapped[int] = mapped_column(ForeignKey("shinobi.id"), primary_key=True)
+    channels: Mapped[list[Any]] = mapped_column(default=list)
+    email: Mapped[str | None] = mapped_column(String(320))
+    quiet_from: Mapped[str | None] = mapped_column(String(5))
+    quiet_to: Mapped[str | None] = mapped_column(String(5))
+    updated_at: Mapped[datetime]
+
+
+class WebhookEndpointRow(Base):
+    """A URL one person's alerts are posted to, signed with its own secret."""
+
+    __tablename__ = "webhook_endpoint"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    shinobi_id: Mapped[int] = mapped_column(ForeignKey("shinobi.id"), index=True)
+    url: Mapped[str] = mapped_column(String(500))
+    secret: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime]
+    removed_at: Mapped[datetime | None]
+
+
+class MedicShiftRow(Base):
+    """The medics' duty roster: who is on call from when to when (an escalation's second rung)."""
+
+    __tablename__ = "medic_shift"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    shinobi_id: Mapped[int] = mapped_column(ForeignKey("shinobi.id"), index=True)
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    created_by: Mapped[str | None] = mapped_column(String(80))
+    created_at: Mapped[datetime]
+    removed_at: Mapped[datetime | None]
+    __table_args__ = (Index("ix_medic_shift_ends_at", "ends_at"),)
 
 
 class GateEventRow(Base):

@@ -13,7 +13,7 @@ from ...domain.fitness import FitnessPolicy
 from ...services.unit_of_work import UnitOfWork
 from . import errors, pages
 from .deps import Container
-from .routes import audit, auth, briefs, custody, medical, missions, people, risk, shinobi
+from .routes import alerts, audit, auth, briefs, custody, medical, missions, people, risk, shinobi
 from .schemas import ERROR_RESPONSES
 from .security import BodyLimit, SecurityHeaders, csp_for_page
 from .timing import NotFoundFloor
@@ -42,7 +42,7 @@ def create_app(uow: UnitOfWork, settings: Settings, policy: FitnessPolicy) -> Fa
     def health() -> dict:
         return {"status": "ok"}
 
-    for module in (auth, shinobi, medical, missions, briefs, people, custody, risk, audit):
+    for module in (auth, shinobi, medical, missions, briefs, alerts, people, custody, risk, audit):
         api.include_router(module.router)
     app.include_router(api)
     return app

@@ -23,7 +23,6 @@ from ...domain.risk import Threat
 from ...domain.roster import Assignment, AssignmentStatus, Shinobi
 from ...services.audit import AuditCheck
 from ...services.gate import GateLogged
-from ...services.reports import AlertView
 
 MAX_ID = 2**31 - 1  # ids are 32-bit on every engine
 EARLIEST, LATEST = 1900, 9000  # years a record may be dated in
@@ -472,26 +471,6 @@ class NoteCreate(In):
 
 CasualtyIn.model_rebuild()
 ReportCreate.model_rebuild()
-
-
-class AlertRead(BaseModel):
-    id: int
-    kind: str
-    subject_shinobi_id: int | None
-    detainee_id: int | None
-    mission_id: int | None  # only when the reader may see the mission
-    assignment_id: int | None  # a proposal to answer, or a booked team at risk
-    codes: list[str]
-    created_at: AwareDatetime
-    message: str
-    read_at: AwareDatetime | None
-
-    @classmethod
-    def of(cls, v: AlertView) -> AlertRead:
-        a = v.alert
-        return cls(id=a.id, kind=a.kind, subject_shinobi_id=a.subject_shinobi_id, detainee_id=a.detainee_id,
-                   mission_id=v.mission_id, assignment_id=a.assignment_id, codes=list(a.codes),
-                   created_at=a.created_at, message=a.message, read_at=a.read_at)
 
 
 # -- the audit log ------------------------------------------------------------------------------------------

@@ -8,10 +8,10 @@ from fastapi.responses import HTMLResponse, Response
 
 from ....domain.errors import AssignmentRefused, DomainError, NotFound
 from ....domain.fitness import OVERRIDABLE
+from ....services import alerts as alerting
 from ....services import (
     assignments,
     custody,
-    reports,
     roster,
 )
 from ..errors import status_for
@@ -37,7 +37,7 @@ def alerts_page(request: Request, ctx: Page) -> HTMLResponse:
 
 def _alerts_page(request: Request, ctx: PageContext, http_status: int = 200, result: dict | None = None
                  ) -> HTMLResponse:
-    alerts = reports.list_alerts(ctx.uow, ctx.caller)
+    alerts = alerting.list_alerts(ctx.uow, ctx.caller)
     audiences = custody.audiences_on_alerts(ctx.uow, ctx.caller, [v.alert for v in alerts])
     return render(request, ctx, "alerts.html", http_status=http_status, result=result,
                   alerts=alerts, audiences=audiences, decisions=DECISIONS, tz=ctx.c.settings.village_tz,
@@ -69,7 +69,7 @@ def answer_proposal(request: Request, ctx: Posted, assignment_id: int, answer: s
 
 @router.post("/alerts/{alert_id}/read")
 def alert_read(ctx: Posted, alert_id: int) -> Response:
-    reports.mark_alert_read(ctx.uow, ctx.caller, alert_id, ctx.now)
+    alerting.mark_alert_read(ctx.uow, ctx.caller, alert_id, ctx.now)
     return see_other("/alerts")
 
 

@@ -16,10 +16,10 @@ from ....domain.access import Caller
 from ....domain.errors import DomainError, Forbidden, Invalid, NotFound, Unauthenticated
 from ....domain.fitness import Code
 from ....domain.ranks import Role
+from ....services import alerts as alerting
 from ....services import (
     auth,
     custody,
-    reports,
 )
 from ..deps import Container, clock, container
 from ..security import SESSION_COOKIE, csrf_for, csrf_ok
@@ -120,7 +120,7 @@ def render(request: Request, ctx: PageContext | None, name: str, http_status: in
                               "clears": lambda d: clears_words(d, now, tz)}
     if ctx is not None:
         common.update(me=ctx.caller, csrf=csrf_for(ctx.token), now=ctx.now,
-                      alert_count=len(reports.list_alerts(ctx.uow, ctx.caller, unread_only=True)),
+                      alert_count=alerting.alert_summary(ctx.uow, ctx.caller).unread,
                       is_hokage=Role.HOKAGE in ctx.caller.roles,
                       keeper=custody.is_custody_keeper_of(ctx.uow, ctx.caller))
     return templates.TemplateResponse(request, name, {**common, **values}, status_code=http_status)

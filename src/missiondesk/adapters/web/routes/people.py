@@ -1,26 +1,15 @@
-"""Alerts, the memorial and the gate: what everyone signed in reads."""
+"""The memorial and the gate: what everyone signed in reads."""
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter
 
 from ....domain.gate import Direction
 from ....services import gate, reports
 from ..deps import CurrentCaller, Deps, Now
-from ..schemas import AlertRead, GateEventCreate, GateEventsRead
-from .common import Day, PathId, QueryId
+from ..schemas import GateEventCreate, GateEventsRead
+from .common import Day, QueryId
 
-router = APIRouter(tags=["alerts", "memorial", "gate"])
-
-
-@router.get("/alerts", response_model=list[AlertRead])
-def list_alerts(caller: CurrentCaller, c: Deps, unread: bool = False) -> list[AlertRead]:
-    return [AlertRead.of(v) for v in reports.list_alerts(c.uow, caller, unread_only=unread)]
-
-
-@router.post("/alerts/{alert_id}/read", status_code=204)
-def mark_read(alert_id: PathId, caller: CurrentCaller, c: Deps, now: Now) -> Response:
-    reports.mark_alert_read(c.uow, caller, alert_id, now)
-    return Response(status_code=204)
+router = APIRouter(tags=["memorial", "gate"])
 
 
 @router.get("/memorial")
