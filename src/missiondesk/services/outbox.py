@@ -31,6 +31,7 @@ from ..domain.alerts import (
     AlertPolicy,
     Ladder,
     Preferences,
+    on_duty,
 )
 from ..domain.ranks import Role
 from . import alerts as alerting
@@ -75,8 +76,8 @@ def _climb(tx: Transaction, ladder: Ladder, now: datetime, policy: AlertPolicy) 
     who = "; ".join(f"{subjects[s].name} ({', '.join(c)})" for s, c in ladder.subjects.items())
     waited = int((now - ladder.started_at).total_seconds() // 60)
     if step == MEDIC_ON_DUTY:
-        on_call = [s.shinobi_id for s in tx.medic_duty.covering(now)]
-        recipients = list(dict.fromkeys(on_call)) or tx.accounts.with_role(Role.MEDIC)
+        on_call = on_duty(tx.medic_duty.ending_after(now), now)
+        recipients = on_call or tx.accounts.with_role(Role.MEDIC)
         role = ("you are the medic on duty" if on_call else
                 "no medic is on the duty roster now, so every medic is told")
     else:

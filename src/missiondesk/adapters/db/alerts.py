@@ -308,11 +308,6 @@ class MedicDutyRepository(_Repo):
             select(MedicShiftRow).where(MedicShiftRow.ends_at > at, MedicShiftRow.removed_at.is_(None))
             .order_by(MedicShiftRow.starts_at, MedicShiftRow.id))]
 
-    def covering(self, at: datetime) -> list[MedicShift]:
-        return [_shift(r) for r in self.session.scalars(
-            select(MedicShiftRow).where(MedicShiftRow.starts_at <= at, MedicShiftRow.ends_at > at,
-                                        MedicShiftRow.removed_at.is_(None)).order_by(MedicShiftRow.starts_at))]
-
 
 def _review(r: WelfareReviewRow) -> WelfareReview:
     return WelfareReview(id=r.id, hold_id=r.hold_id, shinobi_id=r.shinobi_id, label=r.label, due_at=r.due_at,
