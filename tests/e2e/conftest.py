@@ -22,12 +22,12 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, url: str, workdir: Path, clock: str = DAWN):
+    def __init__(self, url: str, workdir: Path, clock: str = DAWN, env: dict[str, str] | None = None):
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         exe = shutil.which("missiondesk") or str(Path(sys.executable).parent / "missiondesk")
         env = {**os.environ, "MISSIONDESK_DATABASE_URL": url, "MISSIONDESK_BOOTSTRAP_PASSWORD": BOOT_PASSWORD,
-               "MISSIONDESK_BOOTSTRAP_USER": "hokage", "MISSIONDESK_CLOCK": clock}
+               "MISSIONDESK_BOOTSTRAP_USER": "hokage", "MISSIONDESK_CLOCK": clock, **(env or {})}
         self.log = open(workdir / "server.log", "w+")  # noqa: SIM115 - closed in stop()
         self.proc = subprocess.Popen([exe, "serve", "--host", "127.0.0.1", "--port", str(self.port)],
                                      cwd=workdir, env=env, stdout=self.log, stderr=subprocess.STDOUT)
