@@ -157,3 +157,25 @@ def test_a_clock_that_names_no_instant_stops_the_service_before_it_starts(tmp_pa
                        capture_output=True, text=True, timeout=60)
     assert r.returncode == 2 and "CLOCK_INVALID" in r.stderr and "offset" in r.stderr, r.stderr
     assert not (tmp_path / "x.db").exists()
+
+
+def test_a_duty_of_care_call_is_acknowledged_and_the_worker_climbs_what_is_not(cli, monkeypatch):
+    monkeypatch.setenv("MISSIONDESK_ESCALATE_TO_MEDIC_MINUTES", "0")  # the next worker pass climbs
+    monkeypatch.setenv("COLUMNS", "250")
+    for name, user, extra in (("Sakura", "sakura", ["--clearance", "top_secret"]), ("Kakashi", "kakashi", []),
+                              ("Shizune", "shizune", ["--role", "medic"])):
+        cli("shinobi", "add", name, "jonin", "--username", user, "--password", "chalk-and-scrolls", *extra)
+    cli("shinobi", "partner", "2", "3")
+    cli("shinobi", "restrict", "2", "rest", "chakra damage", "--starts-at", "2026-03-14T03:40:00Z")
+    cli("mission", "post", "The strike", "S", "assassination")
+    r = cli("assign", "1", "2", "--departs-at", "2026-03-14T06:30:00Z", "--as", "sakura", code=1)
+    assert "MEDICAL_REST" in r.stderr
+    listed = cli("alerts", "list", "--as", "kakashi").output
+    assert "DUTY_OF_CARE" in listed and "ACK NEEDED" in listed
+    assert "(office copy)" in cli("alerts", "list").output  # the hokage's
+    assert "1 escalation(s)" in cli("worker", "--once").output
+    assert "DUTY_OF_CARE" in cli("alerts", "list", "--as", "shizune").output  # nobody on call: every medic
+    alert_id = next(line.split()[1] for line in listed.splitlines() if "DUTY_OF_CARE" in line)
+    assert f"alert {alert_id} acknowledged" in cli("alerts", "ack", alert_id, "--as", "kakashi").output
+    assert "ACK NEEDED" not in cli("alerts", "list", "--as", "shizune").output
+    assert "NOT_FOUND" in cli("alerts", "ack", alert_id, "--as", "shizune", code=1).stderr  # not hers
