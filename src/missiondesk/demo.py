@@ -23,7 +23,7 @@ from .domain.missions import Casualty, CasualtyStatus, Outcome
 from .domain.ranks import Classification, MissionRank, Role, ShinobiRank
 from .domain.risk import Threat
 from .runtime import start
-from .services import assignments, auth, custody, gate, medical, missions, reports, roster
+from .services import alerts, assignments, auth, custody, gate, medical, missions, reports, roster
 from .services.gate import GateEntry
 
 DAWN = timedelta(hours=6, minutes=25)  # the clock starts here, five minutes after her refused attempt
@@ -89,7 +89,7 @@ def _seed(uow, policy, password: str, dawn: datetime) -> None:
                     "sakura", [Role.MEDIC])
     kakashi = person("Hatake Kakashi", "jonin", "top_secret", ["anbu"], ["sensor"], "kakashi")
     roster.link_partners(uow, hokage, sakura, kakashi, clock)
-    person("Shizune", "jonin", "secret", ["medical"], ["medical-ninjutsu"], "shizune", [Role.MEDIC])
+    shizune = person("Shizune", "jonin", "secret", ["medical"], ["medical-ninjutsu"], "shizune", [Role.MEDIC])
     person("Umino Iruka", "chunin", "confidential", [], [], "iruka", [Role.CLERK])
     homura_id = person("Mitokado Homura", "jonin", "top_secret", [], [], "homura", [Role.COUNCIL])
     koharu_id = person("Utatane Koharu", "jonin", "top_secret", [], [], "koharu", [Role.COUNCIL])
@@ -163,6 +163,9 @@ def _seed(uow, policy, password: str, dawn: datetime) -> None:
     for s in (yamato, sai):  # rested: a week of nights, 22:00 to 06:00, the last one this morning
         for day in range(-6, 1):
             medical.log_sleep(uow, hokage, s, t(day, -2), t(day, 6), t(day, 6, 5), policy=policy)
+
+    # Shizune is the medic on call tonight: if nobody acknowledges the partner's alert, it climbs to her
+    alerts.add_medic_shift(uow, hokage, shizune, t(0, 0), t(0, 12), t(0, 0, 5))
 
     # dawn: she asks for the S-rank alone; the desk refuses and tells her partner
     with contextlib.suppress(AssignmentRefused):
