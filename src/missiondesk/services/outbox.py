@@ -44,6 +44,22 @@ log = logging.getLogger(__name__)
 BATCH = 50
 
 
+@dataclass(frozen=True)
+class DueWork:
+    timers: bool
+    deliveries: bool
+
+
+@transactional(write=False)
+def due_work(tx: Transaction, now: datetime, policy: AlertPolicy) -> DueWork:
+    """Is anything due? One read, so that an idle worker takes no write lock (SQLite has one writer; PostgreSQL's
+    ladders share the office's one-writer lock) twice a second for nothing."""
+    timers = tx.alerts.any_ladder_due(first_due_before=now - policy.escalate_after,
+                                      second_due_before=now - policy.escalate_after - policy.then_after) \
+        or tx.reviews.any_due(now)
+    return DueWork(timers=timers, deliveries=tx.outbox.any_due(now))
+
+
 # -- timers: ladders and reviews -----------------------------------------------------------------------------------
 @transactional(write=True)
 def run_timers(tx: Transaction, now: datetime, policy: AlertPolicy) -> int:
@@ -191,9 +207,10 @@ class Worker:
     def run_once(self) -> tuple[int, int]:
         """(timers raised, deliveries attempted) in one pass."""
         by_name = {c.name: c for c in self.channels}
-        timers = run_timers(self.uow, self.clock.now(), self.policy)
+        due = due_work(self.uow, self.clock.now(), self.policy)
+        timers = run_timers(self.uow, self.clock.now(), self.policy) if due.timers else 0
         sent = 0
-        while True:
+        while due.deliveries or timers:
             batch = claim(self.uow, self.name, self.clock.now(), self.policy, self.tz)
             if not batch:
                 break

@@ -135,6 +135,12 @@ class AlertRepository(_Claiming):
             .order_by(AlertLadderRow.started_at).limit(limit))
         return [_ladder(r) for r in self.session.scalars(self._skip_locked(q))]
 
+    def any_ladder_due(self, *, first_due_before: datetime, second_due_before: datetime) -> bool:
+        return self.session.scalar(select(AlertLadderRow.id).where(
+            AlertLadderRow.finished_at.is_(None),
+            or_((AlertLadderRow.step == 0) & (AlertLadderRow.started_at <= first_due_before),
+                (AlertLadderRow.step == 1) & (AlertLadderRow.started_at <= second_due_before))).limit(1)) is not None
+
     def climb(self, ladder_id: int, step: int, *, finished: datetime | None) -> None:
         self.session.execute(update(AlertLadderRow).where(AlertLadderRow.id == ladder_id).values(
             step=step, finished_at=finished))
@@ -182,6 +188,11 @@ class OutboxRepository(_Claiming):
             r.claimed_by, r.claimed_until = worker, until
         self.session.flush()
         return [_delivery(r) for r in rows]
+
+    def any_due(self, now: datetime) -> bool:
+        return self.session.scalar(select(DeliveryRow.id).where(
+            DeliveryRow.status == "pending", DeliveryRow.due_at <= now,
+            or_(DeliveryRow.claimed_until.is_(None), DeliveryRow.claimed_until < now)).limit(1)) is not None
 
     def get(self, delivery_id: int) -> Delivery | None:
         row = self.session.get(DeliveryRow, delivery_id)
@@ -330,6 +341,11 @@ class WelfareReviewRepository(_Claiming):
                                             WelfareReviewRow.due_at <= now)
              .order_by(WelfareReviewRow.due_at).limit(limit))
         return [_review(r) for r in self.session.scalars(self._skip_locked(q))]
+
+    def any_due(self, now: datetime) -> bool:
+        return self.session.scalar(select(WelfareReviewRow.id).where(
+            WelfareReviewRow.done_at.is_(None), WelfareReviewRow.alerted_at.is_(None),
+            WelfareReviewRow.due_at <= now).limit(1)) is not None
 
     def mark_alerted(self, review_id: int, now: datetime) -> None:
         self.session.execute(update(WelfareReviewRow).where(WelfareReviewRow.id == review_id).values(alerted_at=now))
