@@ -160,7 +160,6 @@ def test_a_clock_that_names_no_instant_stops_the_service_before_it_starts(tmp_pa
 
 
 def test_a_duty_of_care_call_is_acknowledged_and_the_worker_climbs_what_is_not(cli, monkeypatch):
-    monkeypatch.setenv("MISSIONDESK_ESCALATE_TO_MEDIC_MINUTES", "0")  # the next worker pass climbs
     monkeypatch.setenv("COLUMNS", "250")
     for name, user, extra in (("Sakura", "sakura", ["--clearance", "top_secret"]), ("Kakashi", "kakashi", []),
                               ("Shizune", "shizune", ["--role", "medic"])):
@@ -173,6 +172,8 @@ def test_a_duty_of_care_call_is_acknowledged_and_the_worker_climbs_what_is_not(c
     listed = cli("alerts", "list", "--as", "kakashi").output
     assert "DUTY_OF_CARE" in listed and "ACK NEEDED" in listed
     assert "(office copy)" in cli("alerts", "list").output  # the hokage's
+    assert "0 escalation(s)" in cli("worker", "--once").output  # each command's clock starts at DAWN
+    monkeypatch.setenv("MISSIONDESK_CLOCK", "2026-03-14T06:31:00Z")  # eleven minutes on, nobody has answered
     assert "1 escalation(s)" in cli("worker", "--once").output
     assert "DUTY_OF_CARE" in cli("alerts", "list", "--as", "shizune").output  # nobody on call: every medic
     alert_id = next(line.split()[1] for line in listed.splitlines() if "DUTY_OF_CARE" in line)
