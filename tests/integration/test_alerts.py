@@ -85,6 +85,7 @@ def test_the_ladder_climbs_to_the_medic_on_duty_then_the_hokage(runtime, api: Ap
     w.run_once()
     rungs = sorted(a["escalation_step"] for a in duty_alerts(api, "hokage"))
     assert rungs == [0, 2]
+    assert {a["ladder_id"] for a in duty_alerts(api, "hokage") + duty_alerts(api, "oncall")} == {first["ladder_id"]}
     runtime.clock.advance(hours=1)
     w.run_once()
     assert len(duty_alerts(api, "hokage")) == 2 and len(duty_alerts(api, "oncall")) == 1  # the last rung is the last

@@ -25,6 +25,7 @@ class AlertRead(BaseModel):
     message: str
     read_at: AwareDatetime | None
     must_acknowledge: bool  # on a ladder: it climbs until someone acknowledges any alert on it
+    ladder_id: int | None  # the alerts of one duty-of-care call, its escalations included, share it
     acknowledged_at: AwareDatetime | None  # by anyone on the ladder (or this alert's own, off a ladder)
     acknowledged_by: int | None  # the shinobi who stopped the ladder
     escalation_step: int | None  # 0 the first alerts, 1 the medic on duty, 2 the hokage
@@ -36,7 +37,7 @@ class AlertRead(BaseModel):
         return cls(id=a.id, kind=a.kind, subject_shinobi_id=a.subject_shinobi_id, detainee_id=a.detainee_id,
                    mission_id=v.mission_id, assignment_id=a.assignment_id, codes=list(a.codes),
                    created_at=a.created_at, message=a.message, read_at=a.read_at,
-                   must_acknowledge=a.ladder_id is not None, acknowledged_at=v.acknowledged_at,
+                   must_acknowledge=a.ladder_id is not None, ladder_id=a.ladder_id, acknowledged_at=v.acknowledged_at,
                    acknowledged_by=v.acknowledged_by, escalation_step=a.step, office_copy=a.office_copy)
 
 
