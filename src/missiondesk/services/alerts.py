@@ -327,3 +327,53 @@ def complete_review(tx: Transaction, caller: Caller, review_id: int, note: str, 
     result = ReviewView(tx.reviews.get(review_id), tx.shinobi.get(r.shinobi_id).name)
     tx.commit()
     return result
+
+
+# -- the pages' views (one read per screen) --------------------------------------------------------------------
+def reviews_to_record(tx: Transaction, caller: Caller, now: datetime) -> tuple[list[ReviewView], bool]:
+    """The overdue reviews the caller may read (as `overdue_reviews`), and whether they may record them (the
+    medics and the hokage): for a page's list, inside the page's own read."""
+    reviews = authz.filter_allowed(tx, caller, "checkFitness", tx.reviews.overdue(now),
+                                   lambda r: authz.shinobi_resource(r.shinobi_id))
+    names = tx.shinobi.get_many({r.shinobi_id for r in reviews}, links=False)
+    may_record = authz.allowed(tx, caller, "reviewWelfare", authz.VILLAGE)
+    return [ReviewView(r, names[r.shinobi_id].name) for r in reviews], may_record
+
+
+@dataclass(frozen=True)
+class ShiftLine:
+    shift: MedicShift
+    name: str
+    on_call_now: bool
+    may_remove: bool  # the caller may take it off the roster (keepMedicDuty on its medic)
+
+
+@dataclass(frozen=True)
+class MedicDutyView:
+    """The medics' roster page: the shifts not yet over, who is on call now, whom the caller may put on call,
+    and (for those who record them) the welfare reviews overdue."""
+    now: datetime
+    shifts: tuple[ShiftLine, ...]  # earliest first
+    on_call_now: tuple[int, ...]  # the medics a ladder calls now; empty: every medic is called
+    may_add_for: tuple[tuple[int, str], ...]  # (id, name) of the medics the caller may put on call; empty: no form
+    medics: int  # how many accounts hold the medic role
+    reviews: tuple[ReviewView, ...] = ()
+    may_record_reviews: bool = False
+
+
+@transactional(write=False)
+def medic_duty_view(tx: Transaction, caller: Caller, now: datetime) -> MedicDutyView:
+    shifts = tx.medic_duty.ending_after(now)
+    medic_ids = list(dict.fromkeys(tx.accounts.with_role(Role.MEDIC)))
+    people = tx.shinobi.get_many({s.shinobi_id for s in shifts} | set(medic_ids), links=False)
+    now_ids = rules.on_duty(shifts, now)
+    removable = authz.decide_many(caller, "keepMedicDuty", [authz.shinobi_resource(s.shinobi_id) for s in shifts])
+    addable = authz.decide_many(caller, "keepMedicDuty", [authz.shinobi_resource(i) for i in medic_ids])
+    lines = tuple(ShiftLine(s, people[s.shinobi_id].name if s.shinobi_id in people else f"shinobi {s.shinobi_id}",
+                            s.covers(now), d.allowed) for s, d in zip(shifts, removable, strict=True))
+    may_add_for = tuple(sorted(((i, people[i].name) for i, d in zip(medic_ids, addable, strict=True)
+                                if d.allowed and i in people), key=lambda p: p[1]))
+    reviews, may_record = reviews_to_record(tx, caller, now)
+    return MedicDutyView(now=now, shifts=lines, on_call_now=tuple(now_ids), may_add_for=may_add_for,
+                         medics=len(medic_ids), reviews=tuple(reviews) if may_record else (),
+                         may_record_reviews=may_record)

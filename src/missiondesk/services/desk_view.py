@@ -13,6 +13,7 @@ from ..domain.gate import Direction
 from ..domain.missions import Mission
 from ..domain.ranks import MissionStatus, ShinobiStatus
 from ..domain.roster import AssignmentStatus
+from . import alerts as alerting
 from . import authz
 from .unit_of_work import Transaction, UnitOfWork, transactional
 
@@ -79,13 +80,15 @@ class Desk:
     pending: tuple[Mission, ...]
     stale: tuple[Mission, ...]
     audiences: tuple[Audience, ...] = ()
+    reviews: tuple[alerting.ReviewView, ...] = ()  # welfare reviews due and not done, the oldest first
+    may_record_reviews: bool = False
 
 
 @transactional(write=False)
 def desk(tx: Transaction, caller: Caller, now: datetime) -> Desk:
     """The hokage's desk: who is outside the village (and for what), the teams leaving within 24 hours and any
     of them at risk, the unread duty-of-care alerts, the welfare holds open (due for review after a week), the
-    missions waiting for signatures and those stale on the board."""
+    missions waiting for signatures and those stale on the board, the welfare reviews overdue."""
     authz.require(tx, caller, "readAudit", message="the desk is the hokage's")
     people = {s.id: s for s in tx.shinobi.list(links=False)}
     names = {i: s.name for i, s in people.items()}
@@ -133,8 +136,10 @@ def desk(tx: Transaction, caller: Caller, now: datetime) -> Desk:
     stale = tuple(m for m in missions.values() if m.status is MissionStatus.OPEN and now - m.posted_at > STALE_AFTER)
     audiences = tuple(Audience(d.id, d.name, r.at) for d in tx.custody.list(status=DetaineeStatus.HELD)
                       for r in d.audience_requests if r.status is AudienceStatus.OPEN)
+    reviews, may_record = alerting.reviews_to_record(tx, caller, now)
     return Desk(now=now, away=away, leaving=tuple(sorted(leaving, key=lambda t: t.departs_at)), alerts=alerts,
-                holds=holds, pending=pending, stale=stale, audiences=audiences)
+                holds=holds, pending=pending, stale=stale, audiences=audiences, reviews=tuple(reviews),
+                may_record_reviews=may_record)
 
 
 # -- the audit log's page ------------------------------------------------------------------------------------

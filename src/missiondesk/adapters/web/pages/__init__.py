@@ -11,13 +11,13 @@ from fastapi.responses import Response
 
 from ....domain.errors import DomainError
 from ..errors import status_for
-from . import account, alerts, clerk, custody, gate, medic, missions, office, people
+from . import account, alerts, clerk, custody, duty, gate, medic, missions, office, people
 from .common import HERE, SignInRequired, error_response, sign_in_response, templates, wants_page
 
 __all__ = ["HERE", "install", "router", "templates"]
 
 router = APIRouter(include_in_schema=False)
-for _area in (account, clerk, medic, custody, missions, people, alerts, gate, office):
+for _area in (account, clerk, medic, custody, missions, people, alerts, duty, gate, office):
     router.include_router(_area.router)
 
 

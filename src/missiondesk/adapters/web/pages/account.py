@@ -1,4 +1,4 @@
-"""Signing in and out; one's own account: the password and the sessions."""
+"""Signing in and out; one's own account: the password, the sessions, and how one is reached by alerts."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -7,7 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
+from ....domain.alerts import CHANNELS, WebhookEndpoint
 from ....domain.errors import DomainError, Invalid, LockedOut, Unauthenticated
+from ....services import alerts as alerting
 from ....services import (
     auth,
 )
@@ -72,12 +74,20 @@ def logout(request: Request, ctx: Posted) -> Response:
     return response
 
 
-# -- one's own account: the password and the sessions ----------------------------------------------------
+# -- one's own account: the password, the sessions, how one is reached -----------------------------------------
 def _account_page(request: Request, ctx: PageContext, http_status: int = 200, *, error: DomainError | None = None,
-                  where: str = "", done: str = "") -> HTMLResponse:
+                  where: str = "", done: str = "", typed: dict | None = None,
+                  new_webhook: WebhookEndpoint | None = None) -> HTMLResponse:
     sessions = auth.list_sessions(ctx.uow, ctx.caller, ctx.token, ctx.now)
+    contact = alerting.my_contact(ctx.uow, ctx.caller)
+    prefs = contact.preferences
+    reach = typed or {"email": prefs.email or "", "channels": list(prefs.channels),
+                      "quiet_from": prefs.quiet.start.strftime("%H:%M") if prefs.quiet else "",
+                      "quiet_to": prefs.quiet.end.strftime("%H:%M") if prefs.quiet else ""}
+    tz = ctx.c.settings.village_tz
     return render(request, ctx, "account.html", http_status=http_status, sessions=sessions, error=error,
-                  where=where, done=done, tz=ctx.c.settings.village_tz)
+                  where=where, done=done, tz=tz, zone=str(getattr(tz, "key", tz)), reach=reach,
+                  channels=CHANNELS, webhooks=contact.webhooks, new_webhook=new_webhook)
 
 
 def _refused(request: Request, ctx: PageContext, e: DomainError, where: str) -> HTMLResponse:
@@ -86,7 +96,8 @@ def _refused(request: Request, ctx: PageContext, e: DomainError, where: str) -> 
 
 
 DONE = {"password": "Your password is changed; your other sessions are signed out.",
-        "others": "Your other sessions are signed out.", "one": "That session is signed out."}
+        "others": "Your other sessions are signed out.", "one": "That session is signed out.",
+        "reach": "Saved: this is how your alerts reach you.", "webhook-removed": "The webhook is removed."}
 
 
 @router.get("/account")
@@ -115,3 +126,36 @@ def account_revoke(request: Request, ctx: Posted, session_id: Annotated[int | No
     except DomainError as e:
         return _refused(request, ctx, e, "sessions")
     return see_other("/account?done=" + ("others" if session_id is None else "one"))
+
+
+@router.post("/account/alerts")
+def account_alerts(request: Request, ctx: Posted, email: Annotated[str, Form()] = "",
+                   channels: Annotated[list[str], Form()] = [],  # noqa: B006 - FastAPI's form default
+                   quiet_from: Annotated[str, Form()] = "", quiet_to: Annotated[str, Form()] = "") -> Response:
+    """How alerts reach me beyond the page: the e-mail address, the channels, the quiet hours (village time)."""
+    try:
+        alerting.set_preferences(ctx.uow, ctx.caller, tuple(channels), email, quiet_from or None, quiet_to or None,
+                                 ctx.now)
+    except DomainError as e:
+        shown_in_place(e)
+        typed = {"email": email, "channels": channels, "quiet_from": quiet_from, "quiet_to": quiet_to}
+        return _account_page(request, ctx, status_for(e), error=e, where="reach", typed=typed)
+    return see_other("/account?done=reach#reach")
+
+
+@router.post("/account/webhooks")
+def account_webhook_add(request: Request, ctx: Posted, url: Annotated[str, Form()] = "") -> Response:
+    """A webhook for my alerts: its signing secret is on this answer alone (not on the next visit)."""
+    try:
+        hook = alerting.add_webhook(ctx.uow, ctx.caller, url, ctx.now)
+    except DomainError as e:
+        return _refused(request, ctx, e, "webhooks")
+    response = _account_page(request, ctx, new_webhook=hook)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@router.post("/account/webhooks/{webhook_id}/remove")
+def account_webhook_remove(ctx: Posted, webhook_id: int) -> Response:
+    alerting.remove_webhook(ctx.uow, ctx.caller, webhook_id, ctx.now)  # another's, or gone: the 404 page
+    return see_other("/account?done=webhook-removed#webhooks")

@@ -1,20 +1,29 @@
-"""Alerts, and the answers to a proposed team."""
+"""Alerts, their acknowledgement, and the answers to a proposed team; the live badge's event stream."""
 from __future__ import annotations
 
-from typing import Annotated
+import json
+import signal
+import time
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
 
+import anyio
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, Response, StreamingResponse
 
-from ....domain.errors import AssignmentRefused, DomainError, NotFound
+from ....domain.access import Caller
+from ....domain.errors import AssignmentRefused, DomainError, NotFound, Unauthenticated
 from ....domain.fitness import OVERRIDABLE
 from ....services import alerts as alerting
 from ....services import (
     assignments,
+    auth,
     custody,
     roster,
 )
+from ..deps import Container, clock, container
 from ..errors import status_for
+from ..security import SESSION_COOKIE
 from .common import (
     CODE_WORDS,
     Page,
@@ -35,14 +44,34 @@ def alerts_page(request: Request, ctx: Page) -> HTMLResponse:
     return _alerts_page(request, ctx)
 
 
+@router.get("/alerts/list")
+def alerts_list(request: Request, ctx: Page) -> HTMLResponse:
+    """The list alone, for the page's live refresh (static/live.js) when a new alert arrives."""
+    return render(request, ctx, "_alert_list.html", **_alert_values(ctx))
+
+
 def _alerts_page(request: Request, ctx: PageContext, http_status: int = 200, result: dict | None = None
                  ) -> HTMLResponse:
+    return render(request, ctx, "alerts.html", http_status=http_status, result=result, **_alert_values(ctx))
+
+
+def _alert_values(ctx: PageContext) -> dict[str, Any]:
     alerts = alerting.list_alerts(ctx.uow, ctx.caller)
+    # what must be acknowledged first (the newest first within each)
+    alerts = sorted(alerts, key=lambda v: not v.needs_ack)
     audiences = custody.audiences_on_alerts(ctx.uow, ctx.caller, [v.alert for v in alerts])
-    return render(request, ctx, "alerts.html", http_status=http_status, result=result,
-                  alerts=alerts, audiences=audiences, decisions=DECISIONS, tz=ctx.c.settings.village_tz,
-                  names={s.id: s.name for s in roster.list_shinobi(ctx.uow, ctx.caller)},
-                  code_words=CODE_WORDS, overridable={c.value for c in OVERRIDABLE})
+    return {"alerts": alerts, "audiences": audiences, "decisions": DECISIONS, "tz": ctx.c.settings.village_tz,
+            "names": {s.id: s.name for s in roster.list_shinobi(ctx.uow, ctx.caller)},
+            "code_words": CODE_WORDS, "overridable": {c.value for c in OVERRIDABLE},
+            "newest_id": max((v.alert.id for v in alerts), default=0),
+            "awaiting_ack": sum(1 for v in alerts if v.needs_ack)}
+
+
+@router.post("/alerts/{alert_id}/ack")
+def alert_acknowledge(ctx: Posted, alert_id: int) -> Response:
+    """Seen: on a duty-of-care ladder the climb stops, for every copy. Another's alert is a 404, as on the API."""
+    alerting.acknowledge_alert(ctx.uow, ctx.caller, alert_id, ctx.now)
+    return see_other(f"/alerts#alert-{alert_id}")
 
 
 @router.post("/assignments/{assignment_id}/{answer}")
@@ -83,3 +112,63 @@ def decide_audience(request: Request, ctx: Posted, detainee_id: int, request_id:
         shown_in_place(e)
         return _alerts_page(request, ctx, status_for(e), {"ok": False, "error": e})
     return see_other(f"/alerts#audience-{request_id}")
+
+
+# -- the live badge: server-sent events ------------------------------------------------------------------------
+CHECK_EVERY = 1.0  # seconds between two reads of the summary
+PING_EVERY = 15.0  # a comment line when nothing changed this long (keeps proxies from closing the stream)
+STREAM_FOR = 300.0  # then the stream ends and the browser's EventSource opens it again
+RETRY_MS = 2000  # how long the browser waits before it opens the stream again
+
+
+@router.get("/events/alerts")
+async def alert_events(request: Request) -> Response:
+    """The signed-in page's alert summary as `text/event-stream`: one event at once, then one whenever it changes
+    (read every CHECK_EVERY s), a ping every PING_EVERY s; it ends when the browser leaves, the session ends, the
+    server stops, or after STREAM_FOR s. Without a session: 401 (an EventSource does not retry it)."""
+    c = container(request)
+    token = request.cookies.get(SESSION_COOKIE) or ""
+    try:
+        caller = await anyio.to_thread.run_sync(_session_caller, c, token)
+    except Unauthenticated:
+        return Response("sign in first", status_code=401, media_type="text/plain")
+    return StreamingResponse(_summaries(request, c, token, caller), media_type="text/event-stream",
+                             headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+
+
+def _session_caller(c: Container, token: str) -> Caller:
+    """The page's session, read as every page reads it (common.page_user)."""
+    if not token:
+        raise Unauthenticated("sign in first")
+    return auth.authenticate(c.uow, token, clock(c))
+
+
+async def _summaries(request: Request, c: Container, token: str, caller: Caller) -> AsyncIterator[str]:
+    started = last_sent = time.monotonic()
+    last = None
+    yield f"retry: {RETRY_MS}\n\n"
+    while True:
+        summary = await anyio.to_thread.run_sync(alerting.alert_summary, c.uow, caller)
+        now = time.monotonic()
+        if summary != last:
+            last, last_sent = summary, now
+            yield "data: " + json.dumps({"unread": summary.unread, "awaiting_ack": summary.awaiting_ack,
+                                         "newest_id": summary.newest_id}) + "\n\n"
+        elif now - last_sent >= PING_EVERY:
+            try:  # a signed-out or expired session ends the stream; the browser's retry is then refused
+                await anyio.to_thread.run_sync(_session_caller, c, token)
+            except Unauthenticated:
+                return
+            last_sent = now
+            yield ": ping\n\n"
+        if now - started >= STREAM_FOR or await request.is_disconnected() or _server_stopping():
+            return
+        await anyio.sleep(CHECK_EVERY)
+
+
+def _server_stopping() -> bool:
+    """Whether uvicorn was told to stop. Its graceful shutdown waits for every response still being sent, so an
+    open stream would hold it for up to STREAM_FOR s; uvicorn's handler of SIGTERM and SIGINT is its Server's
+    bound method, whose `should_exit` says so. Anything else (another server, a test client): False."""
+    server = getattr(signal.getsignal(signal.SIGTERM), "__self__", None)
+    return bool(getattr(server, "should_exit", False))

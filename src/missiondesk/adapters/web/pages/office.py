@@ -14,6 +14,7 @@ from ....domain.errors import AssignmentRefused, DomainError, Forbidden, Invalid
 from ....domain.fitness import OVERRIDABLE
 from ....domain.risk import PRIOR as RISK_PRIOR
 from ....domain.risk import RiskModel, sigmoid
+from ....services import alerts as alerting
 from ....services import (
     assignments,
     audit,
@@ -135,9 +136,26 @@ def audit_checkpoint(request: Request, ctx: Posted) -> Response:
 # -- the hokage's desk and the plan for the board --------------------------------------------------------------
 @router.get("/desk")
 def desk_page(request: Request, ctx: Page) -> HTMLResponse:
+    return _desk_page(request, ctx)
+
+
+def _desk_page(request: Request, ctx: PageContext, http_status: int = 200, *, error: DomainError | None = None,
+               review_id: int | None = None) -> HTMLResponse:
     d = desk_view.desk(ctx.uow, ctx.caller, ctx.now)
-    return render(request, ctx, "desk.html", desk=d, tz=ctx.c.settings.village_tz,
-                  may_plan=authz.decide(ctx.caller, "planBoard", authz.VILLAGE).allowed)
+    return render(request, ctx, "desk.html", http_status=http_status, desk=d, tz=ctx.c.settings.village_tz,
+                  may_plan=authz.decide(ctx.caller, "planBoard", authz.VILLAGE).allowed,
+                  error=error, where="review" if error else "", review_id=review_id)
+
+
+@router.post("/desk/reviews/{review_id}")
+def desk_review(request: Request, ctx: Posted, review_id: int, note: Annotated[str, Form()] = "") -> Response:
+    """Record an overdue welfare review from the desk's list (the medics record theirs on /medic-duty)."""
+    try:
+        alerting.complete_review(ctx.uow, ctx.caller, review_id, note, ctx.now)
+    except DomainError as e:
+        shown_in_place(e)
+        return _desk_page(request, ctx, status_for(e), error=e, review_id=review_id)
+    return see_other("/desk#reviews")
 
 
 @router.post("/desk/plan")
