@@ -26,24 +26,30 @@ Entry = dict[str, Any]
 
 class SecurityJournal:
     """Notes go on a list; a background thread wakes every `interval` seconds (not at each note: waking it
-    would cost the noting request a thread switch, which a clock can see) and writes what it finds."""
+    would cost the noting request a thread switch, which a clock can see) and writes those noted at least
+    `hold` seconds before. The hold outlasts the 25 ms every 404 takes (adapters/web/timing.py), so a write
+    never runs during the request that caused it, where its work (and its fsync) would tell that request from
+    a miss by the clock; it lands on whichever later request is running, hidden or absent alike."""
 
     def __init__(self, write: Callable[[list[Entry]], None], *, is_transient: Callable[[BaseException], bool],
-                 interval: float = 0.1):
+                 interval: float = 0.1, hold: float = 0.05):
         self._write = write
         self._is_transient = is_transient
         self._interval = interval
-        self._pending: list[Entry] = []
+        self._hold = hold
+        self._pending: list[tuple[float, Entry]] = []
         self._writing = False
         self._closing = False
+        self._flushing = 0
         self._cond = threading.Condition()
         self._thread: threading.Thread | None = None
 
     def note(self, entries: list[Entry]) -> None:
         if not entries:
             return
+        noted = time.monotonic()
         with self._cond:
-            self._pending.extend(entries)
+            self._pending.extend((noted, e) for e in entries)
             if self._thread is None or not self._thread.is_alive():
                 self._closing = False
                 self._thread = threading.Thread(target=self._run, name="missiondesk-security-journal", daemon=True)
@@ -51,13 +57,17 @@ class SecurityJournal:
                 atexit.register(self.close)
 
     def flush(self) -> None:
-        """Wait until everything noted so far is in the audit log."""
+        """Wait until everything noted so far is in the audit log (held notes too)."""
         with self._cond:
             if self._thread is None:
                 return
-            self._cond.notify_all()
-            while (self._pending or self._writing) and self._thread.is_alive():
-                self._cond.wait(0.05)
+            self._flushing += 1
+            try:
+                self._cond.notify_all()
+                while (self._pending or self._writing) and self._thread.is_alive():
+                    self._cond.wait(0.05)
+            finally:
+                self._flushing -= 1
 
     def close(self) -> None:
         with self._cond:
@@ -71,9 +81,15 @@ class SecurityJournal:
     def _run(self) -> None:
         while True:
             with self._cond:
-                if not self._pending and not self._closing:
+                if not self._closing and not (self._flushing and self._pending):
                     self._cond.wait(self._interval)
-                batch, self._pending = self._pending, []
+                if self._closing or self._flushing:
+                    ripe, self._pending = self._pending, []
+                else:
+                    before = time.monotonic() - self._hold
+                    ripe = [p for p in self._pending if p[0] <= before]
+                    self._pending = [p for p in self._pending if p[0] > before]
+                batch = [entry for _, entry in ripe]
                 self._writing = bool(batch)
                 closing = self._closing
             try:
