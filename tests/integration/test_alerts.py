@@ -348,3 +348,28 @@ def test_no_channel_names_a_mission_its_reader_may_not_see(runtime, api: Api, ki
     (sent,) = channel.sent
     assert sent.payload["mission_id"] is None and "strike" not in (sent.text + sent.subject).lower()
     assert "a mission" in sent.text
+
+
+def test_a_slow_receiver_makes_the_worker_hand_back_what_it_cannot_send_within_its_lease(runtime, api: Api):
+    medic, partner, m = at_risk(api)
+    api.ok("kakashi", "PUT", "/alert-preferences", json={"channels": ["email"], "email": "kakashi@leaf.example"})
+    for _ in range(3):
+        refuse(api, medic, m)
+    runtime.clock.freeze()
+
+    class Slow(FakeChannel):
+        def send(self, message: Outbound) -> None:
+            super().send(message)
+            runtime.clock.advance(seconds=40)  # each send eats two thirds of the 60-second lease
+
+    slow = Slow("email")
+    w = worker(runtime, slow)
+    t0 = runtime.clock.now()
+    w.run_once()
+    # the first went at once; the second only after a fresh claim (40 s > half the lease); and so on: each
+    # message is written (sent_at) at the claim it went out under
+    assert [s.sent_at - t0 for s in slow.sent] == [timedelta(seconds=n) for n in (0, 40, 80)]
+    with runtime.uow.begin(write=False) as tx:
+        claimed = [d for d in tx.outbox.for_alerts(a["id"] for a in duty_alerts(api, "kakashi"))]
+    assert [d.status for d in claimed] == ["sent"] * 3
+    assert len({s.idempotency_key for s in slow.sent}) == 3  # none twice

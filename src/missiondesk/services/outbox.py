@@ -41,7 +41,8 @@ from .unit_of_work import Transaction, UnitOfWork, transactional
 
 log = logging.getLogger(__name__)
 
-BATCH = 50
+BATCH = 50  # ladders or reviews per transaction
+CLAIM = 10  # deliveries per claim: sent one after another, well within the lease
 
 
 @dataclass(frozen=True)
@@ -167,6 +168,13 @@ def record_attempt(uow: UnitOfWork, delivery_id: int, worker: str, now: datetime
 
 
 @transactional(write=True, exclusive=False)
+def release(tx: Transaction, delivery_ids: list[int], worker: str) -> None:
+    """Claimed and not sent: free for any worker at once."""
+    tx.outbox.release(delivery_ids, worker)
+    tx.commit()
+
+
+@transactional(write=True, exclusive=False)
 def _record_attempt(tx: Transaction, delivery_id: int, worker: str, now: datetime, policy: AlertPolicy,
                     error: DeliveryFailed | None) -> bool:
     d = tx.outbox.get(delivery_id)
@@ -211,10 +219,16 @@ class Worker:
         timers = run_timers(self.uow, self.clock.now(), self.policy) if due.timers else 0
         sent = 0
         while due.deliveries or timers:
-            batch = claim(self.uow, self.name, self.clock.now(), self.policy, self.tz)
+            claimed_at = self.clock.now()
+            batch = claim(self.uow, self.name, claimed_at, self.policy, self.tz, limit=CLAIM)
             if not batch:
                 break
-            for c in batch:
+            for i, c in enumerate(batch):
+                if self._stop.is_set() or self.clock.now() > claimed_at + self.policy.lease / 2:
+                    # slow receivers ate half the lease: hand the rest back now rather than let the lease run
+                    # out while this worker might still send them (a second worker would send them again)
+                    release(self.uow, [r.delivery_id for r in batch[i:]], self.name)
+                    break
                 channel = by_name.get(c.message.channel)
                 error: DeliveryFailed | None = None
                 if channel is None:

@@ -223,6 +223,12 @@ class OutboxRepository(_Claiming):
                 row.due_at = retry_at
         self.session.flush()
 
+    def release(self, delivery_ids: list[int], worker: str) -> None:
+        if delivery_ids:
+            self.session.execute(update(DeliveryRow).where(
+                self._among(DeliveryRow.id, delivery_ids), DeliveryRow.claimed_by == worker,
+                DeliveryRow.status == "pending").values(claimed_by=None, claimed_until=None))
+
     def defer(self, delivery_id: int, until: datetime) -> None:
         """Not sent yet (quiet hours): due again at `until`, with no attempt counted."""
         self.session.execute(update(DeliveryRow).where(DeliveryRow.id == delivery_id).values(
