@@ -165,9 +165,12 @@ def _serve(settings: Settings, host: str, port: int, banner: Callable[[str], Non
     alert_worker = make_worker(rt).start() if with_worker else None
     try:
         uvicorn.run(application, host=host, port=port, log_level="warning",
-                # a client's own address is what the sign-in throttle counts: X-Forwarded-For is believed only
-                # from the proxies the operator names (FORWARDED_ALLOW_IPS), never by default
-                proxy_headers="FORWARDED_ALLOW_IPS" in os.environ)
+                    # pages hold a live stream of alerts open (server-sent events): a stop waits this long for
+                    # responses still being sent, then ends them, instead of waiting out each stream
+                    timeout_graceful_shutdown=2,
+                    # a client's own address is what the sign-in throttle counts: X-Forwarded-For is believed only
+                    # from the proxies the operator names (FORWARDED_ALLOW_IPS), never by default
+                    proxy_headers="FORWARDED_ALLOW_IPS" in os.environ)
     finally:
         if alert_worker is not None:
             alert_worker.stop()

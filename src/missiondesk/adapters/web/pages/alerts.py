@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import signal
 import time
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
@@ -161,14 +160,6 @@ async def _summaries(request: Request, c: Container, token: str, caller: Caller)
                 return
             last_sent = now
             yield ": ping\n\n"
-        if now - started >= STREAM_FOR or await request.is_disconnected() or _server_stopping():
+        if now - started >= STREAM_FOR or await request.is_disconnected():
             return
         await anyio.sleep(CHECK_EVERY)
-
-
-def _server_stopping() -> bool:
-    """Whether uvicorn was told to stop. Its graceful shutdown waits for every response still being sent, so an
-    open stream would hold it for up to STREAM_FOR s; uvicorn's handler of SIGTERM and SIGINT is its Server's
-    bound method, whose `should_exit` says so. Anything else (another server, a test client): False."""
-    server = getattr(signal.getsignal(signal.SIGTERM), "__self__", None)
-    return bool(getattr(server, "should_exit", False))

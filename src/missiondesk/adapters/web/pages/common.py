@@ -119,8 +119,9 @@ def render(request: Request, ctx: PageContext | None, name: str, http_status: in
     common: dict[str, Any] = {"me": None, "csrf": "", "alert_count": 0, "now": now,
                               "clears": lambda d: clears_words(d, now, tz)}
     if ctx is not None:
+        summary = alerting.alert_summary(ctx.uow, ctx.caller)
         common.update(me=ctx.caller, csrf=csrf_for(ctx.token), now=ctx.now,
-                      alert_count=alerting.alert_summary(ctx.uow, ctx.caller).unread,
+                      alert_count=summary.unread, alert_awaiting=summary.awaiting_ack,
                       is_hokage=Role.HOKAGE in ctx.caller.roles,
                       keeper=custody.is_custody_keeper_of(ctx.uow, ctx.caller))
     return templates.TemplateResponse(request, name, {**common, **values}, status_code=http_status)
