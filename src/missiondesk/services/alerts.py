@@ -305,10 +305,7 @@ class ReviewView:
 @transactional(write=False)
 def overdue_reviews(tx: Transaction, caller: Caller, now: datetime) -> list[ReviewView]:
     """Reviews due and not done, for those who keep or read the records (medics, clerks, the hokage)."""
-    reviews = [r for r in tx.reviews.overdue(now)
-               if authz.allowed(tx, caller, "checkFitness", authz.shinobi_resource(r.shinobi_id))]
-    names = tx.shinobi.get_many({r.shinobi_id for r in reviews}, links=False)
-    return [ReviewView(r, names[r.shinobi_id].name) for r in reviews]
+    return reviews_to_record(tx, caller, now)[0]
 
 
 @transactional(write=True)
