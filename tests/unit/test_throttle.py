@@ -59,3 +59,12 @@ def test_an_attempt_waits_for_the_slowest_key(keys):
     verdict = judge(counts, T0)
     longest = max(POLICY.rule(s).delay(n) if n else timedelta(0) for s, n in keys)
     assert verdict.retry_after == longest and verdict.allowed == (longest == timedelta(0))
+
+
+def test_a_racing_claim_a_moment_ahead_holds_nobody_within_the_free_attempts():
+    """Two sign-ins from one address at once: the other request's claim may carry a failure 5 ms after this
+    one's `now`. Within the free attempts there is nothing to wait for (it answered 429 before)."""
+    ahead = T0 + timedelta(milliseconds=5)
+    assert judge({Key(Scope.SOURCE, "203.0.113.9"): Count(1, ahead)}, T0).allowed
+    held = judge(fail(3, Key(Scope.PAIR, "hokage\nx"), at=ahead), T0)
+    assert held.retry_after == timedelta(seconds=1)  # past them: the wait counts from now, not from ahead

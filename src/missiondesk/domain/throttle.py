@@ -97,7 +97,11 @@ def judge(counts: dict[Key, Count], now: datetime, policy: ThrottlePolicy = Thro
         c = current(count, now, policy)
         if c.last_failure is None:
             continue
-        wait = c.last_failure + policy.rule(key.scope).delay(c.failures) - now
+        delay = policy.rule(key.scope).delay(c.failures)
+        if delay <= timedelta(0):
+            continue  # within the free attempts: nothing to wait for, whenever the last failure was
+        # a racing request's claim may carry a failure a moment after this request's `now`
+        wait = min(c.last_failure, now) + delay - now
         if wait > timedelta(0):
             waits[key.scope] = wait
     if not waits:
