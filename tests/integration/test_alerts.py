@@ -360,7 +360,7 @@ def test_a_slow_receiver_makes_the_worker_hand_back_what_it_cannot_send_within_i
     class Slow(FakeChannel):
         def send(self, message: Outbound) -> None:
             super().send(message)
-            runtime.clock.advance(seconds=40)  # each send eats two thirds of the 60-second lease
+            runtime.clock.advance(seconds=40)  # each send outlasts the lease, and no heartbeat renews it
 
     slow = Slow("email")
     w = worker(runtime, slow)
@@ -373,3 +373,39 @@ def test_a_slow_receiver_makes_the_worker_hand_back_what_it_cannot_send_within_i
         claimed = [d for d in tx.outbox.for_alerts(a["id"] for a in duty_alerts(api, "kakashi"))]
     assert [d.status for d in claimed] == ["sent"] * 3
     assert len({s.idempotency_key for s in slow.sent}) == 3  # none twice
+
+
+def test_a_live_workers_heartbeat_keeps_its_claim_through_a_slow_send(runtime, api: Api):
+    medic, partner, m = at_risk(api)
+    api.ok("kakashi", "PUT", "/alert-preferences", json={"channels": ["email"], "email": "kakashi@leaf.example"})
+    refuse(api, medic, m)
+    sending, done = threading.Event(), threading.Event()
+
+    class Slow(FakeChannel):
+        def send(self, message: Outbound) -> None:
+            sending.set()
+            done.wait(10)  # a receiver that takes three leases to answer
+            super().send(message)
+
+    policy = AlertPolicy(lease=timedelta(seconds=0.6))
+    slow = Slow("email")
+    a = Worker(uow=runtime.uow, clock=runtime.clock, policy=policy, tz=UTC, channels=[slow], name="a", poll=0.1)
+    a.start()
+    try:
+        assert sending.wait(10)
+        deadline = threading.Event()
+        for _ in range(9):  # 1.8 s: three leases, renewed by a's heartbeat all along
+            assert outbox.claim(runtime.uow, "b", runtime.clock.now(), policy, UTC) == []
+            deadline.wait(0.2)
+        done.set()
+        for _ in range(50):
+            if slow.sent:
+                break
+            deadline.wait(0.1)
+    finally:
+        done.set()
+        a.stop()
+    assert len(slow.sent) == 1
+    with runtime.uow.begin(write=False) as tx:
+        (d,) = tx.outbox.for_alerts([duty_alerts(api, "kakashi")[0]["id"]])
+    assert d.status == "sent" and d.attempts == 1

@@ -35,7 +35,9 @@ class AlertPolicy:
     retry_first: timedelta = timedelta(seconds=2)  # a failed delivery is tried again after this, doubling
     retry_cap: timedelta = timedelta(minutes=10)
     max_attempts: int = 15  # then the delivery is given up (failed), kept with every attempt
-    lease: timedelta = timedelta(seconds=60)  # a claimed delivery not recorded by then is claimed again
+    # a claimed delivery not recorded by then is claimed again; a live worker renews its claims every third of
+    # it (a heartbeat), so a slow receiver keeps its claim and a killed worker's is free within seconds
+    lease: timedelta = timedelta(seconds=4)
 
     def step_due(self, started_at: datetime, step_done: int) -> datetime | None:
         """When the rung after `step_done` is due, or None when the last has been sent."""

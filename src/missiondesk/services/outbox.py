@@ -3,9 +3,9 @@
 Everything it does is in rows, not in memory: a ladder is due when its start plus the policy's delays has
 passed, a review when its `due_at` has, a delivery when its `due_at` has and no live claim holds it. A worker
 killed at any moment loses nothing: its transaction rolls back (a ladder or review is taken again), or its
-claim runs out after the policy's lease and another worker sends the delivery again. So a delivery may go
-twice (a kill between sending and recording); each carries an idempotency key, the same on every attempt,
-by which a receiver drops the second.
+claim runs out after the policy's lease (4 s; a live worker renews its claims every second, however slow a
+receiver) and another worker sends the delivery again. So a delivery may go twice (a kill between sending and
+recording); each carries an idempotency key, the same on every attempt, by which a receiver drops the second.
 
 On PostgreSQL any number of workers share the rows: claims lock with FOR UPDATE SKIP LOCKED (adapters/db/
 alerts.py), and a claim takes no part in the office's one-writer lock (it writes no audit entry). Climbing a
@@ -42,7 +42,7 @@ from .unit_of_work import Transaction, UnitOfWork, transactional
 log = logging.getLogger(__name__)
 
 BATCH = 50  # ladders or reviews per transaction
-CLAIM = 10  # deliveries per claim: sent one after another, well within the lease
+CLAIM = 3  # deliveries per claim, sent one after another: few, so that a killed worker leaves few waiting
 
 
 @dataclass(frozen=True)
@@ -168,6 +168,13 @@ def record_attempt(uow: UnitOfWork, delivery_id: int, worker: str, now: datetime
 
 
 @transactional(write=True, exclusive=False)
+def renew(tx: Transaction, worker: str, now: datetime, until: datetime) -> int:
+    n = tx.outbox.renew(worker, now, until)
+    tx.commit()
+    return n
+
+
+@transactional(write=True, exclusive=False)
 def release(tx: Transaction, delivery_ids: list[int], worker: str) -> None:
     """Claimed and not sent: free for any worker at once."""
     tx.outbox.release(delivery_ids, worker)
@@ -211,6 +218,7 @@ class Worker:
     on_error: Callable[[BaseException], None] | None = None
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
+    _held_until: datetime | None = None  # this worker's claims are its own until then (renewed by the heartbeat)
 
     def run_once(self) -> tuple[int, int]:
         """(timers raised, deliveries attempted) in one pass."""
@@ -220,13 +228,15 @@ class Worker:
         sent = 0
         while due.deliveries or timers:
             claimed_at = self.clock.now()
+            self._held_until = claimed_at + self.policy.lease
             batch = claim(self.uow, self.name, claimed_at, self.policy, self.tz, limit=CLAIM)
             if not batch:
+                self._held_until = None
                 break
             for i, c in enumerate(batch):
-                if self._stop.is_set() or self.clock.now() > claimed_at + self.policy.lease / 2:
-                    # slow receivers ate half the lease: hand the rest back now rather than let the lease run
-                    # out while this worker might still send them (a second worker would send them again)
+                if self._stop.is_set() or self.clock.now() > self._held_until - self.policy.lease / 2:
+                    # the claim is running out (no heartbeat renewed it: stopped, or the database too busy): hand
+                    # the rest back now rather than send what a second worker may be about to send again
                     release(self.uow, [r.delivery_id for r in batch[i:]], self.name)
                     break
                 channel = by_name.get(c.message.channel)
@@ -245,9 +255,25 @@ class Worker:
                 sent += 1
             if self._stop.is_set():
                 break
+        self._held_until = None
         return timers, sent
 
+    def _heartbeat(self) -> None:
+        """Every quarter of the lease, the claims being sent are renewed for a whole lease."""
+        while not self._stop.wait(self.policy.lease.total_seconds() / 4):
+            if self._held_until is None:
+                continue
+            try:
+                now = self.clock.now()
+                renew(self.uow, self.name, now, now + self.policy.lease)
+                if self._held_until is not None:
+                    self._held_until = now + self.policy.lease
+            except Exception:  # the database busy: the sender sees its claim running out and hands it back
+                log.exception("could not renew the claims of %s", self.name)
+
     def run_forever(self) -> None:
+        heart = threading.Thread(target=self._heartbeat, name=f"missiondesk-worker-heartbeat-{self.name}", daemon=True)
+        heart.start()
         while not self._stop.is_set():
             started = time.monotonic()
             try:

@@ -223,6 +223,13 @@ class OutboxRepository(_Claiming):
                 row.due_at = retry_at
         self.session.flush()
 
+    def renew(self, worker: str, now: datetime, until: datetime) -> int:
+        """The worker's live claims held on until `until` (one that ran out may be another's now: not touched)."""
+        result = self.session.execute(update(DeliveryRow).where(
+            DeliveryRow.claimed_by == worker, DeliveryRow.status == "pending", DeliveryRow.claimed_until >= now)
+            .values(claimed_until=until))
+        return result.rowcount or 0
+
     def release(self, delivery_ids: list[int], worker: str) -> None:
         if delivery_ids:
             self.session.execute(update(DeliveryRow).where(
