@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 from hypothesis import settings
 
+from missiondesk.adapters.db import migrate
+from missiondesk.adapters.db.session import make_engine
 from missiondesk.clock import ShiftedClock, parse_instant
 from missiondesk.config import Settings
 from missiondesk.runtime import Runtime, start
+from missiondesk.services import passwords
 
 # CI runs every property on a fixed seed (`MISSIONDESK_HYPOTHESIS_PROFILE=ci`, set by .ci/run): a red CI is then
 # a change of this project, not a new corner found by chance. The random search runs at every local run, and a
@@ -49,19 +54,92 @@ class TestClock:
 
     def advance(self, **delta: float) -> None:
         self.offset += timedelta(**delta)
+
+
+# -- password hashing at argon2's least cost ---------------------------------------------------------------------
+# Every API test makes five accounts and signs four of them in: at OWASP's cost (passwords.py) that was most of
+# its set-up. The tests in this process hash at argon2's minimum instead (t = 1, m = 8 KiB, p = 1): the same
+# argon2id, the same code paths (hash, verify, the dummy for unknown names, rehash checks), a fraction of the
+# time. The end-to-end tests keep the production cost: their servers run in subprocesses, and the accounts they
+# seed here must be hashed as those servers hash them (or each sign-in there would rehash).
+E2E = Path(__file__).parent / "e2e"
+_cheap_hashes: bool | None = None
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Before any fixture of the test is set up, whatever its scope (the e2e modules seed theirs per module)."""
+    global _cheap_hashes
+    cheap = E2E not in item.path.parents
+    if cheap != _cheap_hashes:
+        if cheap:
+            passwords.use_cost(time_cost=1, memory_cost=8, parallelism=1)
+        else:
+            passwords.use_production_cost()
+        _cheap_hashes = cheap
+
+
+# -- databases ----------------------------------------------------------------------------------------------------
+# `database_url` is an empty database, as the tests of migrations and of start-up need; but a test that takes
+# `runtime` (itself or through `app`, `api`) gets a copy of a template migrated once per session instead, and
+# `runtime` does not migrate it again. The tests of migrations take `database_url` alone and still migrate from
+# nothing.
 PG = os.environ.get("MISSIONDESK_TEST_POSTGRES")
+# The URLs of databases that are fresh copies of the migrated template (the schema at head): `runtime` starts on
+# them without running Alembic.
+_AT_HEAD: set[str] = set()
+
+
+def _pg_url(name: str) -> str:
+    base = PG.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1)
+    return f"{base}/{name}"
 
 
 @contextmanager
-def postgres_database() -> Iterator[str]:
+def postgres_database(template: str | None = None) -> Iterator[str]:
+    """A new PostgreSQL database for one test, empty or a copy of `template`, dropped afterwards."""
     import psycopg
 
     name = f"md_test_{secrets.token_hex(5)}"
     with psycopg.connect(PG, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    base = PG.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1)
+        admin.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
     try:
-        yield f"{base}/{name}"
+        yield _pg_url(name)
+    finally:
+        with psycopg.connect(PG, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _migrate(url: str) -> None:
+    engine = make_engine(url)
+    try:
+        migrate.upgrade(engine)
+    finally:
+        engine.dispose()  # no connection may stay open: SQLite folds its write-ahead log in, PostgreSQL copies
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> Path:
+    """A SQLite file migrated to head once per session, for `database_url` to copy."""
+    path = tmp_path_factory.mktemp("template") / "desk.db"
+    _migrate(f"sqlite:///{path}")
+    for suffix in ("-wal", "-shm"):  # the last connection's close folded the log into the file
+        assert not Path(f"{path}{suffix}").exists(), f"the template left {path}{suffix} behind"
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_template() -> Iterator[str]:
+    """The name of a PostgreSQL database migrated to head once per session, for `database_url` to copy
+    (CREATE DATABASE … TEMPLATE); dropped at the session's end, whatever happened."""
+    import psycopg
+
+    name = f"md_tmpl_{secrets.token_hex(5)}"
+    with psycopg.connect(PG, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        _migrate(_pg_url(name))
+        yield name
     finally:
         with psycopg.connect(PG, autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -70,21 +148,38 @@ def postgres_database() -> Iterator[str]:
 ENGINES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
 
+@contextmanager
+def _known_at_head(url: str, fresh_copy: bool) -> Iterator[str]:
+    if fresh_copy:
+        _AT_HEAD.add(url)
+    try:
+        yield url
+    finally:
+        _AT_HEAD.discard(url)
+
+
 @pytest.fixture(params=ENGINES)
 def database_url(request, tmp_path) -> Iterator[str]:
+    copy = "runtime" in request.fixturenames  # `runtime` would migrate it first thing anyway
     if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'desk.db'}"
+        path = tmp_path / "desk.db"
+        if copy:
+            shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        with _known_at_head(f"sqlite:///{path}", copy) as url:
+            yield url
         return
     if not PG:
         pytest.skip("PostgreSQL tests need MISSIONDESK_TEST_POSTGRES (e.g. postgresql://127.0.0.1:5432/test)")
-    with postgres_database() as url:
+    template = request.getfixturevalue("postgres_template") if copy else None
+    with postgres_database(template) as url, _known_at_head(url, copy):
         yield url
 
 
 @pytest.fixture
 def runtime(database_url) -> Iterator[Runtime]:
     rt = start(Settings(database_url=database_url, bootstrap_user="hokage", bootstrap_name="Tsunade",
-                        bootstrap_password=BOOT_PASSWORD, clock=TestClock()))
+                        bootstrap_password=BOOT_PASSWORD, clock=TestClock()),
+               migrate_schema=database_url not in _AT_HEAD)
     try:
         yield rt
     finally:

@@ -16,7 +16,26 @@ from ..domain.errors import Invalid, LockedOut
 _hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
 MIN_LENGTH = 8
 # A dummy hash verified for unknown usernames, so timing does not tell who exists.
-_DUMMY = _hasher.hash("not-a-real-password-at-all")
+_DUMMY_PASSWORD = "not-a-real-password-at-all"  # noqa: S105 - hashed for unknown usernames, no secret
+_DUMMY = _hasher.hash(_DUMMY_PASSWORD)
+# The production hasher and its dummy, kept so that tests can come back to them (use_production_cost).
+_PRODUCTION = (_hasher, _DUMMY)
+
+
+def use_cost(time_cost: int, memory_cost: int, parallelism: int = 1) -> None:
+    """For tests only: hash and verify with argon2id at this cost (memory_cost in KiB) instead of OWASP's, so
+    that a suite making hundreds of accounts does not spend its minutes in argon2; the dummy hash is made again
+    with it. Nothing outside the tests calls it, and no setting or environment variable reaches it: a weaker
+    hash is never one switch away in production."""
+    global _hasher, _DUMMY
+    _hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_cost, parallelism=parallelism)
+    _DUMMY = _hasher.hash(_DUMMY_PASSWORD)
+
+
+def use_production_cost() -> None:
+    """For tests only: back to OWASP's parameters (and their dummy hash) after use_cost."""
+    global _hasher, _DUMMY
+    _hasher, _DUMMY = _PRODUCTION
 
 
 @cache
