@@ -384,17 +384,17 @@ def test_a_live_workers_heartbeat_keeps_its_claim_through_a_slow_send(runtime, a
     class Slow(FakeChannel):
         def send(self, message: Outbound) -> None:
             sending.set()
-            done.wait(10)  # a receiver that takes three leases to answer
+            done.wait(15)  # a receiver that takes longer than two leases to answer
             super().send(message)
 
-    policy = AlertPolicy(lease=timedelta(seconds=0.6))
+    policy = AlertPolicy(lease=timedelta(seconds=2))  # renewed every 0.5 s: room for a busy machine
     slow = Slow("email")
     a = Worker(uow=runtime.uow, clock=runtime.clock, policy=policy, tz=UTC, channels=[slow], name="a", poll=0.1)
     a.start()
     try:
         assert sending.wait(10)
         deadline = threading.Event()
-        for _ in range(9):  # 1.8 s: three leases, renewed by a's heartbeat all along
+        for _ in range(25):  # 5 s: two and a half leases, renewed by a's heartbeat all along
             assert outbox.claim(runtime.uow, "b", runtime.clock.now(), policy, UTC) == []
             deadline.wait(0.2)
         done.set()
