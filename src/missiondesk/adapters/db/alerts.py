@@ -10,6 +10,7 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Select, func, or_, select, update
 
@@ -33,6 +34,22 @@ class _Claiming(_Repo):
         if self.session.get_bind().dialect.name == "postgresql":
             return q.with_for_update(skip_locked=True)
         return q
+
+
+# What "due" means, one definition each for the worker's cheap "anything to do?" read and its claim
+def _ladder_due(first_due_before: datetime, second_due_before: datetime) -> tuple[Any, ...]:
+    return (AlertLadderRow.finished_at.is_(None),
+            or_((AlertLadderRow.step == 0) & (AlertLadderRow.started_at <= first_due_before),
+                (AlertLadderRow.step == 1) & (AlertLadderRow.started_at <= second_due_before)))
+
+
+def _delivery_due(now: datetime) -> tuple[Any, ...]:
+    return (DeliveryRow.status == "pending", DeliveryRow.due_at <= now,
+            or_(DeliveryRow.claimed_until.is_(None), DeliveryRow.claimed_until < now))
+
+
+def _review_due(now: datetime) -> tuple[Any, ...]:
+    return (WelfareReviewRow.done_at.is_(None), WelfareReviewRow.alerted_at.is_(None), WelfareReviewRow.due_at <= now)
 
 
 def _alert(r: AlertRow) -> Alert:
@@ -128,18 +145,13 @@ class AlertRepository(_Claiming):
     def due_ladders(self, *, first_due_before: datetime, second_due_before: datetime, limit: int) -> list[Ladder]:
         """Open ladders whose next rung is due: at step 0 started before `first_due_before`, at step 1 before
         `second_due_before` (the caller turns the policy's delays into these two instants). Locked."""
-        q = (select(AlertLadderRow).where(
-            AlertLadderRow.finished_at.is_(None),
-            or_((AlertLadderRow.step == 0) & (AlertLadderRow.started_at <= first_due_before),
-                (AlertLadderRow.step == 1) & (AlertLadderRow.started_at <= second_due_before)))
-            .order_by(AlertLadderRow.started_at).limit(limit))
+        q = (select(AlertLadderRow).where(*_ladder_due(first_due_before, second_due_before))
+             .order_by(AlertLadderRow.started_at).limit(limit))
         return [_ladder(r) for r in self.session.scalars(self._skip_locked(q))]
 
     def any_ladder_due(self, *, first_due_before: datetime, second_due_before: datetime) -> bool:
         return self.session.scalar(select(AlertLadderRow.id).where(
-            AlertLadderRow.finished_at.is_(None),
-            or_((AlertLadderRow.step == 0) & (AlertLadderRow.started_at <= first_due_before),
-                (AlertLadderRow.step == 1) & (AlertLadderRow.started_at <= second_due_before))).limit(1)) is not None
+            *_ladder_due(first_due_before, second_due_before)).limit(1)) is not None
 
     def climb(self, ladder_id: int, step: int, *, finished: datetime | None) -> None:
         self.session.execute(update(AlertLadderRow).where(AlertLadderRow.id == ladder_id).values(
@@ -179,10 +191,7 @@ class OutboxRepository(_Claiming):
 
     def claim_due(self, *, worker: str, now: datetime, until: datetime, limit: int) -> list[Delivery]:
         """Pending deliveries due by `now` and not held by a live claim: claimed for `worker` until `until`."""
-        q = (select(DeliveryRow).where(
-            DeliveryRow.status == "pending", DeliveryRow.due_at <= now,
-            or_(DeliveryRow.claimed_until.is_(None), DeliveryRow.claimed_until < now))
-            .order_by(DeliveryRow.due_at, DeliveryRow.id).limit(limit))
+        q = select(DeliveryRow).where(*_delivery_due(now)).order_by(DeliveryRow.due_at, DeliveryRow.id).limit(limit)
         rows = list(self.session.scalars(self._skip_locked(q)))
         for r in rows:
             r.claimed_by, r.claimed_until = worker, until
@@ -190,9 +199,7 @@ class OutboxRepository(_Claiming):
         return [_delivery(r) for r in rows]
 
     def any_due(self, now: datetime) -> bool:
-        return self.session.scalar(select(DeliveryRow.id).where(
-            DeliveryRow.status == "pending", DeliveryRow.due_at <= now,
-            or_(DeliveryRow.claimed_until.is_(None), DeliveryRow.claimed_until < now)).limit(1)) is not None
+        return self.session.scalar(select(DeliveryRow.id).where(*_delivery_due(now)).limit(1)) is not None
 
     def get(self, delivery_id: int) -> Delivery | None:
         row = self.session.get(DeliveryRow, delivery_id)
@@ -350,15 +357,11 @@ class WelfareReviewRepository(_Claiming):
         return _review(row) if row else None
 
     def due_unalerted(self, now: datetime, limit: int) -> list[WelfareReview]:
-        q = (select(WelfareReviewRow).where(WelfareReviewRow.done_at.is_(None), WelfareReviewRow.alerted_at.is_(None),
-                                            WelfareReviewRow.due_at <= now)
-             .order_by(WelfareReviewRow.due_at).limit(limit))
+        q = select(WelfareReviewRow).where(*_review_due(now)).order_by(WelfareReviewRow.due_at).limit(limit)
         return [_review(r) for r in self.session.scalars(self._skip_locked(q))]
 
     def any_due(self, now: datetime) -> bool:
-        return self.session.scalar(select(WelfareReviewRow.id).where(
-            WelfareReviewRow.done_at.is_(None), WelfareReviewRow.alerted_at.is_(None),
-            WelfareReviewRow.due_at <= now).limit(1)) is not None
+        return self.session.scalar(select(WelfareReviewRow.id).where(*_review_due(now)).limit(1)) is not None
 
     def mark_alerted(self, review_id: int, now: datetime) -> None:
         self.session.execute(update(WelfareReviewRow).where(WelfareReviewRow.id == review_id).values(alerted_at=now))
