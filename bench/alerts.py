@@ -114,6 +114,18 @@ def ts(value: str) -> float:
 
 
 # -- the database ---------------------------------------------------------------------------------------------
+
+def end(proc: subprocess.Popen | None, log) -> None:
+    """SIGTERM, then SIGKILL after 15 s; the log closed either way."""
+    if proc is not None and proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(15)
+    log.close()
+
 class Database:
     """A fresh SQLite file or PostgreSQL database; read directly for the outbox's state."""
 
@@ -192,14 +204,7 @@ class Server:
         raise RuntimeError(f"server did not start:\n{self.logpath.read_text()[-2000:]}")
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(15)
-        self.log.close()
+        end(self.proc, self.log)
 
 
 class WorkerProc:
@@ -248,14 +253,7 @@ class WorkerProc:
         return killed
 
     def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(15)
-        self.log.close()
+        end(self.proc, self.log)
 
 
 # -- the run --------------------------------------------------------------------------------------------------
