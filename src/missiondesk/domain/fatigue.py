@@ -677,9 +677,14 @@ def estimate_roster_arrays(
 
     used = (st < 0.0) & (en > -_HISTORY_S)
     st, en, owner = st[used], np.minimum(en[used], 0.0), owner[used]
-    if not np.all((owner[1:] > owner[:-1]) | ((owner[1:] == owner[:-1]) & (st[1:] >= st[:-1]))):  # usually sorted
-        order = np.lexsort((st, owner))
+    if not _by_owner_then_start(owner, st):
+        # usually each history is one sorted run and only the runs are out of order (estimates appended after
+        # the log): a stable sort by owner (a merge of runs, ~1 ms at 100,000) restores it; else a full lexsort
+        order = np.argsort(owner, kind="stable")
         st, en, owner = st[order], en[order], owner[order]
+        if not _by_owner_then_start(owner, st):
+            order = np.lexsort((st, owner))
+            st, en, owner = st[order], en[order], owner[order]
     same = owner[1:] == owner[:-1]
     clash = same & (st[1:] < en[:-1])
     if clash.any():
@@ -778,3 +783,7 @@ def _tpm_asleep(s: np.ndarray, hours: np.ndarray) -> np.ndarray:
     after_break = TPM_S_UPPER - (TPM_S_UPPER - TPM_S_BREAK) * np.exp(TPM_G * (hours - tb))
     above = TPM_S_UPPER - (TPM_S_UPPER - s) * np.exp(TPM_G * hours)
     return np.where(below, np.where(hours <= tb, rising, after_break), above)
+
+
+def _by_owner_then_start(owner: np.ndarray, start: np.ndarray) -> bool:
+    return bool(np.all((owner[1:] > owner[:-1]) | ((owner[1:] == owner[:-1]) & (start[1:] >= start[:-1]))))
