@@ -30,7 +30,7 @@ from ..domain.ranks import Classification, MissionRank, Role, ShinobiRank
 from ..domain.risk import casualty_cost
 from ..runtime import Runtime, start
 from ..services import alerts as alerting
-from ..services import assignments, audit, auth, custody, fitness, gate, medical, missions, reports, risk, roster
+from ..services import assignments, audit, auth, custody, fitness, gate, medical, missions, plans, reports, risk, roster
 from . import audit_checkpoints
 
 app = typer.Typer(help="missiondesk: the mission office of a hidden village.", no_args_is_help=True,
@@ -679,7 +679,7 @@ def plan(departs_at: AtOpt = None, time_limit: Annotated[float, typer.Option(hel
         def progress(phase: str, done: float) -> None:
             bar.update(task, completed=done, description=phase)
 
-        p = risk.plan_board(s.uow, s.caller, departs_at=parse_time(departs_at, "departs_at") or s.now(),
+        p = plans.plan_board(s.uow, s.caller, departs_at=parse_time(departs_at, "departs_at") or s.now(),
                             policy=s.rt.policy, time_limit=time_limit, progress=progress)
     t = Table("mission", "team", "success", "casualty", "expected value",
               title=f"Plan: {len(p.teams)} teams, value {p.value:,.0f} of a bound {p.upper_bound:,.0f} "

@@ -20,6 +20,7 @@ from ....services import (
     audit,
     authz,
     desk_view,
+    plans,
     reports,
     risk,
     roster,
@@ -160,7 +161,7 @@ def desk_review(request: Request, ctx: Posted, review_id: int, note: Annotated[s
 
 @router.post("/desk/plan")
 def desk_plan(request: Request, ctx: Posted) -> HTMLResponse:
-    plan = risk.plan_board(ctx.uow, ctx.caller, departs_at=ctx.now + timedelta(hours=1), policy=ctx.c.policy,
+    plan = plans.plan_board(ctx.uow, ctx.caller, departs_at=ctx.now + timedelta(hours=1), policy=ctx.c.policy,
                            time_limit=3.0)
     names = {s.id: s.name for s in roster.list_shinobi(ctx.uow, ctx.caller)}
     may_send = {t.mission.id for t, d in zip(plan.teams, authz.decide_many(

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Query
 from pydantic import Field
 
 from ....domain.risk import casualty_cost
-from ....services import risk
+from ....services import plans, risk
 from ..deps import CurrentCaller, Deps, Now
 from ..schemas import In, When
 from .common import PathId, aware
@@ -61,7 +61,7 @@ class PlanRequest(In):
 @router.post("/plans")
 def plan(caller: CurrentCaller, c: Deps, now: Now, body: PlanRequest | None = None) -> dict:
     body = body or PlanRequest()
-    p = risk.plan_board(c.uow, caller, departs_at=body.departs_at or now, policy=c.policy,
+    p = plans.plan_board(c.uow, caller, departs_at=body.departs_at or now, policy=c.policy,
                         time_limit=body.time_limit_seconds)
     return {"departs_at": p.departs_at, "value": round(p.value, 2), "upper_bound": round(p.upper_bound, 2),
             "gap": round(p.gap, 6), "eligible_pairs": p.eligible_pairs,
