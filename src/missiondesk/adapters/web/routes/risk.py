@@ -1,15 +1,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import Field
 
 from ....domain.risk import casualty_cost
 from ....services import plans, risk
 from ..deps import CurrentCaller, Deps, Now
-from ..schemas import In, When
+from ..plan_schemas import PlanRead, PlanRequest
 from .common import PathId, aware
 
 router = APIRouter(tags=["risk"])
@@ -53,21 +51,8 @@ def recommendation(mission_id: PathId, caller: CurrentCaller, c: Deps, now: Now,
                                                "kept_out_by": r.shortfall}}
 
 
-class PlanRequest(In):
-    departs_at: When | None = None
-    time_limit_seconds: Annotated[float, Field(gt=0, le=60)] = 5.0
-
-
-@router.post("/plans")
-def plan(caller: CurrentCaller, c: Deps, now: Now, body: PlanRequest | None = None) -> dict:
+@router.post("/plans", response_model=PlanRead)
+def plan(caller: CurrentCaller, c: Deps, now: Now, body: PlanRequest | None = None) -> PlanRead:
     body = body or PlanRequest()
-    p = plans.plan_board(c.uow, caller, departs_at=body.departs_at or now, policy=c.policy,
-                        time_limit=body.time_limit_seconds)
-    return {"departs_at": p.departs_at, "value": round(p.value, 2), "upper_bound": round(p.upper_bound, 2),
-            "gap": round(p.gap, 6), "eligible_pairs": p.eligible_pairs,
-            "teams": [{"mission_id": t.mission.id, "title": t.mission.title, "shinobi_ids": list(t.shinobi_ids),
-                       "success_probability": round(t.estimate.success, 4),
-                       "casualty_probability": round(t.estimate.casualty, 4),
-                       "expected_value_ryo": round(t.expected_value)} for t in p.teams],
-            "left_empty": list(p.left_empty),
-            "accept": "POST /api/v1/missions/{mission_id}/assignments with the team: every check runs then"}
+    return PlanRead.of(plans.plan_board(c.uow, caller, departs_at=body.departs_at or now, policy=c.policy,
+                                        time_limit=body.time_limit_seconds))
