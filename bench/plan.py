@@ -1,5 +1,6 @@
 """Whole-board planning (`missiondesk.domain.planning`): solve_plan against its own bound, the greedy
-baseline and the full CP-SAT model, on generated villages, all in one run.
+baseline and the full CP-SAT model (both in tests/planning_support.py), on generated villages, all in
+one run.
 
 Villages (seeded, `make_village`): missions of rank D/C/B/A/S (35/30/20/11/4 %) with team sizes
 1-6 (6/24/32/24/9/5 %: most 2-4); shinobi of five skill levels. A pair's value, per member, is
@@ -46,8 +47,12 @@ import resource
 import subprocess  # nosec B404 - runs this folder's own script
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT / "src"), str(ROOT)]  # the package, and the baselines in tests/planning_support.py
 
 RANK_P = np.array([0.35, 0.30, 0.20, 0.11, 0.04])  # D C B A S
 REWARD = np.array([5.0, 20.0, 60.0, 150.0, 400.0])  # per member, thousand ryo
@@ -110,7 +115,9 @@ def _hwm_mb() -> float:
 
 
 def _job(kind: str, n_m: int, n_s: int, seed: int, limit: float, out) -> None:
-    from missiondesk.domain.planning import cpsat_full_plan, greedy_plan, solve_plan
+    from tests.planning_support import cpsat_full_plan, greedy_plan
+
+    from missiondesk.domain.planning import solve_plan
 
     if kind == "full":  # keep the full model from taking the machine down
         ram = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")

@@ -1,4 +1,4 @@
-"""Whole-board planning (domain/planning.py): invariants on random villages, optimality and the
+"""Whole-board planning (the package domain/planning): invariants on random villages, optimality and the
 bound against brute force and the full CP-SAT model, the pruned path, edge cases."""
 
 from __future__ import annotations
@@ -11,8 +11,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from missiondesk.domain import planning
-from missiondesk.domain.planning import PlanResult, check_plan, cpsat_full_plan, greedy_plan, solve_plan
+from missiondesk.domain.planning import PlanResult, problem, relaxation, solve, solve_plan
+
+from ..planning_support import check_plan, cpsat_full_plan, greedy_plan
 
 # ------------------------------------------------------------------ villages
 
@@ -103,9 +104,9 @@ def tol(result: PlanResult) -> float:
 @pytest.fixture
 def pruned(monkeypatch):
     """The large-board path on small boards: sampled prices, candidates, slices of a few pairs."""
-    monkeypatch.setattr(planning, "SAMPLE_ARCS", 4)
-    monkeypatch.setattr(planning, "_CHUNK", 5)
-    monkeypatch.setattr(planning, "EXACT_PAIRS", 0)
+    monkeypatch.setattr(relaxation, "SAMPLE_ARCS", 4)
+    monkeypatch.setattr(problem, "_CHUNK", 5)
+    monkeypatch.setattr(solve, "EXACT_PAIRS", 0)
 
 
 # ------------------------------------------------------------------ invariants
@@ -174,7 +175,7 @@ def test_top_k_per_group_is_the_k_largest_of_each_group(n_groups, n, k_max, seed
     group = rng.integers(0, n_groups, n)
     value = np.round(rng.normal(0, 3, n), 1)  # ties on purpose
     k = rng.integers(0, k_max + 1, n_groups)
-    got = planning._top_k_per_group(group, value, n_groups, k, bins=4)
+    got = problem._top_k_per_group(group, value, n_groups, k, bins=4)
     assert len(set(got.tolist())) == len(got)
     for g in range(n_groups):
         mine = np.sort(value[got[group[got] == g]])[::-1]
