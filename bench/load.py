@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import random
+import shutil
 import statistics
 import sys
 import tempfile
@@ -21,7 +22,9 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).parent))
-from race import PASSWORD, database, start_server  # noqa: E402
+from servers import Server, fresh_database  # noqa: E402
+
+PASSWORD = "load-bench-password-1"  # noqa: S105 - the bootstrap hokage of a throwaway database
 
 
 def phase(name: str, seconds: float, threads: int, work) -> dict:
@@ -60,44 +63,42 @@ def main() -> int:
     args = ap.parse_args()
     seconds = min(args.seconds, 60) / 3
     tmp = Path(tempfile.mkdtemp(prefix="md-load-"))
-    with database(args.database, tmp) as (url, _dsn):
-        proc, base = start_server(url, tmp)
-        try:
-            token = httpx.post(base + "/auth/token", json={"username": "hokage", "password": PASSWORD}
-                               ).json()["access_token"]
-            h = {"Authorization": f"Bearer {token}"}
-            seed = httpx.Client(base_url=base, headers=h, timeout=60)
+    with fresh_database(args.database, tmp) as url, Server(url, tmp, bootstrap_password=PASSWORD) as server:
+        h = {"Authorization": f"Bearer {server.token('hokage', PASSWORD)}"}
+        with httpx.Client(base_url=server.api, headers=h, timeout=60) as seed:
             people = [seed.post("/shinobi", json={"name": f"S{i}", "rank": "jonin"}).json()["id"] for i in range(200)]
             missions = [seed.post("/missions", json={"title": f"M{i}", "rank": "D", "kind": "chores",
                                                      "min_team_size": 4}).json()["id"] for i in range(300)]
-            clients = [httpx.Client(base_url=base, headers=h, timeout=60) for _ in range(args.threads)]
-            teams = [people[i * 4:(i + 1) * 4] for i in range(len(people) // 4)]  # disjoint teams, one per thread slot
+        clients = [httpx.Client(base_url=server.api, headers=h, timeout=60) for _ in range(args.threads)]
+        teams = [people[i * 4:(i + 1) * 4] for i in range(len(people) // 4)]  # disjoint teams, one per thread slot
 
-            def trivial(k, _rnd):
-                return clients[k].get("/auth/me").status_code == 200
+        def trivial(k, _rnd):
+            return clients[k].get("/auth/me").status_code == 200
 
-            def board(k, _rnd):
-                return clients[k].get("/missions").status_code == 200
+        def board(k, _rnd):
+            return clients[k].get("/missions").status_code == 200
 
-            per_thread = len(missions) // args.threads
+        per_thread = len(missions) // args.threads
 
-            def assign(k, rnd):
-                m = missions[k * per_thread + rnd.randrange(per_thread)]
-                team = teams[k]
-                r = clients[k].post(f"/missions/{m}/assignments", json={"shinobi_ids": team})
-                if r.status_code == 201:
-                    # the server runs on the real clock: a report is not dated after now
-                    clients[k].post(f"/missions/{m}/report", json={"outcome": "success",
-                                                                   "at": datetime.now(UTC).isoformat()})
-                    return True
-                return r.status_code == 409  # the mission was taken earlier in the run: a refusal, not an error
+        def assign(k, rnd):
+            m = missions[k * per_thread + rnd.randrange(per_thread)]
+            team = teams[k]
+            r = clients[k].post(f"/missions/{m}/assignments", json={"shinobi_ids": team})
+            if r.status_code == 201:
+                # the server runs on the real clock: a report is not dated after now
+                clients[k].post(f"/missions/{m}/report", json={"outcome": "success",
+                                                               "at": datetime.now(UTC).isoformat()})
+                return True
+            return r.status_code == 409  # the mission was taken earlier in the run: a refusal, not an error
 
+        try:
             results = [phase("GET /auth/me (baseline)", seconds, args.threads, trivial),
                        phase("GET /missions (the board, 300 missions)", seconds, args.threads, board),
                        phase("POST assignments (team of four)", seconds, args.threads, assign)]
         finally:
-            proc.terminate()
-            proc.wait(10)
+            for c in clients:
+                c.close()
+    shutil.rmtree(tmp, ignore_errors=True)
     base_line = results[0]
     engine = "postgresql" if args.database else "sqlite"
     print(f"engine: {engine}, {args.threads} client threads, {seconds:.0f} s per phase")
