@@ -808,6 +808,7 @@ def write(engine: Engine, village: Village) -> None:
                 conn.execute(insert(table), rows[k:k + CHUNK])
         village.seconds[table.name] = time.perf_counter() - t0
         village.counts[table.name] = len(rows)
+    rebuild_derived(engine, village)
     if engine.dialect.name == "postgresql":  # ids were given: the sequences go on after them
         t0 = time.perf_counter()
         with engine.begin() as conn:
@@ -816,6 +817,20 @@ def write(engine: Engine, village: Village) -> None:
                     conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "  # noqa: S608
                                       f"COALESCE((SELECT MAX(id) FROM {table.name}), 0) + 1, false)"))
         village.seconds["(sequences)"] = time.perf_counter() - t0
+
+
+def rebuild_derived(engine: Engine, village: Village) -> None:
+    """What the repositories keep beside a row they write (the sleep log's per-shinobi digest, where the schema
+    has one: adapters/db/sleep_digest.py), rebuilt after the bulk write by the project's own function."""
+    try:
+        from missiondesk.adapters.db import sleep_digest
+    except ImportError:
+        return
+    t0 = time.perf_counter()
+    with engine.begin() as conn:
+        written = sleep_digest.rebuild(conn)
+    village.seconds["sleep_digest (rebuilt)"] = time.perf_counter() - t0
+    village.counts["sleep_digest (rebuilt)"] = int(written or 0)
 
 
 def migrate_fresh(url: str) -> Engine:
