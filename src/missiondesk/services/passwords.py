@@ -13,29 +13,33 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from ..domain.errors import Invalid, LockedOut
 
 # argon2id with OWASP's first recommended setting: m = 19 MiB, t = 2, p = 1 (about 40 ms here).
-_hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
+_PRODUCTION = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
+_hasher = _PRODUCTION
 MIN_LENGTH = 8
-# A dummy hash verified for unknown usernames, so timing does not tell who exists.
 _DUMMY_PASSWORD = "not-a-real-password-at-all"  # noqa: S105 - hashed for unknown usernames, no secret
-_DUMMY = _hasher.hash(_DUMMY_PASSWORD)
-# The production hasher and its dummy, kept so that tests can come back to them (use_production_cost).
-_PRODUCTION = (_hasher, _DUMMY)
+
+
+@cache
+def _dummy(hasher: PasswordHasher) -> str:
+    """The hash verified for unknown usernames, made by `hasher` (so at its cost), so that timing does not tell
+    who exists. Made at the first check of a password and kept, not at import: importing this module (a CLI
+    command, a test process) does not pay for an argon2 hash it may never verify."""
+    return hasher.hash(_DUMMY_PASSWORD)
 
 
 def use_cost(time_cost: int, memory_cost: int, parallelism: int = 1) -> None:
     """For tests only: hash and verify with argon2id at this cost (memory_cost in KiB) instead of OWASP's, so
-    that a suite making hundreds of accounts does not spend its minutes in argon2; the dummy hash is made again
-    with it. Nothing outside the tests calls it, and no setting or environment variable reaches it: a weaker
+    that a suite making hundreds of accounts does not spend its minutes in argon2; the dummy hash is made with
+    it too. Nothing outside the tests calls it, and no setting or environment variable reaches it: a weaker
     hash is never one switch away in production."""
-    global _hasher, _DUMMY
+    global _hasher
     _hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_cost, parallelism=parallelism)
-    _DUMMY = _hasher.hash(_DUMMY_PASSWORD)
 
 
 def use_production_cost() -> None:
     """For tests only: back to OWASP's parameters (and their dummy hash) after use_cost."""
-    global _hasher, _DUMMY
-    _hasher, _DUMMY = _PRODUCTION
+    global _hasher
+    _hasher = _PRODUCTION
 
 
 @cache
@@ -76,7 +80,9 @@ def verify_password(password_hash: str | None, password: str) -> bool:
     if not _checks.acquire(timeout=CHECK_WAIT_SECONDS):
         raise LockedOut("sign-in is busy; try again in a second", retry_after=1)
     try:
-        return _hasher.verify(password_hash or _DUMMY, password) and password_hash is not None
+        hasher = _hasher
+        dummy = _dummy(hasher)  # made at the process's first check, of a known name or not: its time tells nothing
+        return hasher.verify(password_hash or dummy, password) and password_hash is not None
     except (VerificationError, InvalidHashError):
         return False
     finally:
