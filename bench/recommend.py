@@ -163,6 +163,7 @@ def service(people: list[Shinobi], facts: list[ShinobiFacts], database: str | No
 
     from sqlalchemy import insert
 
+    from missiondesk.adapters.db import sleep_digest
     from missiondesk.adapters.db.tables import ShinobiRow, SleepEpisodeRow
     from missiondesk.config import Settings
     from missiondesk.runtime import start
@@ -183,6 +184,7 @@ def service(people: list[Shinobi], facts: list[ShinobiFacts], database: str | No
                 tx.session.execute(insert(SleepEpisodeRow), [
                     {"shinobi_id": offset + f.id, "start_at": e.start, "end_at": e.end, "logged_by": None,
                      "logged_at": DEPARTS} for f in facts for e in f.sleep])
+                sleep_digest.rebuild(tx.session.connection())  # what logging each episode keeps
                 tx.commit()
             hokage = auth.caller_for_username(rt.uow, "hokage")
             print(f"\nservice, end to end on {url.split(':')[0]} ({len(people):,} shinobi and their sleep log "

@@ -17,9 +17,9 @@ from datetime import datetime, time, timedelta, tzinfo
 
 import numpy as np
 
-from .fatigue import SleepEpisode
+from .fatigue import HISTORY_WINDOW, SleepEpisode
 
-HISTORY = timedelta(days=14)
+HISTORY = HISTORY_WINDOW  # the sleep history the models read
 RECENT = timedelta(hours=48)
 OUTSIDE_NIGHT = (time(1), time(5))  # sleep on operations is short: four hours is the estimate
 INSIDE_NIGHT = (time(23), time(7))  # the habitual night at home

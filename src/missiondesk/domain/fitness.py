@@ -283,26 +283,6 @@ def assess_team(
     return TeamVerdict(members=members, team_reasons=tuple(team_reasons))
 
 
-def _with_estimates(facts: Sequence[ShinobiFacts], departs_at: datetime, tz: tzinfo, owner: np.ndarray,
-                    start: np.ndarray, end: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The sleep columns with each silent log that the gate log can speak for replaced by its estimate."""
-    silent = ~recent_logs(owner, start, end, len(facts), departs_at.timestamp())
-    estimates = {}
-    for i in np.flatnonzero(silent):
-        s = facts[i]
-        if s.gate:
-            found = estimate_history(s.crossings, s.acts, departs_at, tz)
-            if found is not None:
-                estimates[int(i)] = found.episodes
-    if not estimates:
-        return owner, start, end
-    keep = ~np.isin(owner, list(estimates))
-    extra = [(i, e) for i, episodes in estimates.items() for e in episodes]
-    return (np.concatenate([owner[keep], np.fromiter((i for i, _ in extra), np.int64, len(extra))]),
-            np.concatenate([start[keep], np.fromiter((e.start.timestamp() for _, e in extra), np.float64, len(extra))]),
-            np.concatenate([end[keep], np.fromiter((e.end.timestamp() for _, e in extra), np.float64, len(extra))]))
-
-
 def _not_open_message(status: MissionStatus) -> str:
     if status is MissionStatus.PENDING_AUTHORIZATION:
         return "the mission is waiting for authorisation"
@@ -313,6 +293,138 @@ def _not_open_message(status: MissionStatus) -> str:
 
 # -- the whole roster at once ------------------------------------------------------------------------
 _MISSION_RANKS = tuple(MissionRank)
+
+
+@dataclass(frozen=True, eq=False)
+class RosterRecords:
+    """The records the roster's facts come from, as read, before a departure time is chosen (one entry per
+    shinobi; times in POSIX seconds): `RosterFacts.at` judges any time they reach 14 days before. The sleep
+    log, the gate log and the shinobi's own acts are columns (entry k belongs to shinobi index `*_owner[k]`);
+    the gate log sorted by owner, then time, then entry order. Orders and holds are the few that may be in
+    force, with the index of their shinobi; `covers` decides."""
+
+    ids: np.ndarray  # int64
+    rank: np.ndarray  # int16: ShinobiRank.order
+    clearance: np.ndarray  # int16: Classification.order
+    unavailable: np.ndarray  # status among UNAVAILABLE_STATUSES (judged now)
+    assigned: np.ndarray  # on an unreported mission, or marked on mission (judged now)
+    sleep_owner: np.ndarray
+    sleep_start: np.ndarray
+    sleep_end: np.ndarray
+    gate_owner: np.ndarray
+    gate_at: np.ndarray
+    gate_in: np.ndarray
+    restrictions: tuple[tuple[int, Restriction], ...] = ()
+    holds: tuple[tuple[int, WelfareHold], ...] = ()
+    acts_owner: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    acts_at: np.ndarray = field(default_factory=lambda: np.zeros(0))
+
+    def __len__(self) -> int:
+        return int(self.ids.size)
+
+    @classmethod
+    def of(cls, facts: Sequence[ShinobiFacts],
+           sleep: tuple[Sequence[int], Sequence[float], Sequence[float]] | None = None) -> RosterRecords:
+        """The records of per-shinobi facts (`sleep`: the log as columns by shinobi id, read in their stead)."""
+        n = len(facts)
+        ids = np.fromiter((s.id for s in facts), np.int64, n)
+        if sleep is None:
+            owner, start, end = _columns(facts, lambda s: s.sleep, lambda e: (e.start.timestamp(), e.end.timestamp()))
+        else:
+            owner = indexes_of(ids, sleep[0])
+            start, end = np.asarray(sleep[1], dtype=np.float64), np.asarray(sleep[2], dtype=np.float64)
+        g_owner, g_at, g_in = _columns(facts, lambda s: sorted(s.gate, key=lambda e: (e.at, e.id)),
+                                       lambda e: (e.at.timestamp(), float(e.direction is Direction.IN)))
+        a_owner, a_at, _ = _columns(facts, lambda s: s.acts, lambda t: (t.timestamp(), 0.0))
+        return cls(
+            ids=ids,
+            rank=np.fromiter((s.rank.order for s in facts), np.int16, n),
+            clearance=np.fromiter((s.clearance.order for s in facts), np.int16, n),
+            unavailable=np.fromiter((s.status in UNAVAILABLE_STATUSES for s in facts), bool, n),
+            assigned=np.fromiter((s.on_assignment or s.status is ShinobiStatus.ON_MISSION for s in facts), bool, n),
+            sleep_owner=owner, sleep_start=start, sleep_end=end,
+            gate_owner=g_owner, gate_at=g_at, gate_in=g_in.astype(bool),
+            restrictions=tuple((i, r) for i, s in enumerate(facts) for r in s.restrictions),
+            holds=tuple((i, h) for i, s in enumerate(facts) for h in s.holds),
+            acts_owner=a_owner, acts_at=a_at,
+        )
+
+    def away_at(self, t: float) -> np.ndarray:
+        """Who was last through the gate outwards at or before `t`."""
+        away = np.zeros(len(self), dtype=bool)
+        seen = np.flatnonzero(self.gate_at <= t)
+        if seen.size:
+            owner = self.gate_owner[seen]
+            last = np.ones(seen.size, dtype=bool)
+            last[:-1] = owner[1:] != owner[:-1]
+            away[owner[last]] = ~self.gate_in[seen[last]]
+        return away
+
+    def silent_and_seen(self, t: float) -> np.ndarray:
+        """Those whose sleep log is silent in the 48 hours before `t` but who have gate records in the 14 days
+        before it: the estimate may speak for them (their own acts are then read)."""
+        silent = ~recent_logs(self.sleep_owner, self.sleep_start, self.sleep_end, len(self), t)
+        seen = np.zeros(len(self), dtype=bool)
+        seen[self.gate_owner[self.gate_at <= t]] = True
+        return silent & seen
+
+    def with_estimates(self, at: datetime, tz: tzinfo) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The sleep columns with each silent log that the gate log can speak for replaced by its estimate."""
+        owner, start, end = self.sleep_owner, self.sleep_start, self.sleep_end
+        candidates = np.flatnonzero(self.silent_and_seen(at.timestamp()))
+        if not candidates.size:
+            return owner, start, end
+        gate_runs = _runs(self.gate_owner, len(self))
+        act_order = np.argsort(self.acts_owner, kind="stable")
+        act_runs = _runs(self.acts_owner[act_order], len(self))
+        estimates = {}
+        for i in candidates.tolist():
+            g = slice(*gate_runs[i])
+            crossings = [(_moment(a), bool(inward)) for a, inward in zip(self.gate_at[g].tolist(),
+                                                                         self.gate_in[g].tolist(), strict=True)]
+            acts = [_moment(a) for a in self.acts_at[act_order[slice(*act_runs[i])]].tolist()]
+            found = estimate_history(crossings, acts, at, tz)
+            if found is not None:
+                estimates[i] = found.episodes
+        if not estimates:
+            return owner, start, end
+        keep = ~np.isin(owner, list(estimates))
+        extra = [(i, e) for i, episodes in estimates.items() for e in episodes]
+        return (np.concatenate([owner[keep], np.fromiter((i for i, _ in extra), np.int64, len(extra))]),
+                np.concatenate([start[keep], np.fromiter((e.start.timestamp() for _, e in extra), np.float64,
+                                                         len(extra))]),
+                np.concatenate([end[keep], np.fromiter((e.end.timestamp() for _, e in extra), np.float64,
+                                                       len(extra))]))
+
+
+def indexes_of(ids: np.ndarray, wanted: Sequence[int] | np.ndarray) -> np.ndarray:
+    """The index in `ids` of each of `wanted` (all must be there)."""
+    by_id = np.argsort(ids, kind="stable")
+    wanted = np.asarray(wanted, dtype=np.int64)
+    at = np.searchsorted(ids, wanted, sorter=by_id)
+    if wanted.size and (at.max() >= ids.size or not np.array_equal(ids[by_id[at]], wanted)):
+        raise ValueError("a record names a shinobi who is not in the roster")
+    return by_id[at]
+
+
+def _columns(facts, items, values) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per-shinobi sequences as columns: the owner index of each item, and its two values."""
+    per = [items(s) for s in facts]
+    sizes = np.fromiter(map(len, per), np.int64, len(per))
+    flat = [values(x) for x in chain.from_iterable(per)]
+    pairs = np.array(flat, dtype=np.float64).reshape(len(flat), 2)
+    return np.repeat(np.arange(len(per), dtype=np.int64), sizes), pairs[:, 0].copy(), pairs[:, 1].copy()
+
+
+def _runs(sorted_owner: np.ndarray, n: int) -> np.ndarray:
+    """(start, stop) of each owner's run in a column sorted by owner."""
+    starts = np.searchsorted(sorted_owner, np.arange(n), side="left")
+    stops = np.searchsorted(sorted_owner, np.arange(n), side="right")
+    return np.stack([starts, stops], axis=1)
+
+
+def _moment(seconds: float) -> datetime:
+    return datetime.fromtimestamp(seconds, UTC)
 
 
 @dataclass(frozen=True, eq=False)
@@ -349,55 +461,39 @@ class RosterFacts:
            sleep: tuple[Sequence[int], Sequence[float], Sequence[float]] | None = None,
            tz: tzinfo = UTC) -> RosterFacts:
         """The columns of these facts. `sleep`, when given, is the log as columns (shinobi id, start, end
-        in POSIX seconds) and stands for the facts' own `sleep`, which is then not read. Where the log is
-        silent in the 48 hours before the departure and the gate log has a shinobi outside in the fortnight,
-        the estimated history (`domain/estimate.py`) stands in for the log, as for one shinobi."""
-        n = len(facts)
+        in POSIX seconds) and stands for the facts' own `sleep`, which is then not read. Each fact's
+        `last_gate_direction` says whether they are away (the facts were gathered at `departs_at`)."""
+        records = RosterRecords.of(facts, sleep)
+        away = np.fromiter((s.last_gate_direction == "out" for s in facts), bool, len(facts))
+        return cls.at(records, departs_at, tz, away=away)
+
+    @classmethod
+    def at(cls, records: RosterRecords, departs_at: datetime, tz: tzinfo = UTC,
+           away: np.ndarray | None = None) -> RosterFacts:
+        """The roster's facts at `departs_at` from its records (which must reach 14 days before it): who is
+        away by the gate log, which orders and holds are in force, and the sleep log with each silent log
+        the gate log can speak for replaced by its estimate (`domain/estimate.py`), as for one shinobi."""
+        n = len(records)
+        t = departs_at.timestamp()
         light = np.zeros((n, len(_MISSION_RANKS)), dtype=bool)
         resting = np.zeros(n, dtype=bool)
         held = np.zeros(n, dtype=bool)
-        for i, s in enumerate(facts):
-            if not (s.restrictions or s.holds):
-                continue
-            for r in s.restrictions:
-                if not r.covers(departs_at):
-                    continue
+        for i, r in records.restrictions:
+            if r.covers(departs_at):
                 if r.kind is RestrictionKind.REST:
                     resting[i] = True
                 else:
                     light[i] |= [r.forbids(m) for m in _MISSION_RANKS]
-            held[i] = any(h.covers(departs_at) for h in s.holds)
-        ids = np.fromiter((s.id for s in facts), np.int64, n)
-        if sleep is None:
-            sizes = np.fromiter((len(s.sleep) for s in facts), np.int64, n)
-            episodes = list(chain.from_iterable(s.sleep for s in facts))
-            owner = np.repeat(np.arange(n, dtype=np.int64), sizes)
-            start = np.fromiter((e.start.timestamp() for e in episodes), np.float64, len(episodes))
-            end = np.fromiter((e.end.timestamp() for e in episodes), np.float64, len(episodes))
-        else:
-            by_id = np.argsort(ids, kind="stable")
-            owner_ids = np.asarray(sleep[0], dtype=np.int64)
-            at = np.searchsorted(ids, owner_ids, sorter=by_id)
-            if owner_ids.size and (at.max() >= n or not np.array_equal(ids[by_id[at]], owner_ids)):
-                raise ValueError("sleep logged for a shinobi who is not in the roster")
-            owner = by_id[at]
-            start, end = np.asarray(sleep[1], dtype=np.float64), np.asarray(sleep[2], dtype=np.float64)
-        owner, start, end = _with_estimates(facts, departs_at, tz, owner, start, end)
-        gate_sizes = np.fromiter((len(s.gate) for s in facts), np.int64, n)
-        gate = list(chain.from_iterable(s.gate for s in facts))
+        for i, h in records.holds:
+            held[i] |= h.covers(departs_at)
+        if away is None:
+            away = records.away_at(t)
+        owner, start, end = records.with_estimates(departs_at, tz)
         return cls(
-            departs_at=departs_at,
-            gate_owner=np.repeat(np.arange(n, dtype=np.int64), gate_sizes),
-            gate_at=np.fromiter((e.at.timestamp() for e in gate), np.float64, len(gate)),
-            gate_in=np.fromiter((e.direction is Direction.IN for e in gate), bool, len(gate)),
-            ids=ids,
-            rank=np.fromiter((s.rank.order for s in facts), np.int16, n),
-            clearance=np.fromiter((s.clearance.order for s in facts), np.int16, n),
-            unavailable=np.fromiter((s.status in UNAVAILABLE_STATUSES for s in facts), bool, n),
-            assigned=np.fromiter((s.on_assignment or s.status is ShinobiStatus.ON_MISSION for s in facts), bool, n),
-            away=np.fromiter((s.last_gate_direction == "out" for s in facts), bool, n),
-            resting=resting, light=light, held=held,
-            sleep_owner=owner, sleep_start=start, sleep_end=end,
+            departs_at=departs_at, ids=records.ids, rank=records.rank, clearance=records.clearance,
+            unavailable=records.unavailable, assigned=records.assigned, away=away,
+            resting=resting, light=light, held=held, sleep_owner=owner, sleep_start=start, sleep_end=end,
+            gate_owner=records.gate_owner, gate_at=records.gate_at, gate_in=records.gate_in,
         )
 
     def duty(self, policy: FitnessPolicy) -> DutyLimits:

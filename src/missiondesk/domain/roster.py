@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+import numpy as np
+
 from .ranks import Classification, Role, ShinobiRank, ShinobiStatus
 
 
@@ -20,6 +22,54 @@ class Shinobi:
     specialties: tuple[str, ...] = ()
     partner_ids: tuple[int, ...] = ()
     username: str | None = None
+
+
+@dataclass(frozen=True, eq=False)
+class RosterPeople:
+    """Shinobi as columns, by ascending id."""
+
+    ids: np.ndarray  # int64
+    rank: np.ndarray  # int16: ShinobiRank.order
+    clearance: np.ndarray  # int16: Classification.order
+    status: tuple[ShinobiStatus, ...]
+    names: tuple[str, ...]
+    specialty_sets: tuple[tuple[str, ...], ...]  # the distinct sets of specialties ...
+    specialty_set: np.ndarray  # ... and which one each shinobi has (int64)
+
+    def __len__(self) -> int:
+        return int(self.ids.size)
+
+    def shinobi(self, i: int) -> Shinobi:
+        """Entry i as a Shinobi (without divisions, partners or username)."""
+        return Shinobi(id=int(self.ids[i]), name=self.names[i], rank=_RANK_BY_ORDER[int(self.rank[i])],
+                       clearance=_CLEARANCE_BY_ORDER[int(self.clearance[i])], status=self.status[i],
+                       specialties=self.specialty_sets[int(self.specialty_set[i])])
+
+    @classmethod
+    def of(cls, people: Iterable[Shinobi]) -> RosterPeople:
+        people = list(people)
+        kinds: dict[tuple[str, ...], int] = {}
+        n = len(people)
+        return cls(ids=np.fromiter((s.id for s in people), np.int64, n),
+                   rank=np.fromiter((s.rank.order for s in people), np.int16, n),
+                   clearance=np.fromiter((s.clearance.order for s in people), np.int16, n),
+                   status=tuple(s.status for s in people), names=tuple(s.name for s in people),
+                   specialty_set=np.fromiter((kinds.setdefault(s.specialties, len(kinds)) for s in people),
+                                             np.int64, n),
+                   specialty_sets=tuple(kinds))
+
+
+@dataclass(frozen=True, eq=False)
+class Columns:
+    """Rows of (shinobi id, time in POSIX seconds, a flag), as columns."""
+
+    owner_ids: np.ndarray  # int64
+    at: np.ndarray  # float64
+    flag: np.ndarray  # bool
+
+
+_RANK_BY_ORDER = {r.order: r for r in ShinobiRank}
+_CLEARANCE_BY_ORDER = {c.order: c for c in Classification}
 
 
 @dataclass(frozen=True)

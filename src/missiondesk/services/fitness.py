@@ -2,18 +2,20 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import datetime
 
 import numpy as np
 
 from ..domain.access import Caller
 from ..domain.errors import NotFound
-from ..domain.fatigue import FatigueEstimate, predict_series
+from ..domain.estimate import AWAKE
+from ..domain.fatigue import HISTORY_WINDOW, FatigueEstimate, predict_series
 from ..domain.fitness import (
     FitnessPolicy,
     MissionFacts,
     RosterFacts,
+    RosterRecords,
     ShinobiFacts,
     Verdict,
     assess,
@@ -22,13 +24,13 @@ from ..domain.fitness import (
 )
 from ..domain.gate import last_direction
 from ..domain.missions import Mission
-from ..domain.ranks import ShinobiStatus
-from ..domain.roster import Shinobi
+from ..domain.ranks import UNAVAILABLE_STATUSES, Role, ShinobiStatus
+from ..domain.roster import RosterPeople, Shinobi
 from . import authz
 from .missions import visible_mission
 from .unit_of_work import Transaction, transactional
 
-HISTORY = timedelta(days=14)
+HISTORY = HISTORY_WINDOW
 
 
 def mission_facts(m: Mission) -> MissionFacts:
@@ -71,6 +73,62 @@ def gather_facts(tx: Transaction, shinobi_ids: Sequence[int], departs_at: dateti
     return out
 
 
+@dataclass(frozen=True, eq=False)
+class RosterRead:
+    """The roster's people and the records its facts come from, read as columns for the times asked."""
+
+    people: RosterPeople
+    records: RosterRecords
+
+    def facts(self, at: datetime, policy: FitnessPolicy) -> RosterFacts:
+        return RosterFacts.at(self.records, at, policy.tz)
+
+
+def read_roster(tx: Transaction, times: Sequence[datetime], policy: FitnessPolicy, *,
+                status: ShinobiStatus | None = None, without_roles: frozenset[Role] = frozenset()) -> RosterRead:
+    """Every shinobi (of that status, but those whose account holds one of `without_roles`) with the records
+    the fitness rules read at each of `times`, one query per table, each bounded in SQL by the windows the
+    rules look back over (the sleep log's and the estimate's 14 days, the duty window), as columns."""
+    lo, hi = min(times), max(times)
+    people = tx.roster.people(status=status, without_roles=without_roles)
+    ids = people.ids
+    since = lo - max(HISTORY + AWAKE, policy.duty.window)
+    sleep_ids, start, end = tx.roster.sleep(ending_after=lo - HISTORY, starting_before=hi)
+    gate = tx.roster.gate(since=since, until=hi + AWAKE)
+    busy = tx.roster.on_assignment()
+    mine, owner = _owners(ids, sleep_ids)
+    g_mine, g_owner = _owners(ids, gate.owner_ids)
+    index = {int(sid): i for i, sid in enumerate(ids.tolist())}
+    restrictions = tuple((index[r.shinobi_id], r) for r in tx.roster.restrictions(after=lo, before=hi)
+                         if r.shinobi_id in index)
+    holds = tuple((index[h.shinobi_id], h) for h in tx.roster.holds(after=lo, before=hi) if h.shinobi_id in index)
+    records = RosterRecords(
+        ids=ids, rank=people.rank, clearance=people.clearance,
+        unavailable=np.fromiter((s in UNAVAILABLE_STATUSES for s in people.status), bool, len(people)),
+        assigned=np.isin(ids, busy) | np.fromiter((s is ShinobiStatus.ON_MISSION for s in people.status), bool,
+                                                  len(people)),
+        sleep_owner=owner, sleep_start=start[mine], sleep_end=end[mine],
+        gate_owner=g_owner, gate_at=gate.at[g_mine], gate_in=gate.flag[g_mine],
+        restrictions=restrictions, holds=holds)
+    # their own acts, for those the estimate may speak for
+    silent = np.zeros(len(records), dtype=bool)
+    for t in times:
+        silent |= records.silent_and_seen(t.timestamp())
+    if silent.any():
+        acts = tx.roster.acts(ids[silent].tolist(), since=lo - HISTORY - AWAKE, until=hi)
+        _, a_owner = _owners(ids, acts.owner_ids)
+        records = replace(records, acts_owner=a_owner, acts_at=acts.at)
+    return RosterRead(people, records)
+
+
+def _owners(ids: np.ndarray, owner_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Which rows name a shinobi of `ids` (ascending), and the index of each such shinobi."""
+    at = np.searchsorted(ids, owner_ids)
+    mine = at < ids.size
+    mine[mine] = ids[at[mine]] == owner_ids[mine]
+    return mine, at[mine]
+
+
 @transactional(write=False)
 def check_fitness(tx: Transaction, caller: Caller, shinobi_id: int, *, mission_id: int | None, at: datetime,
                   policy: FitnessPolicy) -> Verdict:
@@ -97,18 +155,16 @@ def roster_duty(tx: Transaction, caller: Caller, *, at: datetime, policy: Fitnes
     too recently), off duty (no day inside in the week), on hold (welfare), then the fatigue level (estimated
     where no sleep is logged) when it is unfit or caution, or when nothing else applies.
     Read from the roster's columns: the same rules as the desk's recommendation and the board's plan."""
-    people = tx.shinobi.list()
-    ids = [s.id for s in people]
-    facts = gather_facts(tx, ids, at, with_sleep=False, known={s.id: s for s in people})
-    roster = RosterFacts.of(facts, at, tx.shinobi.sleep_columns(ids, ending_after=at - HISTORY), tz=policy.tz)
+    read = read_roster(tx, [at], policy)
+    roster, people = read.facts(at, policy), read.people
     duty = roster.duty(policy)
-    estimates = roster.fatigue(policy).estimates() if ids else []
-    masks = duty_masks(roster, duty, np.array([s.status in (ShinobiStatus.KIA, ShinobiStatus.MIA) for s in people],
+    estimates = roster.fatigue(policy).estimates() if len(people) else []
+    masks = duty_masks(roster, duty, np.array([s in (ShinobiStatus.KIA, ShinobiStatus.MIA) for s in people.status],
                                               dtype=bool))
     out = []
-    for i, (s, f) in enumerate(zip(people, estimates, strict=True)):
+    for i, f in enumerate(estimates):
         found = duty_badges({name: bool(mask[i]) for name, mask in masks.items()}, f.level)
-        out.append(Duty(s, found[0], f, found))
+        out.append(Duty(people.shinobi(i), found[0], f, found))
     return out
 
 

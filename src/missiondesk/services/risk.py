@@ -16,10 +16,10 @@ from ..domain.fitness import FitnessPolicy, RosterFacts, RosterVerdict, assess_r
 from ..domain.missions import Mission
 from ..domain.ranks import Role, ShinobiRank, ShinobiStatus
 from ..domain.risk import Estimate, Member, RiskModel
-from ..domain.roster import Shinobi
+from ..domain.roster import RosterPeople, Shinobi
 from . import authz
 from .audit import record
-from .fitness import HISTORY, gather_facts, mission_facts
+from .fitness import HISTORY, mission_facts, read_roster
 from .missions import visible_mission
 from .unit_of_work import Transaction, transactional
 
@@ -137,57 +137,56 @@ def _why(m: Member, s: float, name: str, kind: str) -> str:
     return f"{name}: " + "; ".join(parts)
 
 
-def available(tx: Transaction) -> list:
-    """Who the desk may propose: active shinobi, but not the village's office holders (the hokage and
-    the council), whom a clerk does not send; a person may still name them in a team."""
-    people = tx.shinobi.list(status=ShinobiStatus.ACTIVE, links=False)  # no partners or usernames needed
-    roles = tx.accounts.roles_of_shinobi(s.id for s in people)
-    return [s for s in people if not roles[s.id] & {Role.HOKAGE, Role.COUNCIL}]
+# Who the desk may propose: active shinobi, but not the village's office holders (the hokage and the council),
+# whom a clerk does not send; a person may still name them in a team.
+OFFICE_HOLDERS = frozenset({Role.HOKAGE, Role.COUNCIL})
 
 
 @dataclass(frozen=True, eq=False)
 class Village:
     """Who the desk may propose, with their fitness facts and fatigue at one departure, as columns."""
 
-    people: list[Shinobi]
+    folk: RosterPeople
     roster: RosterFacts
     fatigue: RosterFatigue
     medic: np.ndarray
     sensor: np.ndarray
-    specialty_sets: list[tuple[str, ...]]  # the distinct sets of specialties ...
-    specialty_set: np.ndarray  # ... and which one each shinobi has
+
+    @property
+    def people(self) -> list[Shinobi]:
+        return [self.folk.shinobi(i) for i in range(len(self.folk))]
 
     def matched(self, kind: str) -> np.ndarray:
-        if not self.specialty_sets:
+        if not self.folk.specialty_sets:
             return np.zeros(0, dtype=bool)
-        return np.array([kind in d for d in self.specialty_sets], dtype=bool)[self.specialty_set]
+        return np.array([kind in d for d in self.folk.specialty_sets], dtype=bool)[self.folk.specialty_set]
 
     def strength(self, kind: str) -> np.ndarray:
         return model_.strengths(self.roster.rank, self.fatigue.effectiveness, self.matched(kind))
 
     def member(self, i: int) -> Member:
-        s = self.people[i]
+        s = self.folk.shinobi(i)
         e = float(self.fatigue.effectiveness[i])
         return Member(id=s.id, rank=s.rank, specialties=s.specialties, effectiveness=None if e != e else e)
 
+    def name(self, i: int) -> str:
+        return self.folk.names[i]
+
     @classmethod
-    def of(cls, people: list[Shinobi], roster: RosterFacts, policy: FitnessPolicy) -> Village:
-        """`people[i]` is the shinobi of the roster's entry i."""
-        kinds: dict[tuple[str, ...], int] = {}  # each distinct set of specialties, judged once
-        which = np.fromiter((kinds.setdefault(s.specialties, len(kinds)) for s in people), np.int64, len(people))
-        distinct = list(kinds)
+    def of(cls, people: list[Shinobi] | RosterPeople, roster: RosterFacts, policy: FitnessPolicy) -> Village:
+        """Entry i of `people` is the shinobi of the roster's entry i."""
+        folk = people if isinstance(people, RosterPeople) else RosterPeople.of(people)
+        distinct = folk.specialty_sets
         medic = np.array([not model_.MEDIC_SPECIALTIES.isdisjoint(d) for d in distinct], dtype=bool)
         sensor = np.array([not model_.SENSOR_SPECIALTIES.isdisjoint(d) for d in distinct], dtype=bool)
-        return cls(people, roster, roster.fatigue(policy), medic[which] if distinct else np.zeros(0, bool),
-                   sensor[which] if distinct else np.zeros(0, bool), distinct, which)
+        which = folk.specialty_set
+        return cls(folk, roster, roster.fatigue(policy), medic[which] if distinct else np.zeros(0, bool),
+                   sensor[which] if distinct else np.zeros(0, bool))
 
 
 def village(tx: Transaction, departs_at: datetime, policy: FitnessPolicy) -> Village:
-    people = available(tx)
-    ids = [s.id for s in people]
-    facts = gather_facts(tx, ids, departs_at, with_sleep=False, known={s.id: s for s in people})
-    sleep = tx.shinobi.sleep_columns(ids, ending_after=departs_at - HISTORY)
-    return Village.of(people, RosterFacts.of(facts, departs_at, sleep, tz=policy.tz), policy)
+    read = read_roster(tx, [departs_at], policy, status=ShinobiStatus.ACTIVE, without_roles=OFFICE_HOLDERS)
+    return Village.of(read.people, read.facts(departs_at, policy), policy)
 
 
 def choose(v: Village, mission: Mission, model: RiskModel, policy: FitnessPolicy
@@ -219,7 +218,7 @@ def recommendation_for(v: Village, mission: Mission, departs_at: datetime, model
         return Recommendation(mission, departs_at, (), None, None, (), eligible, verdict.count(), model.source)
 
     def pick(i: int) -> Pick:
-        m, s, name = v.member(i), float(strength[i]), v.people[i].name
+        m, s, name = v.member(i), float(strength[i]), v.name(i)
         return Pick(m, name, s, _why(m, s, name, mission.kind))
 
     return Recommendation(mission, departs_at, tuple(pick(i) for i in chosen.team.tolist()), chosen.estimate,

@@ -40,6 +40,7 @@ class Transaction(Protocol):
     briefs: Any
     risk: Any
     throttle: Any
+    roster: Any
     pending_security: list[dict[str, Any]]
 
     def commit(self) -> None: ...

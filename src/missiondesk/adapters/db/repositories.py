@@ -23,6 +23,7 @@ from ...domain.missions import Mission
 from ...domain.ranks import Classification, MissionRank, MissionStatus, Role, ShinobiRank, ShinobiStatus
 from ...domain.risk import RiskModel, Threat
 from ...domain.roster import Account, Assignment, AssignmentStatus, MemorialEntry, Shinobi
+from . import sleep_digest
 from .tables import (
     AccountRow,
     AssignmentMemberRow,
@@ -214,6 +215,7 @@ class ShinobiRepository(_Repo):
         row = SleepEpisodeRow(shinobi_id=shinobi_id, start_at=start, end_at=end, logged_by=by, logged_at=now)
         self.session.add(row)
         self.session.flush()
+        sleep_digest.add(self.session.connection(), shinobi_id, start, end)  # in the same transaction
         return row.id
 
 

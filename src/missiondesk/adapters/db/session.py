@@ -30,6 +30,7 @@ from .repositories import (
     RiskRepository,
     ShinobiRepository,
 )
+from .roster import RosterRepository
 from .throttle import ThrottleRepository
 
 log = logging.getLogger(__name__)
@@ -91,6 +92,7 @@ class SqlTransaction:
         self.briefs = BriefRepository(session)
         self.risk = RiskRepository(session)
         self.throttle = ThrottleRepository(session)
+        self.roster = RosterRepository(session)
         self._after_commit: list[Any] = []
 
     def commit(self) -> None:

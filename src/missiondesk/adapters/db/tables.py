@@ -12,6 +12,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -109,6 +110,15 @@ class SleepEpisodeRow(Base):
     logged_by: Mapped[str | None] = mapped_column(String(80))
     logged_at: Mapped[datetime]
     __table_args__ = (Index("ix_sleep_episode_shinobi_end", "shinobi_id", "end_at"),)
+
+
+class SleepDigestRow(Base):
+    """A shinobi's recent sleep log packed in one row (adapters/db/sleep_digest.py), written with each episode."""
+
+    __tablename__ = "sleep_digest"
+    shinobi_id: Mapped[int] = mapped_column(ForeignKey("shinobi.id"), primary_key=True)
+    episodes: Mapped[bytes] = mapped_column(LargeBinary)
+    complete_after_us: Mapped[int] = mapped_column(BigInteger)
 
 
 class RestrictionRow(Base):

@@ -1,0 +1,159 @@
+"""The roster as columns: what the fitness rules read of every shinobi at once, one query per table, each
+bounded in SQL by the time window the rules look at, and read without an object per row (a village of
+10,000 has some 140,000 sleep episodes in its fortnight)."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+from sqlalchemy import BigInteger, ColumnElement, String, and_, cast, func, or_, select, type_coerce
+
+from ...domain.medical import Restriction, WelfareHold
+from ...domain.ranks import Classification, Role, ShinobiRank, ShinobiStatus
+from ...domain.roster import Columns, RosterPeople
+from . import sleep_digest
+from .repositories import _hold, _Repo, _restriction
+from .tables import (
+    AccountRow,
+    AssignmentMemberRow,
+    AuditRow,
+    GateEventRow,
+    RestrictionRow,
+    ShinobiRow,
+    SleepDigestRow,
+    SleepEpisodeRow,
+    WelfareHoldRow,
+)
+
+_RANK_ORDER = {r.value: r.order for r in ShinobiRank}
+_CLEARANCE_ORDER = {c.value: c.order for c in Classification}
+_STATUS = {s.value: s for s in ShinobiStatus}
+
+
+class RosterRepository(_Repo):
+    def people(self, *, status: ShinobiStatus | None = None, without_roles: frozenset[Role] = frozenset()
+               ) -> RosterPeople:
+        """Every shinobi (of that status), but those whose account holds one of `without_roles`."""
+        q = select(ShinobiRow.id, ShinobiRow.rank, ShinobiRow.clearance, ShinobiRow.status,
+                   cast(ShinobiRow.specialties, String), ShinobiRow.name).order_by(ShinobiRow.id)
+        if status is not None:
+            q = q.where(ShinobiRow.status == status.value)
+        rows = self._rows(q)
+        if without_roles:
+            barred = {sid for sid, roles in self._rows(select(AccountRow.shinobi_id, AccountRow.roles))
+                      if not without_roles.isdisjoint(Role(r) for r in _json_list(roles))}
+            rows = [r for r in rows if r[0] not in barred]
+        kinds: dict[str, int] = {}  # each distinct set of specialties (as stored), parsed once
+        which = np.fromiter((kinds.setdefault(r[4] or "[]", len(kinds)) for r in rows), np.int64, len(rows))
+        return RosterPeople(
+            ids=np.fromiter((r[0] for r in rows), np.int64, len(rows)),
+            rank=np.fromiter((_RANK_ORDER[r[1]] for r in rows), np.int16, len(rows)),
+            clearance=np.fromiter((_CLEARANCE_ORDER[r[2]] for r in rows), np.int16, len(rows)),
+            status=tuple(_STATUS[r[3]] for r in rows),
+            names=tuple(r[5] for r in rows),
+            specialty_sets=tuple(tuple(_json_list(k)) for k in kinds),
+            specialty_set=which,
+        )
+
+    def on_assignment(self) -> np.ndarray:
+        """The shinobi held by an active assignment."""
+        rows = self._rows(select(AssignmentMemberRow.shinobi_id).where(AssignmentMemberRow.active.is_(True)))
+        return np.fromiter((r[0] for r in rows), np.int64, len(rows))
+
+    def sleep(self, *, ending_after: datetime, starting_before: datetime) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Every logged episode that ends after `ending_after` and starts before `starting_before`: (shinobi id,
+        start, end) in POSIX seconds, exact to the microsecond, by shinobi and start. Read from the digests
+        (one row per shinobi), and from the log itself for any shinobi whose digest starts too late."""
+        lo, hi = sleep_digest.micros(ending_after), sleep_digest.micros(starting_before)
+        rows = self._rows(select(SleepDigestRow.shinobi_id, SleepDigestRow.complete_after_us,
+                                 SleepDigestRow.episodes).order_by(SleepDigestRow.shinobi_id))
+        whole = [r for r in rows if r[1] <= lo]
+        short = [r[0] for r in rows if r[1] > lo]
+        pairs = np.frombuffer(b"".join(bytes(r[2]) for r in whole), dtype="<i8").reshape(-1, 2)
+        owner = np.repeat(np.fromiter((r[0] for r in whole), np.int64, len(whole)),
+                          np.fromiter((len(r[2]) // 16 for r in whole), np.int64, len(whole)))
+        if short:  # read back further than their digest keeps: the log
+            q = (select(SleepEpisodeRow.shinobi_id, self._micros(SleepEpisodeRow.start_at),
+                        self._micros(SleepEpisodeRow.end_at))
+                 .where(self._among(SleepEpisodeRow.shinobi_id, short), SleepEpisodeRow.end_at > ending_after)
+                 .order_by(SleepEpisodeRow.shinobi_id, SleepEpisodeRow.start_at))
+            table = self._table(q, 3)
+            owner = np.concatenate([owner, table[:, 0]])
+            pairs = np.vstack([pairs, table[:, 1:]])
+            order = np.lexsort((pairs[:, 0], owner))
+            owner, pairs = owner[order], pairs[order]
+        used = (pairs[:, 1] > lo) & (pairs[:, 0] < hi)
+        return owner[used], pairs[used, 0] / 1e6, pairs[used, 1] / 1e6
+
+    def gate(self, *, since: datetime, until: datetime) -> Columns:
+        """Every shinobi's gate events in (`since`, `until`], and the last one of each at or before `since`
+        (where they were when the window opened): (shinobi id, time, arrival?) by shinobi, time and entry."""
+        g = GateEventRow.__table__
+        inner = g.alias("earlier")
+        inward = (g.c.direction == "in")
+        window = select(g.c.shinobi_id, g.c.id, self._micros(g.c.at), inward).where(
+            g.c.shinobi_id.is_not(None), g.c.at > since, g.c.at <= until)
+        # the latest event before the window, per shinobi: one probe of (shinobi_id, at) each
+        s = ShinobiRow.__table__
+        prior = select(inner.c.id).where(inner.c.shinobi_id == s.c.id, inner.c.at <= since) \
+            .order_by(inner.c.at.desc(), inner.c.id.desc()).limit(1).correlate(s).scalar_subquery()
+        before = select(g.c.shinobi_id, g.c.id, self._micros(g.c.at), inward).where(
+            g.c.id.in_(select(prior).select_from(s)))
+        rows = self._rows(window.union_all(before))
+        table = np.array([(r[0], r[1], r[2], bool(r[3])) for r in rows], dtype=np.int64).reshape(len(rows), 4)
+        order = np.lexsort((table[:, 1], table[:, 2], table[:, 0]))  # by shinobi, time, then entry
+        table = table[order]
+        return Columns(table[:, 0].copy(), table[:, 2] / 1e6, table[:, 3].astype(bool))
+
+    def restrictions(self, *, after: datetime, before: datetime) -> list[Restriction]:
+        """The rest and light-duty orders that may be in force at some time in [after, before]."""
+        r = RestrictionRow
+        q = select(r).where(r.starts_at <= before, or_(r.ends_at.is_(None), r.ends_at > after),
+                            or_(r.lifted_at.is_(None), r.lifted_at > after)).order_by(r.starts_at, r.id)
+        return [_restriction(row) for row in self.session.scalars(q)]
+
+    def holds(self, *, after: datetime, before: datetime) -> list[WelfareHold]:
+        """The welfare holds that may be in force at some time in [after, before]."""
+        h = WelfareHoldRow
+        q = select(h).where(h.since <= before, or_(h.lifted_at.is_(None), h.lifted_at > after)) \
+            .order_by(h.since, h.id)
+        return [_hold(row) for row in self.session.scalars(q)]
+
+    def acts(self, shinobi_ids: list[int], *, since: datetime, until: datetime) -> Columns:
+        """When these shinobi's own accounts acted on the record in [since, until]."""
+        if not shinobi_ids:
+            return Columns(np.zeros(0, np.int64), np.zeros(0), np.zeros(0, bool))
+        q = (select(AccountRow.shinobi_id, self._micros(AuditRow.at))
+             .join(AuditRow, and_(AuditRow.actor == AccountRow.username, AuditRow.at >= since, AuditRow.at <= until))
+             .where(self._among(AccountRow.shinobi_id, shinobi_ids)).order_by(AccountRow.shinobi_id, AuditRow.at))
+        table = self._table(q, 2)
+        return Columns(table[:, 0].copy(), table[:, 1] / 1e6, np.zeros(len(table), bool))
+
+    # -- reading columns -----------------------------------------------------------------------------
+    def _rows(self, q: Any) -> list[Any]:
+        """Plain tuples from the driver's cursor: no ORM loading, no Row object per row (the columns read
+        here are integers, text and JSON, which need no conversion by SQLAlchemy)."""
+        return self.session.connection().execute(q).cursor.fetchall()
+
+    def _table(self, q: Any, width: int) -> np.ndarray:
+        rows = self._rows(q)
+        return np.array(rows, dtype=np.int64).reshape(len(rows), width)
+
+    def _micros(self, column: Any) -> ColumnElement[Any]:
+        """A time column as integer microseconds since the epoch, computed by the database (SQLite keeps naive
+        UTC text 'YYYY-MM-DD HH:MM:SS.ffffff')."""
+        if self.session.get_bind().dialect.name == "sqlite":
+            raw = type_coerce(column, String)
+            return cast(func.strftime("%s", raw), BigInteger) * 1_000_000 + cast(func.substr(raw, 21, 6), BigInteger)
+        return cast(func.round(func.extract("epoch", column) * 1_000_000), BigInteger)
+
+
+def _json_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        import json
+
+        return list(json.loads(value))
+    return list(value)

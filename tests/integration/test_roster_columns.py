@@ -1,0 +1,94 @@
+"""The roster read as columns (adapters/db/roster.py) on both engines: the sleep digest, written with each
+episode, reads the same episodes as the log itself, whatever order they were logged in and however far back
+the reader looks; and the whole roster's facts read as columns judge as the per-shinobi facts do."""
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import select
+
+from missiondesk.adapters.db import sleep_digest
+from missiondesk.adapters.db.tables import SleepDigestRow, SleepEpisodeRow
+from missiondesk.domain.fitness import FitnessPolicy, RosterFacts
+from missiondesk.domain.ranks import Classification, ShinobiRank, ShinobiStatus
+from missiondesk.services import fitness
+
+DAWN = datetime(2026, 3, 14, 6, 20, tzinfo=UTC)
+EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
+
+# episodes as (shinobi 0-2, start minute from EPOCH, length in minutes), logged in the order drawn
+episodes = st.lists(st.tuples(st.integers(0, 2), st.integers(0, 72 * 24 * 60), st.integers(1, 14 * 60)),
+                    max_size=25)
+
+
+def the_log(tx, ids, since, until):
+    """The reference: straight from sleep_episode."""
+    rows = tx.session.execute(select(SleepEpisodeRow.shinobi_id, SleepEpisodeRow.start_at, SleepEpisodeRow.end_at)
+                              .where(SleepEpisodeRow.end_at > since, SleepEpisodeRow.start_at < until)
+                              .order_by(SleepEpisodeRow.shinobi_id, SleepEpisodeRow.start_at)).all()
+    return [(r[0], r[1].timestamp(), r[2].timestamp()) for r in rows if r[0] in ids]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(logged=episodes, back=st.integers(0, 90), seconds=st.integers(0, 59))
+def test_the_digest_reads_what_the_log_holds(runtime, logged, back, seconds):
+    with runtime.uow.begin(write=True) as tx:
+        tx.session.execute(SleepDigestRow.__table__.delete())
+        tx.session.execute(SleepEpisodeRow.__table__.delete())
+        ids = [tx.shinobi.add(name=f"S{i}", rank=ShinobiRank.JONIN, clearance=Classification.PUBLIC, divisions=[],
+                              specialties=[], now=DAWN) for i in range(3)]
+        taken: list[tuple[int, datetime, datetime]] = []
+        for who, minute, length in logged:
+            start = EPOCH + timedelta(minutes=minute, seconds=seconds, microseconds=7 * minute)
+            end = start + timedelta(minutes=length)
+            if any(w == who and s < end and start < e for w, s, e in taken):
+                continue  # the service refuses overlapping sleep
+            taken.append((who, start, end))
+            tx.shinobi.add_sleep(ids[who], start, end, None, DAWN)
+        until = EPOCH + timedelta(days=90 - back)
+        since = until - timedelta(days=14)
+        owner, start, end = tx.roster.sleep(ending_after=since, starting_before=until)
+        got = list(zip(owner.tolist(), start.tolist(), end.tolist(), strict=True))
+        assert got == the_log(tx, set(ids), since, until)
+        # a digest row exactly for those with an episode; rebuilt from the log, the same digests
+        kept = dict(tx.session.execute(select(SleepDigestRow.shinobi_id, SleepDigestRow.episodes)).all())
+        assert set(kept) == {ids[w] for w, _, _ in taken}
+        sleep_digest.rebuild(tx.session.connection())
+        assert dict(tx.session.execute(select(SleepDigestRow.shinobi_id, SleepDigestRow.episodes)).all()) == kept
+
+
+def test_the_roster_read_as_columns_judges_as_the_facts_of_each(api, runtime):
+    """Gate trips, rest orders, holds and sleep for a few shinobi: `read_roster` at dawn gives the same columns
+    as the per-shinobi facts (`gather_facts`) put together."""
+    a, b, c = (api.person(n) for n in ("A", "B", "C"))
+    api.ok("hokage", "POST", f"/shinobi/{a}/sleep", 201, json={"start": "2026-03-13T22:00:00Z",
+                                                                 "end": "2026-03-14T05:00:00Z"})
+    for direction, at in (("out", "2026-03-07T06:00:00Z"), ("in", "2026-03-14T03:00:00Z")):
+        api.ok("clerk", "POST", "/gate/events", 201, json={"direction": direction, "at": at, "shinobi_ids": [b]})
+    api.ok("clerk", "POST", "/gate/events", 201, json={"direction": "out", "at": "2026-02-01T06:00:00Z",
+                                                       "shinobi_ids": [c]})
+    api.ok("medic", "POST", f"/shinobi/{b}/restrictions", 201,
+           json={"kind": "rest", "reason": "trip", "starts_at": "2026-03-14T03:30:00Z"})
+    api.ok("medic", "POST", f"/shinobi/{a}/welfare-holds", 201,
+           json={"reason": "loss", "since": "2026-01-01T00:00:00Z"})
+    policy = FitnessPolicy()
+    with runtime.uow.begin(write=False) as tx:
+        read = fitness.read_roster(tx, [DAWN], policy)
+        cols = read.facts(DAWN, policy)
+        people = tx.shinobi.list()
+        facts = fitness.gather_facts(tx, [s.id for s in people], DAWN)
+    each = RosterFacts.of(facts, DAWN)
+    assert cols.ids.tolist() == each.ids.tolist() == sorted(s.id for s in people)
+    for name in ("rank", "clearance", "unavailable", "assigned", "away", "resting", "light", "held"):
+        assert np.array_equal(getattr(cols, name), getattr(each, name)), name
+    assert cols.away[cols.ids.tolist().index(c)] and not cols.away[cols.ids.tolist().index(b)]
+    for name in ("level", "kss", "effectiveness"):
+        assert np.allclose(getattr(cols.fatigue(policy), name), getattr(each.fatigue(policy), name),
+                           equal_nan=True), name
+    d1, d2 = cols.duty(policy), each.duty(policy)
+    assert np.array_equal(d1.rest_clears, d2.rest_clears, equal_nan=True)
+    assert np.array_equal(d1.duty_clears, d2.duty_clears, equal_nan=True)
+    assert read.people.status[cols.ids.tolist().index(a)] is ShinobiStatus.ACTIVE
