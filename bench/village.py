@@ -35,7 +35,6 @@ process (roster, board, memorial, the audit chain). `build()` is what bench/read
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import sys
 import time
@@ -762,8 +761,7 @@ class Generator:
         rows = v.rows.setdefault(AuditRow, [])
         prev = GENESIS
         for seq, (at, actor, action, target, details) in enumerate(v.events, start=1):
-            at = at.astimezone(UTC)
-            details = json.loads(json.dumps(details, default=str))  # exactly what the JSON column gives back
+            at = at.astimezone(UTC)  # details hold only str, int, None and lists of them: as the JSON column reads
             digest = chain_hash(prev, canonical(seq, at, actor, action, target, details))
             rows.append({"seq": seq, "at": at, "actor": actor, "action": action, "target": target,
                          "details": details, "prev_hash": prev, "hash": digest})
