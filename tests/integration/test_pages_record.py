@@ -11,6 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from missiondesk.adapters.db.repositories import ShinobiRepository
+from missiondesk.adapters.db.roster import RosterRepository
 from missiondesk.adapters.web.app import create_app
 from missiondesk.config import Settings
 from missiondesk.runtime import start
@@ -242,25 +243,55 @@ def test_the_team_form_shows_duty_now_and_offers_the_recommended_team(tokyo):
 
 
 def test_the_page_reads_the_roster_once(tokyo, monkeypatch):
+    """Once, as columns (adapters/db/roster.py), for the badges, the verdicts and the recommendation alike: no
+    list of every shinobi as objects, no facts gathered one by one."""
     app, api = tokyo
     for n in ("Yamato", "Sai", "Ino", "Kiba", "Shino"):
         api.person(n)
     m = api.open_mission("C")
-    calls = {"list": 0, "gather": 0}
+    calls = {"list": 0, "gather": 0, "columns": 0}
     original_list, original_gather = ShinobiRepository.list, fitness.gather_facts
+    original_people = RosterRepository.people
 
-    def counting_list(self, *a, **kw):
-        calls["list"] += 1
-        return original_list(self, *a, **kw)
+    def counting(name, original):
+        def call(*a, **kw):
+            calls[name] += 1
+            return original(*a, **kw)
+        return call
 
-    def counting_gather(*a, **kw):
-        calls["gather"] += 1
-        return original_gather(*a, **kw)
-
-    from missiondesk.services import mission_view
-
-    monkeypatch.setattr(ShinobiRepository, "list", counting_list)
-    monkeypatch.setattr(mission_view, "gather_facts", counting_gather)
+    monkeypatch.setattr(ShinobiRepository, "list", counting("list", original_list))
+    monkeypatch.setattr(fitness, "gather_facts", counting("gather", original_gather))
+    monkeypatch.setattr(RosterRepository, "people", counting("columns", original_people))
     c = browser_for(app, "clerk")
     assert c.get(f"/missions/{m}").status_code == 200
-    assert calls == {"list": 1, "gather": 1}, calls
+    assert calls == {"list": 0, "gather": 0, "columns": 1}, calls
+
+
+def test_the_team_form_lists_a_few_the_recommended_first_and_finds_the_rest_by_name(tokyo, monkeypatch):
+    """At village scale the form cannot list everyone: the first few (the recommended team, then those fit to
+    go, strongest first), how many there are, "Show more", and a search by name that reaches anyone."""
+    from missiondesk.services import mission_view
+
+    app, api = tokyo
+    monkeypatch.setattr(mission_view, "TEAM_FORM_SHOWN", 3)
+    for n in ("Yamato", "Sai", "Ino", "Kiba", "Shino", "Hinata"):
+        api.person(n)
+    m = api.open_mission("C")
+    c = browser_for(app, "clerk")
+    page = c.get(f"/missions/{m}").text
+    def form(html: str) -> str:
+        return html[html.index('id="team-h"'):html.index("</fieldset>", html.index('id="team-h"'))]
+
+    listed = re.findall(r'name="shinobi_ids" value="(\d+)"', form(page))
+    assert len(listed) == 3
+    team = [p["shinobi_id"] for p in api.ok("clerk", "GET", f"/missions/{m}/recommendation",
+                                            params={"departs_at": "2026-03-14T07:20:00Z"})["team"]]
+    assert sorted(int(x) for x in listed[:len(team)]) == sorted(team)  # the recommended team first
+    shown = re.search(r"Listed: 3 of (\d+)", page)
+    assert shown and int(shown.group(1)) >= 6 and "Show more" in page
+    more = c.get(f"/missions/{m}", params={"shown": 6}).text
+    assert len(re.findall(r'name="shinobi_ids"', form(more))) == 6
+    found = c.get(f"/missions/{m}", params={"find": "hina"}).text
+    assert re.findall(r'name="shinobi_ids" value="\d+"[^>]*> ([^<]+) <', form(found)) == ["Hinata"]
+    assert "Listed: 1 of 1 whose name holds “hina”" in found and "Show more" not in found
+    assert c.get(f"/missions/{m}", params={"shown": 0}).status_code == 422

@@ -620,6 +620,16 @@ class RosterFatigue:
         known = self.level != LEVELS.index("unknown")
         return known & ((self.kss >= limit.max_kss) | (self.effectiveness < limit.min_effectiveness))
 
+    def take(self, index: np.ndarray) -> RosterFatigue:
+        """The entries at these indexes."""
+        return RosterFatigue(self.level[index], self.kss[index], self.effectiveness[index],
+                             self.kss_with_inertia[index], self.effectiveness_with_inertia[index],
+                             self.hours_awake[index])
+
+    def levels(self) -> list[str]:
+        """Each entry's level by name (LEVELS)."""
+        return [LEVELS[lv] for lv in self.level.tolist()]
+
     def estimates(self) -> list[FatigueEstimate]:
         def none(v: float) -> float | None:
             return None if v != v else v

@@ -349,6 +349,28 @@ class RosterRecords:
             acts_owner=a_owner, acts_at=a_at,
         )
 
+    def take(self, index: np.ndarray) -> RosterRecords:
+        """The records of the shinobi at these (ascending) indexes, renumbered in that order."""
+        index = np.asarray(index, dtype=np.int64)
+        new = np.full(len(self), -1, dtype=np.int64)
+        new[index] = np.arange(index.size)
+
+        def kept(owner: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            mask = new[owner] >= 0
+            return mask, new[owner[mask]]
+
+        s_mask, s_owner = kept(self.sleep_owner)
+        g_mask, g_owner = kept(self.gate_owner)
+        a_mask, a_owner = kept(self.acts_owner)
+        return RosterRecords(
+            ids=self.ids[index], rank=self.rank[index], clearance=self.clearance[index],
+            unavailable=self.unavailable[index], assigned=self.assigned[index],
+            sleep_owner=s_owner, sleep_start=self.sleep_start[s_mask], sleep_end=self.sleep_end[s_mask],
+            gate_owner=g_owner, gate_at=self.gate_at[g_mask], gate_in=self.gate_in[g_mask],
+            restrictions=tuple((int(new[i]), r) for i, r in self.restrictions if new[i] >= 0),
+            holds=tuple((int(new[i]), h) for i, h in self.holds if new[i] >= 0),
+            acts_owner=a_owner, acts_at=self.acts_at[a_mask])
+
     def away_at(self, t: float) -> np.ndarray:
         """Who was last through the gate outwards at or before `t`."""
         away = np.zeros(len(self), dtype=bool)
@@ -495,6 +517,21 @@ class RosterFacts:
             resting=resting, light=light, held=held, sleep_owner=owner, sleep_start=start, sleep_end=end,
             gate_owner=records.gate_owner, gate_at=records.gate_at, gate_in=records.gate_in,
         )
+
+    def take(self, index: np.ndarray) -> RosterFacts:
+        """The facts of the shinobi at these (ascending) indexes, renumbered in that order."""
+        index = np.asarray(index, dtype=np.int64)
+        new = np.full(len(self), -1, dtype=np.int64)
+        new[index] = np.arange(index.size)
+        s_mask = new[self.sleep_owner] >= 0
+        g_mask = new[self.gate_owner] >= 0
+        return replace(
+            self, ids=self.ids[index], rank=self.rank[index], clearance=self.clearance[index],
+            unavailable=self.unavailable[index], assigned=self.assigned[index], away=self.away[index],
+            resting=self.resting[index], light=self.light[index], held=self.held[index],
+            sleep_owner=new[self.sleep_owner[s_mask]], sleep_start=self.sleep_start[s_mask],
+            sleep_end=self.sleep_end[s_mask], gate_owner=new[self.gate_owner[g_mask]], gate_at=self.gate_at[g_mask],
+            gate_in=self.gate_in[g_mask])
 
     def duty(self, policy: FitnessPolicy) -> DutyLimits:
         return duty_limits(self.gate_owner, self.gate_at, self.gate_in, len(self), self.departs_at.timestamp(),

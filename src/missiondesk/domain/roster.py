@@ -45,6 +45,14 @@ class RosterPeople:
                        clearance=_CLEARANCE_BY_ORDER[int(self.clearance[i])], status=self.status[i],
                        specialties=self.specialty_sets[int(self.specialty_set[i])])
 
+    def take(self, index: np.ndarray) -> RosterPeople:
+        """The shinobi at these indexes, in that order."""
+        index = np.asarray(index, dtype=np.int64)
+        return RosterPeople(ids=self.ids[index], rank=self.rank[index], clearance=self.clearance[index],
+                            status=tuple(self.status[i] for i in index.tolist()),
+                            names=tuple(self.names[i] for i in index.tolist()),
+                            specialty_sets=self.specialty_sets, specialty_set=self.specialty_set[index])
+
     @classmethod
     def of(cls, people: Iterable[Shinobi]) -> RosterPeople:
         people = list(people)

@@ -83,14 +83,19 @@ class RosterRead:
     def facts(self, at: datetime, policy: FitnessPolicy) -> RosterFacts:
         return RosterFacts.at(self.records, at, policy.tz)
 
+    def take(self, index: np.ndarray) -> RosterRead:
+        """Only the shinobi at these (ascending) indexes."""
+        return RosterRead(self.people.take(index), self.records.take(index))
+
 
 def read_roster(tx: Transaction, times: Sequence[datetime], policy: FitnessPolicy, *,
-                status: ShinobiStatus | None = None, without_roles: frozenset[Role] = frozenset()) -> RosterRead:
-    """Every shinobi (of that status, but those whose account holds one of `without_roles`) with the records
+                statuses: frozenset[ShinobiStatus] | None = None, without_roles: frozenset[Role] = frozenset()
+                ) -> RosterRead:
+    """Every shinobi (of those statuses, but those whose account holds one of `without_roles`) with the records
     the fitness rules read at each of `times`, one query per table, each bounded in SQL by the windows the
     rules look back over (the sleep log's and the estimate's 14 days, the duty window), as columns."""
     lo, hi = min(times), max(times)
-    people = tx.roster.people(status=status, without_roles=without_roles)
+    people = tx.roster.people(statuses=statuses, without_roles=without_roles)
     ids = people.ids
     since = lo - max(HISTORY + AWAKE, policy.duty.window)
     sleep_ids, start, end = tx.roster.sleep(ending_after=lo - HISTORY, starting_before=hi)

@@ -8,27 +8,30 @@ judged at two instants (now, for the badges; the proposed departure, for the rec
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import numpy as np
 
 from ..domain import risk as model_
 from ..domain.access import Caller
-from ..domain.fitness import Code, FitnessPolicy, RosterFacts, assess_roster, duty_badges, duty_masks
-from ..domain.gate import Direction, last_direction
+from ..domain.fitness import Code, FitnessPolicy, assess_roster, duty_badges, duty_masks
+from ..domain.gate import Direction
 from ..domain.missions import Mission
-from ..domain.ranks import MissionStatus, Role, ShinobiStatus
+from ..domain.ranks import MissionStatus, ShinobiStatus
 from ..domain.roster import Assignment, Shinobi
 from . import authz
 from .assignments import is_office
-from .fitness import HISTORY, gather_facts, mission_facts
+from .fitness import mission_facts, read_roster
 from .missions import visible_mission
-from .risk import Recommendation, Village, current_model, recommendation_for
+from .risk import OFFICE_HOLDERS, Recommendation, Village, current_model, recommendation_for
 from .unit_of_work import Transaction, transactional
 
-# Who may be named in a team: not the village's office holders, whom nobody sends.
-NOT_SENT = frozenset({Role.HOKAGE, Role.COUNCIL})
+# Who may be named in a team: not the village's office holders, whom nobody sends; the active, and those on a
+# mission (listed, with the reason they cannot go).
+NOT_SENT = OFFICE_HOLDERS
+CANDIDATE_STATUSES = frozenset({ShinobiStatus.ACTIVE, ShinobiStatus.ON_MISSION})
+TEAM_FORM_SHOWN = 40  # people the form lists at first; "more" and a name search reach the rest
 
 
 @dataclass(frozen=True)
@@ -96,13 +99,15 @@ class MissionScreen:
     candidates: tuple[Candidate, ...]  # the team form's people (an open mission only)
     recommendation: Recommendation | None
     departure: datetime  # the departure the form proposes, and the recommendation is judged at
+    matching: int = 0  # how many the form could list (those whose name holds the search), of which `candidates`
 
 
 @transactional(write=False)
 def mission_screen(tx: Transaction, caller: Caller, mission_id: int, *, now: datetime, policy: FitnessPolicy,
-                   departs_at: datetime | None = None) -> MissionScreen:
+                   departs_at: datetime | None = None, find: str = "", shown: int | None = None
+                   ) -> MissionScreen:
     """Everything the mission's page shows, for this caller (NotFound, as if it did not exist, to those not
-    cleared for it)."""
+    cleared for it); the team form lists the first `shown` of those whose name holds `find`."""
     m = visible_mission(tx, caller, mission_id)
     departure = departs_at or now + timedelta(hours=1)
     res = authz.mission_resource(m.id, m.classification)
@@ -123,14 +128,14 @@ def mission_screen(tx: Transaction, caller: Caller, mission_id: int, *, now: dat
     model = current_model(tx)
     candidates: tuple[Candidate, ...] = ()
     recommendation = None
+    matching = 0
     if is_open:
-        people = [s for s in tx.shinobi.list(links=False)
-                  if s.status in (ShinobiStatus.ACTIVE, ShinobiStatus.ON_MISSION)]
-        roles = tx.accounts.roles_of_shinobi(s.id for s in people)
-        people = [s for s in people if not roles[s.id] & NOT_SENT]
-        candidates, recommendation = _team_form(tx, caller, m, people, now, departure, policy,
-                                                model if may.recommend else None)
-        names = {s.id: s.name for s in people}
+        candidates, matching, recommendation = _team_form(tx, caller, m, now, departure, policy,
+                                                          model if may.recommend else None, find=find,
+                                                          shown=shown or TEAM_FORM_SHOWN)
+        names = {c.shinobi.id: c.shinobi.name for c in candidates}
+        if recommendation is not None:
+            names.update({p.member.id: p.name for p in (*recommendation.team, *recommendation.runners_up)})
     else:
         names = {}
     wanted = set(team.shinobi_ids if team else ()) | {sid for a in proposals for sid in a.shinobi_ids}
@@ -143,64 +148,55 @@ def mission_screen(tx: Transaction, caller: Caller, mission_id: int, *, now: dat
     typical = model_.estimate(model, model_.typical_team(m.rank, m.min_team_size), m.kind, m.threat, m.threat_count)
     return MissionScreen(m, team, model_.suggested_reward(m.rank, typical), names, may, report,
                          _timeline(caller, m, team, entries, names, left_at, report, office),
-                         proposals, candidates, recommendation, departure)
+                         proposals, candidates, recommendation, departure, matching)
 
 
 # -- the team form: one roster read, judged now and at the departure -----------------------------------------
-def _team_form(tx: Transaction, caller: Caller, m: Mission, people: list[Shinobi], now: datetime,
-               departure: datetime, policy: FitnessPolicy, model: model_.RiskModel | None
-               ) -> tuple[tuple[Candidate, ...], Recommendation | None]:
-    """`model`: the risk model, when the caller may have a team recommended."""
-    if not people:
-        return (), (Recommendation(m, departure, (), None, None, (), 0, {}, model.source) if model else None)
-    ids = [s.id for s in people]
-    later = max(now, departure)
-    facts = gather_facts(tx, ids, later, with_sleep=False, known={s.id: s for s in people})
-    sleep = tx.shinobi.sleep_columns(ids, ending_after=min(now, departure) - HISTORY)
-
-    # now: the badges and the verdict beside each name
-    def at(t: datetime):
-        out = []
-        for f in facts:
-            d = last_direction(f.gate, t)
-            out.append(replace(f, last_gate_direction=d.value if d else None,
-                               acts=tuple(a for a in f.acts if a <= t)))
-        return out
-
-    roster = RosterFacts.of(at(now), now, sleep, tz=policy.tz)
-    fatigue = roster.fatigue(policy)
-    verdict = assess_roster(roster, mission_facts(m), policy, fatigue)
-    duty = roster.duty(policy)
-    masks = duty_masks(roster, duty)
-    levels = [e.level for e in fatigue.estimates()]
-    readable = authz.decide_many(caller, "checkFitness", [authz.shinobi_resource(i) for i in ids])
-
+def _team_form(tx: Transaction, caller: Caller, m: Mission, now: datetime, departure: datetime,
+               policy: FitnessPolicy, model: model_.RiskModel | None, *, find: str, shown: int
+               ) -> tuple[tuple[Candidate, ...], int, Recommendation | None]:
+    """Who the form offers (the recommended team first, then those fit to leave at the departure, strongest
+    first, then the rest by name; only those whose name holds `find`), the first `shown` of them with their duty
+    badge and verdict now, how many match, and the recommendation (`model`: the risk model, when the caller may
+    have a team recommended). The roster is read once, as columns, and judged in full at the departure; the few
+    listed are judged now as well."""
+    read = read_roster(tx, [now, departure], policy, statuses=CANDIDATE_STATUSES, without_roles=NOT_SENT)
+    people = read.people
+    if not len(people):
+        return (), 0, (Recommendation(m, departure, (), None, None, (), 0, {}, model.source) if model else None)
+    village = Village.of(people, read.facts(departure, policy), policy)
     recommendation = None
     chosen: set[int] = set()
-    if model is not None:
-        recommendation = _recommend(m, people, facts if later == departure else at(departure), sleep, departure,
-                                    policy, model)
+    if model is not None:  # as risk.recommend judges: the active alone
+        active = np.flatnonzero([s is ShinobiStatus.ACTIVE for s in people.status])
+        recommendation = recommendation_for(village.take(active), m, departure, model, policy)
         chosen = {p.member.id for p in recommendation.team}
-
-    out = []
-    for i, s in enumerate(people):
-        badge = duty_badges({name: bool(mask[i]) for name, mask in masks.items()}, levels[i])[0]
-        first = next((c for c, mask in verdict.codes.items() if mask[i]), None)
-        out.append(Candidate(s, badge, first is None, (first.value if first else None)
-                             if readable[i].allowed else (Code.NOT_FIT.value if first else None), s.id in chosen))
-    return tuple(out), recommendation
-
-
-def _recommend(m: Mission, people: list[Shinobi], facts, sleep, departure: datetime, policy: FitnessPolicy,
-               model: model_.RiskModel) -> Recommendation:
-    """risk.recommend's answer, from the facts already read: the active among the people, judged at the
-    departure."""
-    keep = [i for i, s in enumerate(people) if s.status is ShinobiStatus.ACTIVE]
-    active = [people[i] for i in keep]
-    owner, start, end = sleep
-    mine = np.isin(owner, [s.id for s in active]) & (end > (departure - HISTORY).timestamp())  # as risk.village reads
-    roster = RosterFacts.of([facts[i] for i in keep], departure, (owner[mine], start[mine], end[mine]), tz=policy.tz)
-    return recommendation_for(Village.of(active, roster, policy), m, departure, model, policy)
+    eligible = assess_roster(village.roster, mission_facts(m), policy, village.fatigue).eligible
+    strength = np.nan_to_num(village.strength(m.kind), nan=0.0)
+    needle = find.strip().lower()
+    match = np.array([needle in n.lower() for n in people.names], dtype=bool) if needle else np.ones(len(people), bool)
+    picked = np.isin(people.ids, list(chosen))
+    by_name = np.argsort(np.array(people.names, dtype=object), kind="stable")
+    name_rank = np.empty(len(people), dtype=np.int64)
+    name_rank[by_name] = np.arange(len(people))
+    order = np.lexsort((name_rank, np.where(eligible, -strength, 0.0), ~eligible, ~picked))
+    order = order[match[order]]
+    show = np.sort(order[:max(1, shown)])
+    listed = read.take(show)  # judged now, for the badges and the verdict beside each name
+    roster = listed.facts(now, policy)
+    fatigue = roster.fatigue(policy)
+    verdict = assess_roster(roster, mission_facts(m), policy, fatigue)
+    masks = duty_masks(roster, roster.duty(policy))
+    levels = fatigue.levels()
+    readable = authz.decide_many(caller, "checkFitness", [authz.shinobi_resource(int(i)) for i in listed.people.ids])
+    judged = {}
+    for j, may_read in enumerate(readable):
+        badge = duty_badges({name: bool(mask[j]) for name, mask in masks.items()}, levels[j])[0]
+        first = next((c for c, mask in verdict.codes.items() if mask[j]), None)
+        reason = (first.value if first else None) if may_read.allowed else (Code.NOT_FIT.value if first else None)
+        sid = int(listed.people.ids[j])
+        judged[sid] = Candidate(listed.people.shinobi(j), badge, first is None, reason, sid in chosen)
+    return tuple(judged[int(people.ids[i])] for i in order[:max(1, shown)]), int(order.size), recommendation
 
 
 # -- the record ---------------------------------------------------------------------------------------------

@@ -172,6 +172,11 @@ class Village:
     def name(self, i: int) -> str:
         return self.folk.names[i]
 
+    def take(self, index: np.ndarray) -> Village:
+        """Only the shinobi at these (ascending) indexes, judged as they were."""
+        return Village(self.folk.take(index), self.roster.take(index), self.fatigue.take(index),
+                       self.medic[index], self.sensor[index])
+
     @classmethod
     def of(cls, people: list[Shinobi] | RosterPeople, roster: RosterFacts, policy: FitnessPolicy) -> Village:
         """Entry i of `people` is the shinobi of the roster's entry i."""
@@ -185,7 +190,8 @@ class Village:
 
 
 def village(tx: Transaction, departs_at: datetime, policy: FitnessPolicy) -> Village:
-    read = read_roster(tx, [departs_at], policy, status=ShinobiStatus.ACTIVE, without_roles=OFFICE_HOLDERS)
+    read = read_roster(tx, [departs_at], policy, statuses=frozenset({ShinobiStatus.ACTIVE}),
+                       without_roles=OFFICE_HOLDERS)
     return Village.of(read.people, read.facts(departs_at, policy), policy)
 
 

@@ -32,26 +32,28 @@ _STATUS = {s.value: s for s in ShinobiStatus}
 
 
 class RosterRepository(_Repo):
-    def people(self, *, status: ShinobiStatus | None = None, without_roles: frozenset[Role] = frozenset()
-               ) -> RosterPeople:
-        """Every shinobi (of that status), but those whose account holds one of `without_roles`."""
+    def people(self, *, statuses: frozenset[ShinobiStatus] | None = None,
+               without_roles: frozenset[Role] = frozenset()) -> RosterPeople:
+        """Every shinobi (of those statuses), but those whose account holds one of `without_roles`."""
         q = select(ShinobiRow.id, ShinobiRow.rank, ShinobiRow.clearance, ShinobiRow.status,
                    cast(ShinobiRow.specialties, String), ShinobiRow.name).order_by(ShinobiRow.id)
-        if status is not None:
-            q = q.where(ShinobiRow.status == status.value)
+        if statuses is not None:
+            q = q.where(ShinobiRow.status.in_(sorted(s.value for s in statuses)))
         rows = self._rows(q)
         if without_roles:
             barred = {sid for sid, roles in self._rows(select(AccountRow.shinobi_id, AccountRow.roles))
                       if not without_roles.isdisjoint(Role(r) for r in _json_list(roles))}
             rows = [r for r in rows if r[0] not in barred]
+        n = len(rows)
+        ids, ranks, clearances, statuses_, specialties, names = zip(*rows, strict=True) if rows else ((),) * 6
         kinds: dict[str, int] = {}  # each distinct set of specialties (as stored), parsed once
-        which = np.fromiter((kinds.setdefault(r[4] or "[]", len(kinds)) for r in rows), np.int64, len(rows))
+        which = np.fromiter(map(lambda k: kinds.setdefault(k or "[]", len(kinds)), specialties), np.int64, n)
         return RosterPeople(
-            ids=np.fromiter((r[0] for r in rows), np.int64, len(rows)),
-            rank=np.fromiter((_RANK_ORDER[r[1]] for r in rows), np.int16, len(rows)),
-            clearance=np.fromiter((_CLEARANCE_ORDER[r[2]] for r in rows), np.int16, len(rows)),
-            status=tuple(_STATUS[r[3]] for r in rows),
-            names=tuple(r[5] for r in rows),
+            ids=np.fromiter(ids, np.int64, n),
+            rank=np.fromiter(map(_RANK_ORDER.__getitem__, ranks), np.int16, n),
+            clearance=np.fromiter(map(_CLEARANCE_ORDER.__getitem__, clearances), np.int16, n),
+            status=tuple(map(_STATUS.__getitem__, statuses_)),
+            names=names,
             specialty_sets=tuple(tuple(_json_list(k)) for k in kinds),
             specialty_set=which,
         )

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from ....domain import timing
@@ -83,7 +84,9 @@ def _mission_page(request: Request, ctx: PageContext, mission_id: int, http_stat
     """The mission's page from one read (services/mission_view.py): the record, the timeline, the report, and
     the forms the caller may use."""
     tz = ctx.c.settings.village_tz
-    v = mission_view.mission_screen(ctx.uow, ctx.caller, mission_id, now=ctx.now, policy=ctx.c.policy)
+    find, shown = extra.pop("find", ""), extra.pop("shown", None) or mission_view.TEAM_FORM_SHOWN
+    v = mission_view.mission_screen(ctx.uow, ctx.caller, mission_id, now=ctx.now, policy=ctx.c.policy,
+                                    find=find, shown=shown)
     m = v.mission
     low, high = REWARD_BANDS[m.rank]
     if extra.get("use") == "recommended" and v.recommendation is not None and "chosen" not in extra:
@@ -100,7 +103,13 @@ def _mission_page(request: Request, ctx: PageContext, mission_id: int, http_stat
                   suggested=v.suggested_reward, recommendation=v.recommendation, report=v.report,
                   timeline=v.timeline, local=lambda t: _local(t, tz), zone=ctx.now.astimezone(tz).strftime("%Z"),
                   badge_words=BADGE_WORDS,
-                  code_words=CODE_WORDS, overridable={c.value for c in OVERRIDABLE}, **extra)
+                  code_words=CODE_WORDS, overridable={c.value for c in OVERRIDABLE}, find=find, shown=shown,
+                  more_url=_more_url(m.id, find, shown) if v.matching > len(v.candidates) else None, **extra)
+
+
+def _more_url(mission_id: int, find: str, shown: int) -> str:
+    """The team form listing more people."""
+    return f"/missions/{mission_id}?{urlencode({'find': find, 'shown': shown + mission_view.TEAM_FORM_SHOWN})}#team-h"
 
 
 def _field(t: datetime, tz) -> str:
@@ -114,9 +123,11 @@ def _local(t: datetime | None, tz) -> str:
 
 
 @router.get("/missions/{mission_id}")
-def mission_page(request: Request, ctx: Page, mission_id: int, use: str = "") -> HTMLResponse:
-    """`?use=recommended` ticks the recommended team in the team form."""
-    return _mission_page(request, ctx, mission_id, use=use)
+def mission_page(request: Request, ctx: Page, mission_id: int, use: str = "", find: str = "",
+                 shown: int | None = Query(None, ge=1, le=1000)) -> HTMLResponse:
+    """`?use=recommended` ticks the recommended team in the team form; `find` lists those whose name holds it,
+    `shown` how many the form lists."""
+    return _mission_page(request, ctx, mission_id, use=use, find=find[:100], shown=shown)
 
 
 @router.post("/missions/{mission_id}/team")
