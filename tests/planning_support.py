@@ -10,7 +10,15 @@ from ortools.sat.python import cp_model
 
 from missiondesk.domain.planning import PlanResult
 from missiondesk.domain.planning.phases import _Phases
-from missiondesk.domain.planning.problem import _EPS, Clock, Progress, _cost_scale, _problem, _top_k_per_group
+from missiondesk.domain.planning.problem import (
+    _EPS,
+    Clock,
+    Progress,
+    _cost_scale,
+    _problem,
+    _staffable,
+    _top_k_per_group,
+)
 from missiondesk.domain.planning.relaxation import _relax
 from missiondesk.domain.planning.solve import _result
 
@@ -23,13 +31,15 @@ def greedy_plan(mission_ids: Sequence[int], sizes: Sequence[int], shinobi_ids: S
                 clock: Clock | None = None) -> PlanResult:
     """The baseline a clerk would follow: missions by the value of their best possible team,
     most valuable first; each takes its best still-free eligible shinobi when that team is worth
-    more than nothing. `upper_bound` is the flow bound when `compute_bound`, else NaN."""
+    more than nothing. `upper_bound` is solve_plan's flow bound (over the missions it does not leave out)
+    when `compute_bound`, else NaN."""
     prob = _problem(mission_ids, sizes, shinobi_ids, pair_mission, pair_shinobi, pair_value)
+    staffable, left_out = _staffable(prob)  # (reported as solve_plan does; the method sees every mission)
     ph = _Phases(clock, progress)
     m_count = prob.n_missions
     if len(prob.pv) == 0:
         ph.finish()
-        return _result(prob, {}, 0.0, 0.0 if compute_bound else math.nan, ph.stats)
+        return _result(prob, {}, 0.0, 0.0 if compute_bound else math.nan, ph.stats, left_out)
     order = np.argsort(prob.pm, kind="stable")
     starts = np.searchsorted(prob.pm[order], np.arange(m_count + 1))
     top = _top_k_per_group(prob.pm, prob.pv, m_count, prob.size)
@@ -57,10 +67,10 @@ def greedy_plan(mission_ids: Sequence[int], sizes: Sequence[int], shinobi_ids: S
     ph.done("greedy", 0.99 if not compute_bound else 0.5)
     ub = math.nan
     if compute_bound:
-        ub = _relax(prob, seed=0).upper_bound
+        ub = _relax(staffable, seed=0).upper_bound
         ph.done("bound", 0.99)
     ph.finish()
-    return _result(prob, teams, math.fsum(total), ub, ph.stats)
+    return _result(prob, teams, math.fsum(total), ub, ph.stats, left_out)
 
 
 def cpsat_full_plan(mission_ids: Sequence[int], sizes: Sequence[int], shinobi_ids: Sequence[int],
@@ -71,12 +81,13 @@ def cpsat_full_plan(mission_ids: Sequence[int], sizes: Sequence[int], shinobi_id
     mission), no hint. `upper_bound` is CP-SAT's own bound, widened by the rounding of the
     objective to integers; the plan is empty when CP-SAT finds nothing in time."""
     prob = _problem(mission_ids, sizes, shinobi_ids, pair_mission, pair_shinobi, pair_value)
+    left_out = _staffable(prob)[1]  # (reported as solve_plan does; the model has every mission)
     ph = _Phases(clock, progress)
     n_pairs, m_count = len(prob.pv), prob.n_missions
     if n_pairs == 0:
         ph.finish()
         return _result(prob, {}, 0.0, 0.0, {"cpsat_status": float(cp_model.OPTIMAL), "pairs": 0.0, "found": 1.0,
-                                            **ph.stats})
+                                            **ph.stats}, left_out)
     scale = _cost_scale(prob.pv)
     coef = np.rint(prob.pv * scale).astype(np.int64)
     model = cp_model.CpModel()
@@ -122,14 +133,26 @@ def cpsat_full_plan(mission_ids: Sequence[int], sizes: Sequence[int], shinobi_id
         value = 0.0
     ph.finish()
     stats.update(ph.stats)
-    return _result(prob, teams, value, ub, stats)
+    return _result(prob, teams, value, ub, stats, left_out)
 
 
 def check_plan(result: PlanResult, sizes_by_mission: Mapping[int, int], eligible: set[tuple[int, int]],
                values: Mapping[tuple[int, int], float] | None = None, *, tol: float = 1e-6) -> None:
     """Raise AssertionError when the plan breaks an invariant: a mission not fully staffed, a
     shinobi twice, an ineligible pair, a value that is not the sum of its pairs (when `values`
-    are given) or above the bound, a gap that does not match."""
+    are given) or above the bound, a gap that does not match, a mission left out that could be staffed
+    or not left out that could not (its distinct eligible shinobi against its size; the counts and the
+    words), or a left-out mission in the plan."""
+    eligible_of: dict[int, int] = {}
+    for m, _ in eligible:
+        eligible_of[m] = eligible_of.get(m, 0) + 1
+    short = {m: (eligible_of.get(m, 0), size) for m, size in sizes_by_mission.items() if eligible_of.get(m, 0) < size}
+    got = {x.mission_id: (x.eligible, x.needed) for x in result.left_out}
+    assert got == short, f"left out {got}, expected {short}"
+    assert len(got) == len(result.left_out), "a mission is left out twice"
+    for x in result.left_out:
+        assert x.reason == f"{x.eligible} eligible for {x.needed} place{'' if x.needed == 1 else 's'}", x
+    assert not set(short) & set(result.assignment), "a mission with too few eligible shinobi is staffed"
     seen: set[int] = set()
     total = []
     for m, team in result.assignment.items():

@@ -71,6 +71,19 @@ def test_a_plan_team_is_sent_through_the_same_rules(app, api: Api):
     assert r.status_code == 409 and "The team was not sent" in r.text and "ALREADY_ASSIGNED" in r.text
 
 
+def test_the_plan_lists_the_missions_it_leaves_out_and_why(app, api: Api):
+    for name in ("Kakashi", "Sakura"):
+        api.person(name)
+    short = api.open_mission("C", title="Escort the whole caravan", min_team_size=40)
+    hokage = browser_for(app, "hokage", BOOT_PASSWORD)
+    eligible = api.ok("hokage", "GET", f"/missions/{short}/recommendation")["eligible"]
+    plan = hokage.post("/desk/plan", data={"csrf": csrf_of(hokage.get("/desk").text)})
+    assert plan.status_code == 200 and "Left out: too few eligible" in plan.text
+    row = re.search(r'<tr><td><a href="/missions/(\d+)">C · Escort the whole caravan</a></td><td>([^<]*)</td></tr>',
+                    plan.text)
+    assert row and row.group(1) == str(short) and row.group(2) == f"{eligible} eligible for 40 places"
+
+
 def test_the_plan_offers_no_send_to_those_who_may_not_send(app, api: Api):
     team = [str(api.person("Kakashi")), str(api.person("Sakura"))]
     m = api.open_mission("C")

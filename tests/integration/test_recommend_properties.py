@@ -112,10 +112,12 @@ def test_recommended_and_planned_teams_hold_and_are_accepted(engine, tmp_path, v
         candidates = proposable(api)
 
         # one mission at a time: the desk's eligible count is the one-at-a-time verdicts' count
+        eligible_count = {}
         for mid in mids:
             r = api.ok("hokage", "GET", f"/missions/{mid}/recommendation", params={"departs_at": T})
             eligible = {sid for sid in candidates if fit(api, sid, mid)}
             assert r["eligible"] == len(eligible), r
+            eligible_count[mid] = len(eligible)
             team = [p["shinobi_id"] for p in r["team"]]
             event("a team recommended" if r["team"] else "no eligible team")
             if len(eligible) < sizes[mid]:
@@ -131,7 +133,11 @@ def test_recommended_and_planned_teams_hold_and_are_accepted(engine, tmp_path, v
         assert plan["value"] <= plan["upper_bound"] + 1e-6 * max(1.0, abs(plan["upper_bound"]))
         used = [s for t in plan["teams"] for s in t["shinobi_ids"]]
         assert len(used) == len(set(used)), plan
-        assert {t["mission_id"] for t in plan["teams"]} | set(plan["left_empty"]) == set(mids)
+        out = {x["mission_id"]: (x["eligible"], x["needed"]) for x in plan["left_out"]}
+        assert {t["mission_id"] for t in plan["teams"]} | set(plan["left_empty"]) | set(out) == set(mids)
+        # left out: exactly the missions with fewer eligible than places, with the one-at-a-time counts
+        assert out == {mid: (eligible_count[mid], sizes[mid]) for mid in mids if eligible_count[mid] < sizes[mid]}
+        assert not set(out) & set(plan["left_empty"])
         for t in plan["teams"]:
             assert len(t["shinobi_ids"]) == sizes[t["mission_id"]], plan
             assert all(fit(api, sid, t["mission_id"]) for sid in t["shinobi_ids"]), plan

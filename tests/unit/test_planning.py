@@ -10,8 +10,9 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from ortools.sat.python import cp_model
 
-from missiondesk.domain.planning import PlanResult, problem, relaxation, solve, solve_plan
+from missiondesk.domain.planning import LeftOut, PlanResult, problem, relaxation, rounding, solve, solve_plan
 
 from ..planning_support import check_plan, cpsat_full_plan, greedy_plan
 
@@ -245,12 +246,41 @@ def test_a_team_may_carry_a_negative_member_when_the_team_is_worth_it():
     assert result.gap == pytest.approx(4 / 19, rel=1e-5)
 
 
-def test_a_mission_with_too_few_eligible_shinobi_stays_empty():
+def test_a_mission_with_too_few_eligible_shinobi_is_left_out_and_out_of_the_bound():
     village = Village([4, 1], 5, [(0, 0, 50.0), (0, 1, 50.0), (0, 2, 50.0), (1, 3, 1.0)])
     result = solve_plan(*village.arrays())
     village.check(result)
     assert list(result.assignment) == [village.mission_ids[1]] and result.value == 1.0
-    assert result.upper_bound >= 151.0 - 1e-6  # the relaxation happily half-staffs mission 0
+    assert result.left_out == (LeftOut(village.mission_ids[0], 3, 4, "3 eligible for 4 places"),)
+    # kept in, the relaxation would half-staff mission 0 (a bound of 151 that no plan reaches)
+    assert result.upper_bound == pytest.approx(1.0) and result.gap == pytest.approx(0.0, abs=1e-6)
+    assert result.stats["left_out"] == 1.0 and result.stats["pairs"] == 4.0
+
+
+def test_left_out_counts_distinct_shinobi_whatever_the_order_of_the_pairs():
+    # mission 0: shinobi 0 three times and 1 (2 distinct for 3 places); mission 1: 1 place, none eligible;
+    # mission 2: two places, two shinobi, pairs out of order
+    pairs = [(2, 4, 3.0), (0, 0, 5.0), (0, 1, 5.0), (0, 0, 6.0), (2, 3, 2.0), (0, 0, 7.0)]
+    village = Village([3, 1, 2], 5, pairs)
+    for sort in (False, True):
+        result = solve_plan(*Village(village.sizes, 5, sorted(pairs) if sort else pairs).arrays())
+        village.check(result)
+        assert [(x.mission_id, x.eligible, x.needed, x.reason) for x in result.left_out] == [
+            (village.mission_ids[0], 2, 3, "2 eligible for 3 places"),
+            (village.mission_ids[1], 0, 1, "0 eligible for 1 place")]
+        assert result.assignment == {village.mission_ids[2]: (village.shinobi_ids[3], village.shinobi_ids[4])}
+        assert result.upper_bound == pytest.approx(5.0)
+
+
+def test_left_out_on_the_pruned_path(pruned):
+    # repeated pairs spread over slices of 5 (the pruned fixture), a short mission among staffable ones
+    rng = np.random.default_rng(5)
+    pairs = [(m, s, float(rng.normal(4, 3))) for m in range(6) for s in range(20) if m != 3 and rng.random() < 0.7]
+    pairs += [(3, 7, 9.0), (3, 8, 9.0), (3, 7, 9.5)] + pairs[:4]
+    village = Village([2, 3, 1, 5, 2, 4], 20, pairs)
+    result = solve_plan(*village.arrays(np.int32), time_limit=2.0)
+    village.check(result)
+    assert [(x.mission_id, x.eligible, x.needed) for x in result.left_out] == [(village.mission_ids[3], 2, 5)]
 
 
 def test_a_repeated_pair_counts_with_its_highest_value():
@@ -275,6 +305,94 @@ def test_progress_and_clock():
     assert {"relaxation", "dive", "local"} <= {phase for phase, _ in seen}
     assert result.stats["time_total"] > 0 and "time_relaxation" in result.stats
     assert "time_total" not in solve_plan(*village.arrays()).stats  # no clock, no timings
+
+
+class Ticker:
+    """A fake clock: each reading is `step` seconds after the last."""
+
+    def __init__(self, step: float, at: float = 100.0):
+        self.now, self.step = at, step
+
+    def __call__(self) -> float:
+        self.now += self.step
+        return self.now
+
+
+def a_board(seed: int, n_m: int = 40, n_s: int = 60) -> Village:
+    """Scarce by default: teams of 1-5 from 60 shinobi for 40 missions (dives of several rounds)."""
+    rng = np.random.default_rng(seed)
+    pairs = [(m, s, float(rng.normal(2, 4))) for m in range(n_m) for s in range(n_s) if rng.random() < 0.5]
+    return Village(rng.integers(1, 6, n_m).tolist(), n_s, pairs)
+
+
+@pytest.fixture
+def slow_machine(monkeypatch):
+    """A slow machine on a fake clock, the same on every run: each reading of the clock takes 2 ms, each
+    min-cost flow 50 ms, and CP-SAT runs to its limit and 50 ms past it (its start, which it does not
+    time)."""
+    clock = Ticker(0.002)
+    real_flow = relaxation._flow
+
+    def flow(*args, **kw):
+        clock.now += 0.05
+        return real_flow(*args, **kw)
+
+    real_solve = cp_model.CpSolver.solve
+
+    def cpsat(self, model, *args, **kw):
+        status = real_solve(self, model, *args, **kw)
+        clock.now += self.parameters.max_time_in_seconds + 0.05
+        return status
+
+    monkeypatch.setattr(relaxation, "_flow", flow)
+    monkeypatch.setattr(rounding, "_flow", flow)
+    monkeypatch.setattr(cp_model.CpSolver, "solve", cpsat)
+    return clock
+
+
+@pytest.mark.parametrize(("path", "budget"), [("exact", 0.3), ("exact", 1.0), ("exact", 3.0), ("pruned", 0.3),
+                                              ("pruned", 0.6), ("pruned", 1.0)])
+def test_a_deadline_bounds_the_call_on_its_clock(request, slow_machine, path, budget):
+    """Every phase is budgeted against the deadline, read on the injected clock: the relaxation's rounds,
+    the dives' flows, local search, CP-SAT (its start included once seen); the call ends within a few
+    readings of it, whatever the board (the exact path, the pruned one with CP-SAT on neighbourhoods),
+    and the plan keeps every rule."""
+    if path == "pruned":
+        request.getfixturevalue("pruned")
+    village = a_board(2)
+    clock = slow_machine
+    deadline = clock.now + budget
+    result = solve_plan(*village.arrays(), clock=clock, deadline=deadline, time_limit=99.0)
+    village.check(result)
+    assert result.stats["time_budget"] == pytest.approx(budget - 0.002)  # (the first reading starts the call)
+    # CP-SAT's start, unknown until a first model has run, may pass the deadline once, by less than 50 ms
+    assert clock.now <= deadline + 0.05 + 10 * clock.step, result.stats  # (+ the final bookkeeping)
+
+
+def test_a_deadline_already_past_still_gives_a_plan_at_once(slow_machine):
+    village = a_board(8)
+    clock = slow_machine
+    result = solve_plan(*village.arrays(), clock=clock, deadline=clock.now - 1.0)
+    village.check(result)
+    assert result.stats["lns_solves"] == 0.0 and result.stats["relax_rounds"] == 1.0
+    assert clock.now <= 100.0 + 0.05 + 30 * clock.step, result.stats  # one flow (the relaxation's), a few readings
+
+
+def test_a_deadline_needs_a_clock():
+    village = a_board(9, 3, 5)
+    with pytest.raises(ValueError, match="clock"):
+        solve_plan(*village.arrays(), deadline=5.0)
+
+
+def test_local_search_stops_when_told_and_the_board_stays_a_plan():
+    from missiondesk.domain.planning.rounding import _Board, _local_search
+
+    village = a_board(10, 12, 40)
+    prob = problem._problem(*village.arrays())
+    board = _Board(prob, np.arange(len(prob.pv)), np.zeros(prob.n_shinobi))
+    assert _local_search(board, stop=lambda: True) == (0, False) and board.team == {}
+    moves, settled = _local_search(board)
+    assert moves > 0 and settled and board.value() > 0
 
 
 @pytest.mark.parametrize("bad", [

@@ -1,12 +1,15 @@
 """The shapes of the board's plan: what a caller asks for and the plan it gets back."""
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from pydantic import AwareDatetime, BaseModel, Field
 
 from ...services.plans import Plan, PlannedTeam
 from .schemas import In, When
+
+if TYPE_CHECKING:  # (OR-Tools is imported with the planner, when a plan is asked for)
+    from ...domain.planning import LeftOut
 
 
 class PlanRequest(In):
@@ -29,6 +32,19 @@ class PlannedTeamRead(BaseModel):
                    casualty_probability=round(t.estimate.casualty, 4), expected_value_ryo=round(t.expected_value))
 
 
+class LeftOutRead(BaseModel):
+    """A mission no plan can staff: fewer eligible shinobi (after every fitness rule) than places."""
+
+    mission_id: int
+    eligible: int
+    needed: int
+    reason: str  # "3 eligible for 4 places"
+
+    @classmethod
+    def of(cls, x: LeftOut) -> LeftOutRead:
+        return cls(mission_id=x.mission_id, eligible=x.eligible, needed=x.needed, reason=x.reason)
+
+
 class PlanRead(BaseModel):
     departs_at: AwareDatetime
     value: float
@@ -37,11 +53,12 @@ class PlanRead(BaseModel):
     eligible_pairs: int
     teams: list[PlannedTeamRead]
     left_empty: list[int]  # missions that could be staffed and that the plan leaves empty
+    left_out: list[LeftOutRead]  # missions that cannot be staffed: out of the plan and of the bound
     accept: str
 
     @classmethod
     def of(cls, p: Plan) -> PlanRead:
         return cls(departs_at=p.departs_at, value=round(p.value, 2), upper_bound=round(p.upper_bound, 2),
                    gap=round(p.gap, 6), eligible_pairs=p.eligible_pairs, teams=[PlannedTeamRead.of(t) for t in p.teams],
-                   left_empty=list(p.left_empty),
+                   left_empty=list(p.left_empty), left_out=[LeftOutRead.of(x) for x in p.left_out],
                    accept="POST /api/v1/missions/{mission_id}/assignments with the team: every check runs then")

@@ -10,6 +10,13 @@ highest value.)
 
 The method (``solve_plan``)
 ---------------------------
+0. *Left out.* A mission with fewer distinct eligible shinobi than places is in no plan: it is
+   removed before anything else and reported (``PlanResult.left_out``: its eligible count and
+   size). Everything below, the bound and the gap included, is over the staffable missions (the
+   bound stays valid for every plan of the whole board: no plan has a left-out mission). Kept in
+   the bound, such a mission is worth its few eligible members to the relaxation and no plan can
+   have that: a gap that cannot close, and CP-SAT spending its whole budget on it.
+
 1. *Relaxation.* Drop the all-or-nothing rule and the pairs of value ≤ 0 (they never help it):
    what remains is a transportation problem, solved as a min-cost flow with OR-Tools'
    ``SimpleMinCostFlow``: source → shinobi (capacity 1), shinobi → mission (capacity 1, cost
@@ -90,20 +97,32 @@ and its result). The yardsticks a plan is measured against (the greedy baseline,
 problem as one CP-SAT model) and the checker of a plan's invariants are not production code:
 they live with the tests, in ``tests/planning_support.py``, which ``bench/plan.py`` imports too.
 
-Everything here is pure: no clock is read. Pass ``clock`` (e.g. ``time.perf_counter``) to get
-phase timings in ``stats`` and to make ``time_limit`` the budget of the whole call; without it
-only the CP-SAT solves' own wall time is counted against ``time_limit`` (the phases before are
-bounded by work: about 1.5-2 s at 2,000 × 10,000 with 9 M pairs, on a 2-core machine). With a
-clock the earlier phases also watch it: the column generation stops after a round once
-``RELAX_SHARE`` of the budget is spent (the bound stays valid, only looser), the second dive rule
-runs only while ``DIVE_SHARE`` of it is left, a dive stops after its third round once
-``DIVE_STOP`` of it is spent (its half-staffed missions left empty), and the last local search
-is reserved time for (and skipped when nothing changed since the first). The figures against
-the targets are in ``bench/plan.py``.
+Everything here is pure: no clock is read. Pass ``clock`` (e.g. ``time.monotonic``) to get
+phase timings in ``stats`` and a budget: ``time_limit`` seconds from the call, or until
+``deadline``, a time on that clock (the service passes the deadline of its whole use case, so
+that its reads count too); without a clock only the CP-SAT solves' own wall time is counted
+against ``time_limit`` (the phases before are bounded by work: about 1.5-2 s at 2,000 × 10,000
+with 9 M pairs, on a 2-core machine). With a clock every phase is budgeted against it: the
+column generation begins no round that would end (with the board built after it, about as
+long: twice the last round) past ``RELAX_SHARE`` of the budget (the bound stays valid, only
+looser); the second dive rule runs only while ``DIVE_SHARE`` of it is left; a dive stops after
+its third round once ``DIVE_STOP`` of it is spent, and after any round when its next flow
+(predicted as long as its last) would leave less than ``DIVE_LEFT`` (its half-staffed missions
+left empty); the first local search stops with ``LOCAL_LEFT`` of it left; a CP-SAT model is
+built only when what is left covers building it and CP-SAT's start (loading and presolve, which
+CP-SAT does not time: both per pair, guessed for the first model and then measured), and CP-SAT
+gets what is left once it is built; the last local search is reserved time for (and skipped
+when nothing changed since the first) and stops at the deadline. What cannot be cut short:
+checking the input, the relaxation's first round (the sample economy and one flow), building the
+board and the dive's first round (no flow): about 1 s at 300 missions × 10,000 shinobi and
+1.2 M pairs on a loaded 2-core machine; with less than that left, the call takes that long.
+CP-SAT runs without symmetry detection: on these models, carrying the hint through it in presolve
+ran for minutes past the time limit (OR-Tools 9.15). The figures against the targets are in
+``bench/plan.py``.
 """
 from __future__ import annotations
 
-from .problem import Clock, Progress
+from .problem import Clock, LeftOut, Progress
 from .solve import PlanResult, solve_plan
 
-__all__ = ["Clock", "PlanResult", "Progress", "solve_plan"]
+__all__ = ["Clock", "LeftOut", "PlanResult", "Progress", "solve_plan"]

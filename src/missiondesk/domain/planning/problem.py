@@ -1,5 +1,5 @@
-"""The problem as arrays (the eligible pairs, checked), slices over every pair, the k best pairs of every
-group and the removal of repeated pairs."""
+"""The problem as arrays (the eligible pairs, checked), the missions no plan can staff (left out), slices
+over every pair, the k best pairs of every group and the removal of repeated pairs."""
 from __future__ import annotations
 
 import math
@@ -63,6 +63,65 @@ def _problem(mission_ids, sizes, shinobi_ids, pair_mission, pair_shinobi, pair_v
         if not (math.isfinite(lo) and math.isfinite(hi) and max(hi, -lo) <= MAX_VALUE):
             raise ValueError(f"pair values must be finite and at most {MAX_VALUE:g} in magnitude")
     return _Problem(mids, sids, size, pm, ps, pv)
+
+
+@dataclass(frozen=True)
+class LeftOut:
+    """A mission no plan can staff: fewer eligible shinobi than the places on its team. It is left out
+    before the relaxation, so neither the plan nor the bound counts it."""
+
+    mission_id: int
+    eligible: int  # distinct eligible shinobi
+    needed: int  # the team's size
+    reason: str  # in words: "3 eligible for 4 places"
+
+    @classmethod
+    def of(cls, mission_id: int, eligible: int, needed: int) -> LeftOut:
+        return cls(mission_id, eligible, needed,
+                   f"{eligible} eligible for {needed} place{'' if needed == 1 else 's'}")
+
+
+def _eligible_counts(prob: _Problem) -> np.ndarray:
+    """The distinct eligible shinobi of every mission. One pass checks that the pairs come in strictly
+    increasing (mission, shinobi) order, as callers build them: then no pair repeats and the count is a
+    bincount; otherwise the repeated pairs are found by sorting (np.unique)."""
+    m, n, n_pairs = prob.n_missions, prob.n_shinobi, len(prob.pv)
+    counts = np.bincount(prob.pm, minlength=m)
+    previous = -1
+    for a, b in _chunks(n_pairs):
+        key = prob.pm[a:b].astype(np.int64) * n + prob.ps[a:b]
+        if key[0] <= previous or (b - a > 1 and not bool((key[1:] > key[:-1]).all())):
+            distinct = np.unique(prob.pm.astype(np.int64) * n + prob.ps)
+            return np.bincount(distinct // n, minlength=m)
+        previous = int(key[-1])
+    return counts
+
+
+def _staffable(prob: _Problem) -> tuple[_Problem, tuple[LeftOut, ...]]:
+    """The problem without the missions that have fewer distinct eligible shinobi than places (their
+    pairs dropped, the other missions renumbered), and those missions. Exact: such a mission is in no
+    plan; and cheap: a bincount and one pass over the pairs, a copy of them only when one is left out."""
+    eligible = _eligible_counts(prob)
+    short = eligible < prob.size
+    if not short.any():
+        return prob, ()
+    left_out = tuple(LeftOut.of(prob.mission_ids[i], int(eligible[i]), int(prob.size[i]))
+                     for i in np.flatnonzero(short).tolist())
+    keep = ~short
+    renumber = (np.cumsum(keep) - 1).astype(prob.pm.dtype)
+    n_kept = int(np.bincount(prob.pm, minlength=prob.n_missions)[keep].sum())
+    pm = np.empty(n_kept, dtype=prob.pm.dtype)
+    ps = np.empty(n_kept, dtype=prob.ps.dtype)
+    pv = np.empty(n_kept, dtype=np.float64)
+    at = 0
+    for a, b in _chunks(len(prob.pv)):
+        sel = np.flatnonzero(keep[prob.pm[a:b]]) + a
+        pm[at:at + len(sel)] = renumber[prob.pm[sel]]
+        ps[at:at + len(sel)] = prob.ps[sel]
+        pv[at:at + len(sel)] = prob.pv[sel]
+        at += len(sel)
+    mission_ids = [mid for mid, k in zip(prob.mission_ids, keep.tolist(), strict=True) if k]
+    return _Problem(mission_ids, prob.shinobi_ids, prob.size[keep], pm, ps, pv), left_out
 
 
 def _chunks(n: int) -> Iterator[tuple[int, int]]:

@@ -85,16 +85,16 @@ def _completion_estimate(board: _Board, m: int, members: list[int], price_s: np.
 
 
 def _dive(prob: _Problem, board: _Board, cand: np.ndarray, price_s: np.ndarray, *, rule: str,
-          start: np.ndarray | None = None, max_rounds: int = 60, stop: Callable[[], bool] | None = None
+          start: np.ndarray | None = None, max_rounds: int = 60, stop: Callable[[int], bool] | None = None
           ) -> tuple[dict[int, list[int]], dict[str, float]]:
     """Round the relaxation by diving: solve the flow on the candidates (negative pairs included:
     they may complete a team), force some half-staffed missions full (a bonus on their sink arc
     that outweighs any augmenting path) and strike the others out, solve again, until no mission
     is half-staffed; a forced mission that still cannot be filled is struck out. Rule "fill"
     forces the missions at least half full, rule "value" those whose completion estimate is
-    positive. `start`: the first flow (pair indexes). `stop()` true after the third round ends the
-    dive early (a time budget): the half-staffed missions are then left empty. Returns the teams
-    and some statistics."""
+    positive. `start`: the first flow (pair indexes). `stop(rounds)`, asked after each round that
+    leaves a mission half-staffed, true ends the dive there (a time budget): those missions are
+    then left empty. Returns the teams and some statistics."""
     n, m = prob.n_shinobi, prob.n_missions
     cm, cs = prob.pm[cand].astype(np.int64), prob.ps[cand].astype(np.int64)
     scale = _cost_scale(prob.pv[cand])
@@ -113,7 +113,7 @@ def _dive(prob: _Problem, board: _Board, cand: np.ndarray, price_s: np.ndarray, 
             used = cand[live[x > 0]]
         count = np.bincount(prob.pm[used], minlength=m)
         half = np.flatnonzero((count > 0) & (count < size))
-        if len(half) == 0 or (rounds >= 3 and stop is not None and stop()):
+        if len(half) == 0 or (stop is not None and stop(rounds)):
             break
         used_by: dict[int, list[int]] = {}
         for i in used[np.isin(prob.pm[used], half)].tolist():
@@ -138,15 +138,24 @@ def _dive(prob: _Problem, board: _Board, cand: np.ndarray, price_s: np.ndarray, 
                    "dive_struck": float(struck.sum()), "dive_value": value}
 
 
-def _local_search(board: _Board, *, max_passes: int = 8) -> tuple[int, bool]:
+def _never() -> bool:
+    return False
+
+
+def _local_search(board: _Board, *, max_passes: int = 8, stop: Callable[[], bool] | None = None
+                  ) -> tuple[int, bool]:
     """First-improvement moves until none applies: a better free member, a swap of members between
     two teams, dropping a team worth nothing, staffing a mission from the free shinobi. Returns
-    the moves and whether none applies any more (else `max_passes` ended it)."""
+    the moves and whether none applies any more (else `max_passes`, or `stop()` true before a
+    mission is looked at, ended it: a time budget; every move is whole, the board stays a plan)."""
     moves = 0
     owner = board.owner
+    stop = stop or _never
     for _ in range(max_passes):
         before = moves
         for m in list(board.team):
+            if stop():
+                return moves, False
             vm, t = board.val[m], board.team[m]
             worst = min(t, key=vm.__getitem__)
             for s in board.cand_s[m]:
@@ -158,6 +167,8 @@ def _local_search(board: _Board, *, max_passes: int = 8) -> tuple[int, bool]:
                     worst = min(t, key=vm.__getitem__)
         top_v = [c[0] if c else 0.0 for c in board.cand_v]  # each mission's best candidate value
         for m in list(board.team):
+            if stop():
+                return moves, False
             vm, t = board.val[m], board.team[m]
             low = min(vm[s] for s in t)
             for s2 in board.cand_s[m]:
@@ -184,6 +195,8 @@ def _local_search(board: _Board, *, max_passes: int = 8) -> tuple[int, bool]:
                 moves += 1
         options = []
         for m in range(len(board.size)):
+            if stop():
+                return moves, False
             if m not in board.team:
                 got = board.best_free_team(m)
                 if got is not None and got[1] > _EPS:
