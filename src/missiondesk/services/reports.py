@@ -104,12 +104,11 @@ class MemorialView:
 def memorial(tx: Transaction, caller: Caller) -> list[MemorialView]:
     """Names, ranks and dates for everyone; the mission only for those cleared to see it."""
     out = []
-    missions: dict[int, Any] = {}
-    for e in tx.assignments.memorial():
+    entries = tx.assignments.memorial()
+    missions = tx.missions.get_many(e.mission_id for e in entries if e.mission_id is not None)
+    for e in entries:
         title = None
         if e.mission_id is not None:
-            if e.mission_id not in missions:
-                missions[e.mission_id] = tx.missions.get(e.mission_id)
             m = missions[e.mission_id]
             if may_see(tx, caller, m):
                 title = m.title

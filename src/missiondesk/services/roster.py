@@ -1,6 +1,7 @@
 """The roster: adding shinobi (and their accounts), reading them, linking partners."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -132,6 +133,13 @@ def get_shinobi(tx: Transaction, caller: Caller, shinobi_id: int) -> Shinobi:
 def list_shinobi(tx: Transaction, caller: Caller, *, status: ShinobiStatus | None = None,
                  rank: ShinobiRank | None = None) -> list[Shinobi]:
     return tx.shinobi.list(status=status, rank=rank)
+
+
+@transactional(write=False)
+def names_of(tx: Transaction, caller: Caller, ids: Iterable[int]) -> dict[int, str]:
+    """The names of these shinobi, as the roster shows them to anyone signed in (one read, whatever the
+    village's size: what a page needs to name the few people it shows)."""
+    return {sid: s.name for sid, s in tx.shinobi.get_many(ids, links=False).items()}
 
 
 @transactional(write=True)

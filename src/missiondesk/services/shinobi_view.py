@@ -177,10 +177,12 @@ def shinobi_page(tx: Transaction, caller: Caller, shinobi_id: int, now: datetime
 
 
 def _missions(tx: Transaction, caller: Caller, shinobi_id: int) -> list[MissionLine]:
-    """The teams they were sent with (active or closed), on missions the caller may see: the board's missions
-    and their teams in two reads (the repository has no query by member yet), newest departure first."""
-    missions = {m.id: m for m in tx.missions.list() if m.status.value in OUTCOME}
-    teams = [a for a in tx.assignments.for_missions(missions).values() if shinobi_id in a.shinobi_ids]
+    """The teams they were sent with (active or closed), on missions the caller may see, newest departure first:
+    their teams by a query on the members, then those teams' missions."""
+    teams = tx.assignments.sent_with(shinobi_id)
+    missions = {i: m for i, m in tx.missions.get_many(a.mission_id for a in teams).items()
+                if m.status.value in OUTCOME}
+    teams = [a for a in teams if a.mission_id in missions]
     teams.sort(key=lambda a: a.departs_at, reverse=True)
     out = []
     for a in teams:

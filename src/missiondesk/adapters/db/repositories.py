@@ -480,6 +480,13 @@ class MissionRepository(_Repo):
         row = self.session.get(MissionRow, mission_id)
         return self._convert([row])[0] if row else None
 
+    def get_many(self, ids: Iterable[int]) -> dict[int, Mission]:
+        ids = list(set(ids))
+        if not ids:
+            return {}
+        return {m.id: m for m in self._convert(self.session.scalars(select(MissionRow)
+                                                                    .where(self._among(MissionRow.id, ids))))}
+
     def list(self, *, status: MissionStatus | None = None) -> list[Mission]:
         q = select(MissionRow).order_by(MissionRow.id)
         if status is not None:
@@ -558,6 +565,14 @@ class AssignmentRepository(_Repo):
             self._among(AssignmentRow.mission_id, mission_ids),
             AssignmentRow.status.in_([AssignmentStatus.ACTIVE.value, AssignmentStatus.CLOSED.value]))).all()
         return {a.mission_id: a for a in self._convert(rows).values()}
+
+    def sent_with(self, shinobi_id: int) -> list[Assignment]:
+        """The teams (active or closed) the shinobi was sent with, by query on the members."""
+        q = select(AssignmentRow).where(
+            AssignmentRow.status.in_([AssignmentStatus.ACTIVE.value, AssignmentStatus.CLOSED.value]),
+            AssignmentRow.id.in_(select(AssignmentMemberRow.assignment_id)
+                                 .where(AssignmentMemberRow.shinobi_id == shinobi_id)))
+        return list(self._convert(self.session.scalars(q).all()).values())
 
     def proposals(self, *, mission_id: int | None = None, shinobi_id: int | None = None) -> list[Assignment]:
         """Open proposals (oldest first), for a mission or naming a shinobi."""

@@ -60,7 +60,8 @@ def _alert_values(ctx: PageContext) -> dict[str, Any]:
     alerts = sorted(alerts, key=lambda v: not v.needs_ack)
     audiences = custody.audiences_on_alerts(ctx.uow, ctx.caller, [v.alert for v in alerts])
     return {"alerts": alerts, "audiences": audiences, "decisions": DECISIONS, "tz": ctx.c.settings.village_tz,
-            "names": {s.id: s.name for s in roster.list_shinobi(ctx.uow, ctx.caller)},
+            "names": roster.names_of(ctx.uow, ctx.caller, {i for v in alerts for i in (v.alert.subject_shinobi_id,
+                                                                                       v.acknowledged_by) if i}),
             "code_words": CODE_WORDS, "overridable": {c.value for c in OVERRIDABLE},
             "newest_id": max((v.alert.id for v in alerts), default=0),
             "awaiting_ack": sum(1 for v in alerts if v.needs_ack)}

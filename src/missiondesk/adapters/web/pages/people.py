@@ -57,7 +57,7 @@ def _shinobi_page(request: Request, ctx: PageContext, shinobi_id: int, http_stat
     place) and `form` holds what was typed."""
     view = shinobi_view.shinobi_page(ctx.uow, ctx.caller, shinobi_id, ctx.now)
     s = view.shinobi
-    names = {p.id: p.name for p in roster.list_shinobi(ctx.uow, ctx.caller)}
+    names = roster.names_of(ctx.uow, ctx.caller, {s.id, *s.partner_ids})
     me = authz.shinobi_resource(shinobi_id)
     chart = series = now_verdict = None
     if authz.decide(ctx.caller, "checkFitness", me).allowed:
