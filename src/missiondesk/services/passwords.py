@@ -14,7 +14,7 @@ from ..domain.errors import Invalid, LockedOut
 
 # argon2id with OWASP's first recommended setting: m = 19 MiB, t = 2, p = 1 (about 40 ms here).
 _PRODUCTION = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
-_hasher = _PRODUCTION
+_hasher = _PRODUCTION  # the one in use: production's, unless a test chose a cheaper cost (use_cost)
 MIN_LENGTH = 8
 _DUMMY_PASSWORD = "not-a-real-password-at-all"  # noqa: S105 - hashed for unknown usernames, no secret
 
