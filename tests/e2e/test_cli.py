@@ -128,6 +128,23 @@ def test_audit_checkpoint_catches_a_truncated_tail(cli, tmp_path, monkeypatch):
     assert "CHECKPOINT_FORGED" in r.stderr
 
 
+def test_audit_verify_walks_from_the_checkpoint_and_in_full_when_asked(cli, tmp_path, monkeypatch):
+    import sqlite3
+
+    for name in ("Yamato", "Sai", "Ino"):
+        cli("shinobi", "add", name, "jonin")
+    monkeypatch.setenv("MISSIONDESK_AUDIT_KEY", "a-key-kept-off-the-database")
+    cp = str(tmp_path / "cp.json")
+    cli("audit", "checkpoint", cp)
+    cli("shinobi", "add", "Kiba", "chunin")
+    with sqlite3.connect(tmp_path / "cli.db") as db:  # behind the checkpoint, not re-hashed
+        db.execute("UPDATE audit_entry SET actor = 'mallory' WHERE seq = 1")
+    quick = cli("audit", "verify", "--checkpoint", cp).output
+    assert "the chain holds" in quick and "walked from entry" in quick
+    r = cli("audit", "verify", "--checkpoint", cp, "--full", code=1)
+    assert "CHAIN_BROKEN" in r.stderr and "seq 1" in r.stderr
+
+
 def test_a_proposed_team_is_answered_and_the_gate_judges_it_again(cli):
     for name, user in (("Konohamaru", "konohamaru"), ("Udon", "udon"), ("Iruka", "iruka")):
         cli("shinobi", "add", name, "genin", "--username", user, "--password", "chalk-and-scrolls",

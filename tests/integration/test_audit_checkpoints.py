@@ -337,3 +337,37 @@ def test_the_window_a_checkpoint_cannot_close(runtime):
     with pytest.raises(audit.CheckpointRefused) as refused:
         audit.write_checkpoint(runtime.uow, store, key, runtime.clock.now(), after=store)
     assert refused.value.details == [{"problem": "REWRITTEN"}] and len(store.kept) == 2
+
+
+def test_verify_walks_only_the_entries_since_the_newest_checkpoint_unless_asked_in_full(runtime, kept, monkeypatch):
+    """Incremental (issue 16): the cost follows the entries written since the checkpoint, whose signed entry must
+    still be the one it signed; `full=true` walks the whole chain, and finds what the checkpoint vouched for."""
+    api, writer, _ = kept
+    head = grow(runtime, 40)
+    writer.run_once()
+    grow(runtime, 7)
+    walked = []
+    original = AuditRepository.walk
+
+    def counting(self, *a, **kw):
+        for e in original(self, *a, **kw):
+            walked.append(e.seq)
+            yield e
+
+    monkeypatch.setattr(AuditRepository, "walk", counting)
+    v = verify(api)
+    assert v["ok"] and v["walked_from"] == head and v["entries"] == head + 7 and "walked from entry" in v["message"]
+    assert walked == list(range(head + 1, head + 8))
+    # an entry behind the checkpoint edited without re-hashing: the signed head still holds, a full walk finds it
+    rows = entries(runtime)
+    with runtime.engine.begin() as conn:
+        conn.execute(text("UPDATE audit_entry SET actor = 'mallory' WHERE seq = :s"), {"s": rows[9].seq})
+    assert verify(api)["ok"]
+    walked.clear()
+    full = api.ok("hokage", "GET", "/audit/verify", params={"full": "true"})
+    assert not full["ok"] and full["first_bad_seq"] == rows[9].seq and full["walked_from"] == 0
+    assert walked[0] == 1 and len(walked) == head + 7
+    # rewritten up to the signed entry and re-hashed: the incremental walk sees the signed entry changed
+    rewrite_tail(runtime.engine, entries(runtime), head - 5, actor="mallory", details={"i": -1})
+    v = verify(api)
+    assert not v["ok"] and v["problem"] in ("REWRITTEN", "CHAIN_BROKEN")

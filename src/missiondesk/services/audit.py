@@ -2,7 +2,7 @@
 against the newest signed checkpoint kept outside the database when the operator keeps them."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -95,6 +95,7 @@ class AuditCheck:
     checkpoints: str  # NOT_CONFIGURED | NONE_YET | CHECKED
     checkpoint: Checkpoint | None  # the checkpoint held against, when its signature holds
     note: str | None = None  # what was wrong with the checkpoint store, for people
+    walked_from: int = 0  # the walk began after this seq: the checkpoint's, when only the entries since it were
 
     @property
     def summary(self) -> str:
@@ -106,7 +107,9 @@ class AuditCheck:
                                     "MISSIONDESK_AUDIT_CHECKPOINTS), so a rewritten or cut tail would go unseen",
                     NONE_YET: "; no checkpoint written yet",
                     CHECKED: f" and matches {against}"}[self.checkpoints]
-            return f"{self.entries} entries, the chain holds{tail}"
+            since = (f" (walked from entry {self.walked_from + 1}: the entries before it are vouched for by the "
+                     "signed checkpoint; a full verification walks them too)") if self.walked_from else ""
+            return f"{self.entries} entries, the chain holds{tail}{since}"
         where = f" at seq {self.first_bad_seq} ({self.reason})" if self.first_bad_seq is not None else ""
         return {"CHAIN_BROKEN": f"the chain is broken{where}",
                 "TRUNCATED": f"the log holds {self.entries} entries, fewer than {against}: its tail was deleted",
@@ -152,15 +155,30 @@ def _judge(tx: Transaction, chain: ChainCheck, newest: _Newest) -> AuditCheck:
                       note=newest.note)
 
 
+def _walk(tx: Transaction, newest: _Newest, full: bool) -> AuditCheck:
+    """The chain held against the newest checkpoint: from it on, when there is one and `full` is not asked (the
+    cost follows the entries written since; the entry it signed must still be the one it signed), else all of
+    it."""
+    cp = newest.checkpoint
+    if full or cp is None or cp.entries == 0 or newest.problem is not None:
+        return _judge(tx, _verify(tx.audit.walk()), newest)
+    anchor = tx.audit.get(cp.entries)
+    if anchor is None or anchor.hash != cp.head_hash:  # cut or rewritten up to the checkpoint: walk it all
+        return _judge(tx, _verify(tx.audit.walk()), newest)
+    since = _verify(tx.audit.walk(after=cp.entries), after=(cp.entries, cp.head_hash))
+    total = ChainCheck(since.ok, cp.entries + since.entries, since.first_bad_seq, since.reason)
+    return replace(_judge(tx, total, newest), walked_from=cp.entries)
+
+
 @transactional(write=False)
-def _verify_for(tx: Transaction, caller: Caller, newest: _Newest) -> AuditCheck:
+def _verify_for(tx: Transaction, caller: Caller, newest: _Newest, full: bool) -> AuditCheck:
     authz.require(tx, caller, "readAudit")
-    return _judge(tx, _verify(tx.audit.walk()), newest)
+    return _walk(tx, newest, full)
 
 
 @transactional(write=False)
-def _verify_against(tx: Transaction, newest: _Newest) -> AuditCheck:
-    return _judge(tx, _verify(tx.audit.walk()), newest)
+def _verify_against(tx: Transaction, newest: _Newest, full: bool) -> AuditCheck:
+    return _walk(tx, newest, full)
 
 
 @transactional(write=False)
@@ -170,22 +188,24 @@ def _verify_within(tx: Transaction, checkpoints: CheckpointStore | None, key: by
 
 
 def verify_chain(uow: UnitOfWork, caller: Caller, checkpoints: CheckpointStore | None = None,
-                 key: bytes | None = None) -> AuditCheck:
-    """The chain walked and held against the newest checkpoint in `checkpoints` (the API, the page)."""
+                 key: bytes | None = None, *, full: bool = False) -> AuditCheck:
+    """The chain held against the newest checkpoint in `checkpoints` (the API, the page): walked from that
+    checkpoint on, or, with `full` or none to start from, from the beginning."""
     uow.flush_security()
     # the checkpoint is read before the chain: one written meanwhile covers only entries the walk will see
-    return _verify_for(uow, caller, _newest(checkpoints, key))
+    return _verify_for(uow, caller, _newest(checkpoints, key), full)
 
 
 def verify(uow: UnitOfWork, checkpoints: CheckpointStore | None = None, key: bytes | None = None, *,
-           within: bool = False) -> AuditCheck:
+           within: bool = False, full: bool = True) -> AuditCheck:
     """The chain as the operator sees it (the CLI, backup, restore); the API's verify_chain checks the caller
-    first. `within`: against the newest checkpoint the log should already contain (a backup, older than the
-    newest checkpoints, is held to the newest one it covers)."""
+    first. Walked whole unless `full` is False (then from the newest checkpoint on, as the API and the page do).
+    `within`: against the newest checkpoint the log should already contain (a backup, older than the newest
+    checkpoints, is held to the newest one it covers), walked whole."""
     uow.flush_security()
     if within:
         return _verify_within(uow, checkpoints, key)
-    return _verify_against(uow, _newest(checkpoints, key))
+    return _verify_against(uow, _newest(checkpoints, key), full)
 
 
 @transactional(write=False)

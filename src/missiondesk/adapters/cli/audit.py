@@ -57,9 +57,12 @@ def audit_checkpoint(file: Annotated[Path | None, typer.Argument(
 @fails_cleanly
 def audit_verify(checkpoint: Annotated[Path | None, typer.Option(
                      help="A file from `audit checkpoint` (else the newest in MISSIONDESK_AUDIT_CHECKPOINTS).")] = None,
+                 full: Annotated[bool, typer.Option(
+                     "--full", help="Walk the whole chain, not only the entries since the checkpoint.")] = False,
                  database: DatabaseOpt = None) -> None:
     """Walk the hash chain and hold it to the newest checkpoint (or --checkpoint): a truncated or rewritten tail
-    that a checkpoint covers is caught. Exit 1 if bad."""
+    that a checkpoint covers is caught. From that checkpoint on (its signed entry unchanged), so the cost follows
+    the entries since; --full, or no checkpoint, walks it all. Exit 1 if bad."""
     from ...config import Settings
     from ...runtime import start
     from ...services import audit
@@ -72,7 +75,7 @@ def audit_verify(checkpoint: Annotated[Path | None, typer.Option(
         kept = audit_checkpoints.checkpointing(settings)
         against, key = kept.folder, kept.key
     rt = start(settings, bootstrap=False)
-    check = audit.verify(rt.uow, against, key)
+    check = audit.verify(rt.uow, against, key, full=full)
     if check.ok:
         out.print(f"[green]ok[/]: {check.summary}")
         return

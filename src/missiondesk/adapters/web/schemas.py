@@ -503,6 +503,8 @@ class AuditVerifyRead(BaseModel):
     checkpoints: Literal["not_configured", "none_yet", "checked"] = Field(
         description="not_configured: no key or folder, so no checkpoint guards the tail; none_yet: none written")
     checkpoint: CheckpointRead | None = Field(description="the newest checkpoint, held against (signature good)")
+    walked_from: int = Field(0, description="the walk began after this seq (the checkpoint's), 0 when it walked "
+                                            "the whole chain")
     message: str
 
     @classmethod
@@ -511,7 +513,7 @@ class AuditVerifyRead(BaseModel):
         return cls(ok=c.ok, entries=c.entries, first_bad_seq=c.first_bad_seq, first_bad_reason=c.reason,
                    problem=c.problem, checkpoints=c.checkpoints,
                    checkpoint=CheckpointRead(entries=cp.entries, head_hash=cp.head_hash, at=cp.at) if cp else None,
-                   message=c.summary)
+                   walked_from=c.walked_from, message=c.summary)
 
 
 # -- one's own account (the password and the sessions) ---------------------------------------------------

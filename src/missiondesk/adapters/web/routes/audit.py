@@ -26,8 +26,10 @@ def list_audit(caller: CurrentCaller, c: Deps, actor: str | None = None, action:
 
 
 @router.get("/audit/verify", response_model=AuditVerifyRead)
-def verify(caller: CurrentCaller, c: Deps) -> AuditVerifyRead:
-    """The hash chain walked, and held against the newest signed checkpoint (MISSIONDESK_AUDIT_CHECKPOINTS):
-    a rewritten-and-rehashed or deleted tail that a checkpoint covers is reported (REWRITTEN, TRUNCATED)."""
+def verify(caller: CurrentCaller, c: Deps, full: bool = False) -> AuditVerifyRead:
+    """The hash chain held against the newest signed checkpoint (MISSIONDESK_AUDIT_CHECKPOINTS): a
+    rewritten-and-rehashed or deleted tail that a checkpoint covers is reported (REWRITTEN, TRUNCATED). Walked
+    from that checkpoint on (the entry it signed must be unchanged), so its cost follows the entries since;
+    `full=true`, or no checkpoint, walks the whole chain."""
     kept = checkpointing(c.settings)
-    return AuditVerifyRead.of(audit.verify_chain(c.uow, caller, kept.folder, kept.key))
+    return AuditVerifyRead.of(audit.verify_chain(c.uow, caller, kept.folder, kept.key, full=full))
