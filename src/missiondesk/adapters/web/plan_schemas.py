@@ -1,15 +1,15 @@
 """The shapes of the board's plan: what a caller asks for and the plan it gets back."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 from pydantic import AwareDatetime, BaseModel, Field
 
+# the planner (and OR-Tools with it: 0.6-1 s) is imported when the web app starts, not by the first request
+# for a plan, whose time limit would pay for it (the CLI imports it when `plan` runs)
+from ...domain.planning import LeftOut
 from ...services.plans import Plan, PlannedTeam
 from .schemas import In, When
-
-if TYPE_CHECKING:  # (OR-Tools is imported with the planner, when a plan is asked for)
-    from ...domain.planning import LeftOut
 
 
 class PlanRequest(In):
