@@ -42,7 +42,7 @@ jonin is past the fatigue limit of A and S missions and about 30 of them have fe
 places: those are left out, listed, and out of the bound. Target: the whole call — `plan_board` and
 building its API response (`PlanRead`, as JSON) — within its limit (5 s) plus the documented overrun,
 the larger of 5 % of the limit and 0.2 s (services/plans.py). Printed: where the time went, the teams,
-the missions left empty and left out, the gap. (Before the limit was the call's, 13-15 s for 5 s.)
+the missions left empty and left out, the gap. (Before the limit was the call's: 10-15 s for 5 s.)
 The same target holds the solve_plan cases above: their seconds, the whole call, against its limit.
 
 `--quick` (CI, about 90 s): 1,000 × 5,000 and 1,000 × 2,000, solve_plan limited to 1.5 s and 2 s,
