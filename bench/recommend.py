@@ -64,7 +64,10 @@ from missiondesk.domain.ranks import (  # noqa: E402
     ShinobiRank,
     ShinobiStatus,
 )
-from missiondesk.domain.roster import Shinobi  # noqa: E402
+from missiondesk.domain.roster import (
+    RosterPeople,  # noqa: E402
+    Shinobi,  # noqa: E402
+)
 from missiondesk.services.fitness import mission_facts  # noqa: E402
 from missiondesk.services.risk import Village, choose  # noqa: E402
 
@@ -229,12 +232,13 @@ def main() -> int:
     print(f"{'mission':<24}{'eligible':>9}{'recommend':>11}{'selection':>11}{'per-shinobi':>13}{'ratio':>7}  team")
     missed = []
     model = risk.PRIOR
+    folk = RosterPeople.of(people)  # read as columns, as the service reads them (adapters/db/roster.py)
     for m in missions():
         def full(m=m):
-            return choose(Village.of(people, roster, policy), m, model, policy)
+            return choose(Village.of(folk, roster, policy), m, model, policy)
 
         verdict, strength, chosen = full()
-        v = Village.of(people, roster, policy)
+        v = Village.of(folk, roster, policy)
         select_ms = median_ms(lambda m=m, v=v, verdict=verdict, strength=strength: risk.select_team(
             m, model, roster.ids, strength, v.medic, v.sensor, verdict.eligible, risk.casualty_cost(m.rank)),
             runs * 10)
