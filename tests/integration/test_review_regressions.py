@@ -6,6 +6,7 @@ import pytest
 
 from missiondesk.domain.errors import DomainError
 from missiondesk.services import auth, medical, missions
+from missiondesk.services.paging import Window
 
 from .api import Api
 
@@ -157,7 +158,7 @@ def test_audited_reads_beside_a_busy_writer_never_fail(runtime, api: Api):
         n = 0
         while time.monotonic() < stop:
             try:
-                audit.list_entries(runtime.uow, hokage, limit=1)
+                audit.list_entries(runtime.uow, hokage, Window(limit=1))
                 n += 1
             except Exception as e:  # noqa: BLE001 - any failure is the finding
                 errors.append(e)

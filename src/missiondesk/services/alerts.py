@@ -23,6 +23,7 @@ from ..domain.roster import Alert
 from . import authz
 from . import missions as board  # a module, not a name: missions raises alerts too
 from .audit import record
+from .paging import Paged, Window
 from .unit_of_work import Transaction, transactional
 
 
@@ -140,6 +141,17 @@ class AlertView:
 def list_alerts(tx: Transaction, caller: Caller, *, unread_only: bool = False) -> list[AlertView]:
     alerts = tx.alerts.for_recipient(caller.shinobi_id, unread_only=unread_only)
     return _views(tx, caller, alerts)
+
+
+@transactional(write=False)
+def list_alerts_page(tx: Transaction, caller: Caller, window: Window, *, unread_only: bool = False
+                     ) -> Paged[AlertView]:
+    """The caller's alerts, newest first, a page at a time (GET /alerts): `window.after` is the id of the last
+    alert of the page before, and this page holds the older ones."""
+    alerts = tx.alerts.for_recipient(caller.shinobi_id, unread_only=unread_only, before=window.after,
+                                     limit=window.limit + 1)
+    page = Paged.cut(alerts, window, key=lambda a: a.id)
+    return Paged(_views(tx, caller, page.items), page.next_after)
 
 
 def _views(tx: Transaction, caller: Caller, alerts: list[Alert]) -> list[AlertView]:

@@ -23,9 +23,8 @@ from ..domain.audit import (
 from ..domain.audit import verify as _verify
 from ..domain.errors import DomainError, Invalid
 from . import authz
+from .paging import Paged, Window
 from .unit_of_work import Transaction, UnitOfWork, transactional
-
-MAX_PAGE = 1000
 
 
 def record(tx: Transaction, now: datetime, actor: Caller | str | None, action: str, target: str | None,
@@ -35,24 +34,23 @@ def record(tx: Transaction, now: datetime, actor: Caller | str | None, action: s
     return tx.audit.append(at=now, actor=name, action=action, target=target, details=details)
 
 
-def list_entries(uow: UnitOfWork, caller: Caller, *, actor: str | None = None, action: str | None = None,
-                 target: str | None = None, since: datetime | None = None, until: datetime | None = None,
-                 after_seq: int = 0, limit: int = MAX_PAGE) -> list[AuditEntry]:
+def list_entries(uow: UnitOfWork, caller: Caller, window: Window = Window(after=0), *, actor: str | None = None,
+                 action: str | None = None, target: str | None = None, since: datetime | None = None,
+                 until: datetime | None = None) -> Paged[AuditEntry]:
+    """The log in order, a page at a time: the entries after the seq `window.after` that match."""
     uow.flush_security()  # what this process noted is in the log before the log is read
-    return _list_entries(uow, caller, actor=actor, action=action, target=target, since=since, until=until,
-                         after_seq=after_seq, limit=limit)
+    return _list_entries(uow, caller, window, actor=actor, action=action, target=target, since=since, until=until)
 
 
 @transactional(write=False)
-def _list_entries(tx: Transaction, caller: Caller, *, actor: str | None, action: str | None, target: str | None,
-                  since: datetime | None, until: datetime | None, after_seq: int, limit: int) -> list[AuditEntry]:
+def _list_entries(tx: Transaction, caller: Caller, window: Window, *, actor: str | None, action: str | None,
+                  target: str | None, since: datetime | None, until: datetime | None) -> Paged[AuditEntry]:
     authz.require(tx, caller, "readAudit")
-    if not 1 <= limit <= MAX_PAGE:
-        raise Invalid(f"limit must be between 1 and {MAX_PAGE}", code="LIMIT_INVALID")
     if since is not None and until is not None and until < since:
         raise Invalid("until is before since", code="TIME_RANGE_INVALID")
-    return tx.audit.list(actor=actor, action=action, target=target, since=since, until=until,
-                         after_seq=after_seq, limit=limit)
+    rows = tx.audit.list(actor=actor, action=action, target=target, since=since, until=until,
+                         after_seq=window.after or 0, limit=window.limit + 1)
+    return Paged.cut(rows, window, key=lambda e: e.seq)
 
 
 # -- checkpoints ---------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from ..domain.roster import Shinobi
 from . import authz, passwords
 from .assignments import warn_if_at_risk
 from .audit import record
+from .paging import Paged, Window
 from .unit_of_work import Transaction, transactional
 
 
@@ -133,6 +134,14 @@ def get_shinobi(tx: Transaction, caller: Caller, shinobi_id: int) -> Shinobi:
 def list_shinobi(tx: Transaction, caller: Caller, *, status: ShinobiStatus | None = None,
                  rank: ShinobiRank | None = None) -> list[Shinobi]:
     return tx.shinobi.list(status=status, rank=rank)
+
+
+@transactional(write=False)
+def list_shinobi_page(tx: Transaction, caller: Caller, window: Window, *, status: ShinobiStatus | None = None,
+                      rank: ShinobiRank | None = None) -> Paged[Shinobi]:
+    """The roster by id, a page at a time (GET /shinobi)."""
+    rows = tx.shinobi.list(status=status, rank=rank, after=window.after, limit=window.limit + 1)
+    return Paged.cut(rows, window, key=lambda s: s.id)
 
 
 @transactional(write=False)

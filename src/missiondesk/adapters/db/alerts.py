@@ -82,8 +82,12 @@ class AlertRepository(_Claiming):
         row = self.session.get(AlertRow, alert_id)
         return _alert(row) if row else None
 
-    def for_recipient(self, shinobi_id: int, *, unread_only: bool = False) -> list[Alert]:
-        q = select(AlertRow).where(AlertRow.recipient_id == shinobi_id).order_by(AlertRow.id.desc())
+    def for_recipient(self, shinobi_id: int, *, unread_only: bool = False, before: int | None = None,
+                      limit: int | None = None) -> list[Alert]:
+        """Newest first; older than the alert `before`, at most `limit` of them, when given."""
+        q = select(AlertRow).where(AlertRow.recipient_id == shinobi_id).order_by(AlertRow.id.desc()).limit(limit)
+        if before is not None:
+            q = q.where(AlertRow.id < before)
         if unread_only:
             q = q.where(AlertRow.read_at.is_(None))
         return [_alert(r) for r in self.session.scalars(q)]

@@ -101,9 +101,12 @@ class ShinobiRepository(_Repo):
         rows = self.session.execute(select(*_SHINOBI_COLUMNS).where(self._among(ShinobiRow.id, ids))).all()
         return self._convert(rows, links=links)
 
-    def list(self, *, status: ShinobiStatus | None = None, rank: ShinobiRank | None = None, links: bool = True
-             ) -> list[Shinobi]:
-        q = select(*_SHINOBI_COLUMNS).order_by(ShinobiRow.id)
+    def list(self, *, status: ShinobiStatus | None = None, rank: ShinobiRank | None = None, links: bool = True,
+             after: int | None = None, limit: int | None = None) -> list[Shinobi]:
+        """By id; from after the id `after`, at most `limit` of them, when given."""
+        q = select(*_SHINOBI_COLUMNS).order_by(ShinobiRow.id).limit(limit)
+        if after is not None:
+            q = q.where(ShinobiRow.id > after)
         if status is not None:
             q = q.where(ShinobiRow.status == status.value)
         if rank is not None:

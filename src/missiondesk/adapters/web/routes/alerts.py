@@ -1,7 +1,7 @@
 """Alerts: read, acknowledged, and how each person is reached; the medics' duty roster; welfare reviews."""
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 
 from ....services import alerts
 from ..alert_schemas import (
@@ -16,14 +16,19 @@ from ..alert_schemas import (
     WelfareReviewRead,
 )
 from ..deps import CurrentCaller, Deps, Now
-from .common import PathId
+from .common import MAX_PAGE, After, Limit, PathId, link_next, window
 
 router = APIRouter(tags=["alerts"])
 
 
 @router.get("/alerts", response_model=list[AlertRead])
-def list_alerts(caller: CurrentCaller, c: Deps, unread: bool = False) -> list[AlertRead]:
-    return [AlertRead.of(v) for v in alerts.list_alerts(c.uow, caller, unread_only=unread)]
+def list_alerts(caller: CurrentCaller, c: Deps, request: Request, response: Response, unread: bool = False,
+                limit: Limit = MAX_PAGE, after: After = None) -> list[AlertRead]:
+    """The caller's alerts, newest first, `limit` at a time; the next (older) page's URL in the `Link`
+    header."""
+    page = alerts.list_alerts_page(c.uow, caller, window(after, limit), unread_only=unread)
+    link_next(request, response, page.next_after)
+    return [AlertRead.of(v) for v in page.items]
 
 
 @router.post("/alerts/{alert_id}/read", status_code=204)

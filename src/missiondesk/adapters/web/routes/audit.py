@@ -2,27 +2,30 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request, Response
 
 from ....services import audit
+from ....services.paging import Window
 from ...audit_checkpoints import checkpointing
 from ..deps import CurrentCaller, Deps
 from ..schemas import AuditEntryRead, AuditVerifyRead
-from .common import aware
+from .common import MAX_PAGE, aware, link_next
 
 router = APIRouter(tags=["audit"])
 
 
 @router.get("/audit", response_model=list[AuditEntryRead])
-def list_audit(caller: CurrentCaller, c: Deps, actor: str | None = None, action: str | None = None,
-               target: str | None = None, since: datetime | None = None, until: datetime | None = None,
-               after_seq: int = Query(default=0, ge=0), limit: int = Query(default=1000, ge=1, le=1000)
-               ) -> list[AuditEntryRead]:
-    entries = audit.list_entries(c.uow, caller, actor=actor, action=action, target=target,
-                                 since=aware(since, "since") if since else None,
-                                 until=aware(until, "until") if until else None, after_seq=after_seq, limit=limit)
+def list_audit(caller: CurrentCaller, c: Deps, request: Request, response: Response, actor: str | None = None,
+               action: str | None = None, target: str | None = None, since: datetime | None = None,
+               until: datetime | None = None, after_seq: int = Query(default=0, ge=0),
+               limit: int = Query(default=MAX_PAGE, ge=1, le=MAX_PAGE)) -> list[AuditEntryRead]:
+    """The log in order, `limit` entries after `after_seq`; the next page's URL in the `Link` header."""
+    page = audit.list_entries(c.uow, caller, Window(after_seq, limit), actor=actor, action=action, target=target,
+                              since=aware(since, "since") if since else None,
+                              until=aware(until, "until") if until else None)
+    link_next(request, response, page.next_after, param="after_seq")
     return [AuditEntryRead(seq=e.seq, at=e.at, actor=e.actor, action=e.action, target=e.target, details=e.details,
-                           prev_hash=e.prev_hash, hash=e.hash) for e in entries]
+                           prev_hash=e.prev_hash, hash=e.hash) for e in page.items]
 
 
 @router.get("/audit/verify", response_model=AuditVerifyRead)

@@ -1,12 +1,12 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 
 from ....domain.ranks import ShinobiRank, ShinobiStatus
 from ....services import medical, roster
 from ..deps import CurrentCaller, Deps, Now
 from ..schemas import PartnerCreate, ShinobiChange, ShinobiCreate, ShinobiRead, SleepCreate, SleepRead
-from .common import PathId
+from .common import MAX_PAGE, After, Limit, PathId, link_next, window
 
 router = APIRouter(tags=["shinobi"])
 
@@ -31,9 +31,13 @@ def change_shinobi(shinobi_id: PathId, body: ShinobiChange, caller: CurrentCalle
 
 
 @router.get("/shinobi", response_model=list[ShinobiRead])
-def list_shinobi(caller: CurrentCaller, c: Deps, status: ShinobiStatus | None = None,
-                 rank: ShinobiRank | None = None) -> list[ShinobiRead]:
-    return [ShinobiRead.of(s) for s in roster.list_shinobi(c.uow, caller, status=status, rank=rank)]
+def list_shinobi(caller: CurrentCaller, c: Deps, request: Request, response: Response,
+                 status: ShinobiStatus | None = None, rank: ShinobiRank | None = None,
+                 limit: Limit = MAX_PAGE, after: After = None) -> list[ShinobiRead]:
+    """The roster by id, `limit` at a time; the next page's URL in the `Link` header."""
+    page = roster.list_shinobi_page(c.uow, caller, window(after, limit), status=status, rank=rank)
+    link_next(request, response, page.next_after)
+    return [ShinobiRead.of(s) for s in page.items]
 
 
 @router.get("/shinobi/{shinobi_id}", response_model=ShinobiRead)
