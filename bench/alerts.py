@@ -379,6 +379,19 @@ def api(c: httpx.Client, method: str, path: str, expect: tuple[int, ...] = (200,
     return r.json() if r.content else None
 
 
+def every_page(c: httpx.Client, path: str) -> list[Any]:
+    """A list read to its end, a page at a time, following the Link header's rel="next"."""
+    out: list[Any] = []
+    url: str | None = path
+    while url:
+        r = c.get(url)
+        if r.status_code != 200:
+            raise RuntimeError(f"GET {url}: {r.status_code} {r.text[:300]}")
+        out += r.json()
+        url = r.links.get("next", {}).get("url")
+    return out
+
+
 def sign_in(base: str, username: str, password: str) -> str:
     """A token; a 429 is waited out as Retry-After says (two sign-ins from one address at once can draw one:
     each is counted as a failure until its password is checked, at a `now` the other may not have reached)."""
@@ -573,7 +586,7 @@ def main() -> int:
         mismatched: list[str] = []
         for rid, token in v.tokens.items():
             with httpx.Client(base_url=bases[0], headers={"Authorization": f"Bearer {token}"}, timeout=120) as c:
-                got = [a for a in api(c, "GET", "/alerts") if a["kind"] == "DUTY_OF_CARE"]
+                got = [a for a in every_page(c, "/alerts") if a["kind"] == "DUTY_OF_CARE"]
             mine = [p for p, ps in v.partners.items() if rid in ps] if rid != v.hokage_id else list(v.partners)
             per: dict[int, list[dict]] = defaultdict(list)
             for a in got:

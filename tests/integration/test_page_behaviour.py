@@ -125,6 +125,38 @@ def test_the_roster_shows_every_badge_of_a_person_and_the_filter_matches_any(app
         assert re.search(rf'value="{b}" selected>[^<]*\((\d+)\)', filtered).group(1) == "1", b
 
 
+def test_the_roster_shows_a_page_at_a_time_and_keeps_its_filters(app, api: Api, monkeypatch):
+    from missiondesk.services import roster_view
+
+    monkeypatch.setattr(roster_view, "ROSTER_PAGE", 3)
+    for i in range(7):
+        api.person(f"Page jonin {i}")
+    c = browser_for(app, "clerk")
+    names = re.compile(r'<a href="/shinobi/\d+">([^<]+)</a>')
+    everyone = api.ok("hokage", "GET", "/shinobi")
+    seen: list[str] = []
+    url: str | None = "/roster"
+    while url:
+        html = c.get(url).text
+        seen += names.findall(html)
+        caption = re.search(r"<caption>(\d+) shinobi: (\d+)–(\d+) shown</caption>", html)
+        assert caption and int(caption.group(1)) == len(everyone) and int(caption.group(2)) == len(seen) - \
+            len(names.findall(html)) + 1
+        nxt = re.search(r'<a href="([^"]+)" rel="next">', html)
+        url = nxt.group(1).replace("&amp;", "&") if nxt else None
+        assert len(seen) <= len(everyone)
+    assert seen == [s["name"] for s in everyone]
+    # the name filter rides along to the next page, and the first page is a link away
+    html = c.get("/roster", params={"q": "page jonin"}).text
+    assert names.findall(html) == ["Page jonin 0", "Page jonin 1", "Page jonin 2"]
+    nxt = re.search(r'<a href="([^"]+)" rel="next">Next 3</a>', html).group(1).replace("&amp;", "&")
+    assert "q=page+jonin" in nxt
+    html = c.get(nxt).text
+    assert names.findall(html) == ["Page jonin 3", "Page jonin 4", "Page jonin 5"]
+    assert 'href="/roster?q=page+jonin">First page</a>' in html
+    assert c.get("/roster", params={"after": "-5"}).status_code == 200  # a cursor from nowhere starts over
+
+
 def test_every_page_names_the_village_zone(app, api: Api):
     tz = app.state.container.settings.village_tz
     now = re.search(r'Now: <time datetime="([^"]+)">([^<]+)</time>', browser_for(app, "clerk").get("/roster").text)

@@ -586,6 +586,8 @@ def assess_roster(roster: RosterFacts, mission: MissionFacts, policy: FitnessPol
 # tired they are (the fatigue level: fit, caution, unfit, unknown).
 DUTY_BADGES = ("fallen", "on_mission", "away", "resting", "rest_period", "off_duty", "on_hold")
 FATIGUE_CONCERNS = ("unfit", "caution")
+FATIGUE_LEVELS = ("unfit", "caution", "fit", "unknown")
+BADGES = DUTY_BADGES + FATIGUE_LEVELS  # every badge, in the order a person's badges are listed
 
 
 def duty_masks(roster: RosterFacts, duty: DutyLimits, fallen: np.ndarray | None = None) -> dict[str, np.ndarray]:
@@ -597,10 +599,25 @@ def duty_masks(roster: RosterFacts, duty: DutyLimits, fallen: np.ndarray | None 
             "off_duty": duty.duty_refused, "on_hold": roster.held}
 
 
+def badge_columns(masks: Mapping[str, np.ndarray], levels: np.ndarray) -> dict[str, np.ndarray]:
+    """Who has each badge, for a whole roster at once: the duty badges of `duty_masks` (the fallen have that
+    badge alone), then each person's fatigue level (`levels`, by name) when it is a concern (unfit, caution)
+    or when no duty badge applies. The one place that says which badges a person has (`duty_badges` asks it
+    for one person)."""
+    fallen = np.asarray(masks["fallen"], dtype=bool)
+    alive = ~fallen
+    out = {"fallen": fallen}
+    anything = np.zeros(fallen.shape, dtype=bool)
+    for b in DUTY_BADGES[1:]:
+        out[b] = np.asarray(masks[b], dtype=bool) & alive
+        anything |= out[b]
+    for level in FATIGUE_LEVELS:
+        has = (levels == level) & alive
+        out[level] = has if level in FATIGUE_CONCERNS else has & ~anything
+    return out
+
+
 def duty_badges(flags: Mapping[str, bool], level: str) -> tuple[str, ...]:
-    """Every duty badge that applies to one person, in DUTY_BADGES order, then the fatigue level when it is a
-    concern (unfit, caution) or when nothing else applies (fit, unknown). The fallen have that badge alone."""
-    if flags.get("fallen"):
-        return ("fallen",)
-    out = tuple(b for b in DUTY_BADGES if flags.get(b))
-    return out + (level,) if level in FATIGUE_CONCERNS or not out else out
+    """Every badge one person has, in DUTY_BADGES order then the fatigue level (`badge_columns`' rule)."""
+    cols = badge_columns({b: np.array([bool(flags.get(b))]) for b in DUTY_BADGES}, np.array([level]))
+    return tuple(b for b in BADGES if cols[b][0])

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
@@ -14,10 +15,13 @@ from ....services import (
     fitness,
     medical,
     roster,
+    roster_view,
     shinobi_view,
 )
+from ....services.paging import Window
 from .. import charts
 from ..errors import status_for
+from ..schemas import MAX_ID
 from .common import (
     BADGE_WORDS,
     CODE_WORDS,
@@ -35,14 +39,16 @@ router = APIRouter(include_in_schema=False)
 
 # -- the roster and a shinobi ---------------------------------------------------------------------------
 @router.get("/roster")
-def roster_page(request: Request, ctx: Page, badge: str = "", q: str = "") -> HTMLResponse:
-    duty = fitness.roster_duty(ctx.uow, ctx.caller, at=ctx.now, policy=ctx.c.policy)
-    counts: dict[str, int] = {}
-    for d in duty:
-        for b in d.badges:  # a person counts under each of their badges, and the filter matches any
-            counts[b] = counts.get(b, 0) + 1
-    rows = [d for d in duty if (not badge or badge in d.badges) and (not q or q.lower() in d.shinobi.name.lower())]
-    return render(request, ctx, "roster.html", rows=rows, badge=badge, q=q, counts=counts, badges=BADGE_WORDS)
+def roster_page(request: Request, ctx: Page, badge: str = "", q: str = "", after: int | None = None
+                ) -> HTMLResponse:
+    after = after if after is not None and 0 <= after <= MAX_ID else None  # a cursor from elsewhere: start over
+    view = roster_view.roster_view(ctx.uow, ctx.caller, at=ctx.now, policy=ctx.c.policy, badge=badge, name=q,
+                                   window=Window(after=after, limit=roster_view.ROSTER_PAGE))
+    filters = {k: v for k, v in (("badge", badge), ("q", q)) if v}
+    next_url = f"/roster?{urlencode({**filters, 'after': view.rows.next_after})}" if view.rows.next_after else None
+    first_url = f"/roster?{urlencode(filters)}" if after is not None else None
+    return render(request, ctx, "roster.html", view=view, rows=view.rows.items, badge=badge, q=q,
+                  counts=view.counts, badges=BADGE_WORDS, next_url=next_url, first_url=first_url)
 
 
 @router.get("/shinobi/{shinobi_id}")
