@@ -396,3 +396,26 @@ def test_the_list_fragment_is_the_list_alone(app, api: Api):
     assert r.text.strip().startswith('<div id="alert-list"') and "<h1>" not in r.text and "<html" not in r.text
     assert f'data-newest-id="{mine["id"]}"' in r.text and 'data-awaiting="1"' in r.text
     assert f'id="alert-{mine["id"]}"' in r.text
+
+
+def test_what_waits_for_an_acknowledgement_stays_on_top_and_the_rest_come_a_page_at_a_time(app, api: Api,
+                                                                                         monkeypatch):
+    monkeypatch.setattr(alerting, "ALERTS_PAGE", 2)
+    sakura, _kakashi, mission = at_risk(api)
+    for _ in range(5):
+        refuse(api, sakura, mission)
+    newest_first = [a["id"] for a in api.ok("kakashi", "GET", "/alerts")]
+    for alert_id in newest_first[2:]:  # the three oldest acknowledged: two still wait
+        api.ok("kakashi", "POST", f"/alerts/{alert_id}/ack")
+    c = browser_for(app, "kakashi")
+    shown = re.compile(r'<li id="alert-(\d+)"')
+
+    first = c.get("/alerts").text
+    assert [int(i) for i in shown.findall(first)] == newest_first[:2] + newest_first[2:4]
+    assert "2 alerts to acknowledge" in first and 'data-newest-id="%d"' % newest_first[0] in first
+    older = re.search(r'<a href="([^"]+)" rel="next">Older alerts</a>', first).group(1)
+    second = c.get(older).text
+    assert [int(i) for i in shown.findall(second)] == newest_first[:2] + newest_first[4:]
+    assert 'rel="next"' not in second and '<a href="/alerts">Newest</a>' in second
+    assert 'data-newest-id="%d"' % newest_first[0] in second  # the live refresh compares the real newest
+    assert [int(i) for i in shown.findall(c.get("/alerts/list").text)] == newest_first[:4]

@@ -154,6 +154,28 @@ def list_alerts_page(tx: Transaction, caller: Caller, window: Window, *, unread_
     return Paged(_views(tx, caller, page.items), page.next_after)
 
 
+ALERTS_PAGE = 50  # the settled alerts on one page of /alerts
+
+
+@dataclass(frozen=True)
+class AlertsView:
+    """The alerts page: every alert still to acknowledge, then the others a page at a time, newest first."""
+
+    waiting: list[AlertView]
+    others: Paged[AlertView]
+    newest_id: int  # the caller's newest alert, whatever the page (the live refresh compares it)
+
+
+@transactional(write=False)
+def alerts_view(tx: Transaction, caller: Caller, window: Window) -> AlertsView:
+    waiting = tx.alerts.for_recipient(caller.shinobi_id, waiting=True)
+    others = Paged.cut(tx.alerts.for_recipient(caller.shinobi_id, waiting=False, before=window.after,
+                                               limit=window.limit + 1), window, key=lambda a: a.id)
+    views = _views(tx, caller, waiting + others.items)
+    return AlertsView(views[:len(waiting)], Paged(views[len(waiting):], others.next_after),
+                      tx.alerts.summary(caller.shinobi_id)[2])
+
+
 def _views(tx: Transaction, caller: Caller, alerts: list[Alert]) -> list[AlertView]:
     awaited = {a.id for a in tx.assignments.proposals(shinobi_id=caller.shinobi_id)
                if caller.shinobi_id in a.awaiting_ids}

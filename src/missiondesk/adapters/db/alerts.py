@@ -83,11 +83,16 @@ class AlertRepository(_Claiming):
         return _alert(row) if row else None
 
     def for_recipient(self, shinobi_id: int, *, unread_only: bool = False, before: int | None = None,
-                      limit: int | None = None) -> list[Alert]:
-        """Newest first; older than the alert `before`, at most `limit` of them, when given."""
+                      limit: int | None = None, waiting: bool | None = None) -> list[Alert]:
+        """Newest first; older than the alert `before`, at most `limit` of them, when given; `waiting` True
+        those on a ladder nobody has acknowledged yet, False all others."""
         q = select(AlertRow).where(AlertRow.recipient_id == shinobi_id).order_by(AlertRow.id.desc()).limit(limit)
         if before is not None:
             q = q.where(AlertRow.id < before)
+        if waiting is not None:
+            open_ladder = AlertRow.ladder_id.in_(select(AlertLadderRow.id)
+                                                 .where(AlertLadderRow.acknowledged_at.is_(None)))
+            q = q.where(open_ladder if waiting else ~open_ladder | AlertRow.ladder_id.is_(None))
         if unread_only:
             q = q.where(AlertRow.read_at.is_(None))
         return [_alert(r) for r in self.session.scalars(q)]

@@ -20,8 +20,10 @@ from ....services import (
     custody,
     roster,
 )
+from ....services.paging import Window
 from ..deps import Container, clock, container
 from ..errors import status_for
+from ..schemas import MAX_ID
 from ..security import SESSION_COOKIE
 from .common import (
     CODE_WORDS,
@@ -39,32 +41,35 @@ router = APIRouter(include_in_schema=False)
 
 # -- alerts, the gate, the memorial, the audit log, the desk -----------------------------------------------
 @router.get("/alerts")
-def alerts_page(request: Request, ctx: Page) -> HTMLResponse:
-    return _alerts_page(request, ctx)
+def alerts_page(request: Request, ctx: Page, after: int | None = None) -> HTMLResponse:
+    return _alerts_page(request, ctx, after=after)
 
 
 @router.get("/alerts/list")
 def alerts_list(request: Request, ctx: Page) -> HTMLResponse:
-    """The list alone, for the page's live refresh (static/live.js) when a new alert arrives."""
-    return render(request, ctx, "_alert_list.html", **_alert_values(ctx))
+    """The list alone (its first page), for the page's live refresh (static/live.js) when a new alert
+    arrives."""
+    return render(request, ctx, "_alert_list.html", **_alert_values(ctx, None))
 
 
-def _alerts_page(request: Request, ctx: PageContext, http_status: int = 200, result: dict | None = None
-                 ) -> HTMLResponse:
-    return render(request, ctx, "alerts.html", http_status=http_status, result=result, **_alert_values(ctx))
+def _alerts_page(request: Request, ctx: PageContext, http_status: int = 200, result: dict | None = None,
+                 after: int | None = None) -> HTMLResponse:
+    return render(request, ctx, "alerts.html", http_status=http_status, result=result,
+                  **_alert_values(ctx, after))
 
 
-def _alert_values(ctx: PageContext) -> dict[str, Any]:
-    alerts = alerting.list_alerts(ctx.uow, ctx.caller)
-    # what must be acknowledged first (the newest first within each)
-    alerts = sorted(alerts, key=lambda v: not v.needs_ack)
+def _alert_values(ctx: PageContext, after: int | None) -> dict[str, Any]:
+    after = after if after is not None and 0 <= after <= MAX_ID else None  # a cursor from elsewhere: start over
+    view = alerting.alerts_view(ctx.uow, ctx.caller, Window(after=after, limit=alerting.ALERTS_PAGE))
+    alerts = view.waiting + view.others.items  # what must be acknowledged first, the newest first within each
     audiences = custody.audiences_on_alerts(ctx.uow, ctx.caller, [v.alert for v in alerts])
     return {"alerts": alerts, "audiences": audiences, "decisions": DECISIONS, "tz": ctx.c.settings.village_tz,
             "names": roster.names_of(ctx.uow, ctx.caller, {i for v in alerts for i in (v.alert.subject_shinobi_id,
                                                                                        v.acknowledged_by) if i}),
             "code_words": CODE_WORDS, "overridable": {c.value for c in OVERRIDABLE},
-            "newest_id": max((v.alert.id for v in alerts), default=0),
-            "awaiting_ack": sum(1 for v in alerts if v.needs_ack)}
+            "newest_id": view.newest_id, "awaiting_ack": len(view.waiting),
+            "next_url": f"/alerts?after={view.others.next_after}" if view.others.next_after else None,
+            "first_url": "/alerts" if after is not None else None}
 
 
 @router.post("/alerts/{alert_id}/ack")
