@@ -412,10 +412,10 @@ def test_what_waits_for_an_acknowledgement_stays_on_top_and_the_rest_come_a_page
 
     first = c.get("/alerts").text
     assert [int(i) for i in shown.findall(first)] == newest_first[:2] + newest_first[2:4]
-    assert "2 alerts to acknowledge" in first and 'data-newest-id="%d"' % newest_first[0] in first
+    assert "2 alerts to acknowledge" in first and f'data-newest-id="{newest_first[0]}"' in first
     older = re.search(r'<a href="([^"]+)" rel="next">Older alerts</a>', first).group(1)
     second = c.get(older).text
     assert [int(i) for i in shown.findall(second)] == newest_first[:2] + newest_first[4:]
     assert 'rel="next"' not in second and '<a href="/alerts">Newest</a>' in second
-    assert 'data-newest-id="%d"' % newest_first[0] in second  # the live refresh compares the real newest
+    assert f'data-newest-id="{newest_first[0]}"' in second  # the live refresh compares the real newest
     assert [int(i) for i in shown.findall(c.get("/alerts/list").text)] == newest_first[:4]

@@ -8,8 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import numpy as np
-from sqlalchemy import ARRAY, String, Text, any_, cast, func, literal, select, text, type_coerce, update
+from sqlalchemy import ARRAY, Text, any_, cast, func, literal, select, text, update
 from sqlalchemy.orm import Session
 
 from ...domain.access import Caller
@@ -182,30 +181,6 @@ class ShinobiRepository(_Repo):
         for r in self.session.execute(q):
             out[r.shinobi_id].append(SleepEpisode(start=r.start_at, end=r.end_at))
         return out
-
-    def sleep_columns(self, ids: Iterable[int], *, ending_after: datetime
-                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """The same episodes as `sleep_many`, as columns (shinobi id, start, end in POSIX seconds, exact to the
-        microsecond), with no datetime object per row: for a whole village at once."""
-        ids = list(ids)
-        start, end = SleepEpisodeRow.start_at, SleepEpisodeRow.end_at
-        sqlite = self.session.get_bind().dialect.name == "sqlite"
-        if sqlite:  # stored as naive UTC text 'YYYY-MM-DD HH:MM:SS.ffffff': numpy parses it in C
-            cols = (type_coerce(start, String), type_coerce(end, String))
-        else:
-            cols = (func.extract("epoch", start), func.extract("epoch", end))
-        q = (select(SleepEpisodeRow.shinobi_id, *cols)
-             .where(self._among(SleepEpisodeRow.shinobi_id, ids), end > ending_after)
-             .order_by(SleepEpisodeRow.shinobi_id, start))
-        rows = self.session.execute(q).all() if ids else []
-        owner = np.fromiter((r[0] for r in rows), np.int64, len(rows))
-        if sqlite:
-            def seconds(k: int) -> np.ndarray:
-                return np.array([r[k] for r in rows], dtype="datetime64[us]").astype(np.int64) / 1e6
-        else:
-            def seconds(k: int) -> np.ndarray:
-                return np.fromiter((float(r[k]) for r in rows), np.float64, len(rows))
-        return owner, seconds(1), seconds(2)
 
     def overlapping_sleep(self, shinobi_id: int, start: datetime, end: datetime) -> SleepEpisode | None:
         r = self.session.execute(
