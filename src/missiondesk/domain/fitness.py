@@ -295,6 +295,27 @@ def _not_open_message(status: MissionStatus) -> str:
 _MISSION_RANKS = tuple(MissionRank)
 
 
+class _Renumbered:
+    """Rows owned by entries of a roster, kept for the entries taken and renumbered in their new order."""
+
+    def __init__(self, new: np.ndarray) -> None:
+        self.new = new  # each old entry's new number, -1 for those not taken
+
+    def __call__(self, owner: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(which rows are kept, their new owners)."""
+        mask = self.new[owner] >= 0
+        return mask, self.new[owner[mask]]
+
+
+def _renumbering(n: int, index: np.ndarray) -> tuple[np.ndarray, _Renumbered]:
+    """The entries at these (ascending) indexes of a roster of n, numbered 0.. in that order: the one place
+    `RosterRecords.take` and `RosterFacts.take` renumber their rows."""
+    index = np.asarray(index, dtype=np.int64)
+    new = np.full(n, -1, dtype=np.int64)
+    new[index] = np.arange(index.size)
+    return index, _Renumbered(new)
+
+
 @dataclass(frozen=True, eq=False)
 class RosterRecords:
     """The records the roster's facts come from, as read, before a departure time is chosen (one entry per
@@ -351,17 +372,11 @@ class RosterRecords:
 
     def take(self, index: np.ndarray) -> RosterRecords:
         """The records of the shinobi at these (ascending) indexes, renumbered in that order."""
-        index = np.asarray(index, dtype=np.int64)
-        new = np.full(len(self), -1, dtype=np.int64)
-        new[index] = np.arange(index.size)
-
-        def kept(owner: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-            mask = new[owner] >= 0
-            return mask, new[owner[mask]]
-
+        index, kept = _renumbering(len(self), index)
         s_mask, s_owner = kept(self.sleep_owner)
         g_mask, g_owner = kept(self.gate_owner)
         a_mask, a_owner = kept(self.acts_owner)
+        new = kept.new
         return RosterRecords(
             ids=self.ids[index], rank=self.rank[index], clearance=self.clearance[index],
             unavailable=self.unavailable[index], assigned=self.assigned[index],
@@ -520,18 +535,15 @@ class RosterFacts:
 
     def take(self, index: np.ndarray) -> RosterFacts:
         """The facts of the shinobi at these (ascending) indexes, renumbered in that order."""
-        index = np.asarray(index, dtype=np.int64)
-        new = np.full(len(self), -1, dtype=np.int64)
-        new[index] = np.arange(index.size)
-        s_mask = new[self.sleep_owner] >= 0
-        g_mask = new[self.gate_owner] >= 0
+        index, kept = _renumbering(len(self), index)
+        s_mask, s_owner = kept(self.sleep_owner)
+        g_mask, g_owner = kept(self.gate_owner)
         return replace(
             self, ids=self.ids[index], rank=self.rank[index], clearance=self.clearance[index],
             unavailable=self.unavailable[index], assigned=self.assigned[index], away=self.away[index],
             resting=self.resting[index], light=self.light[index], held=self.held[index],
-            sleep_owner=new[self.sleep_owner[s_mask]], sleep_start=self.sleep_start[s_mask],
-            sleep_end=self.sleep_end[s_mask], gate_owner=new[self.gate_owner[g_mask]], gate_at=self.gate_at[g_mask],
-            gate_in=self.gate_in[g_mask])
+            sleep_owner=s_owner, sleep_start=self.sleep_start[s_mask], sleep_end=self.sleep_end[s_mask],
+            gate_owner=g_owner, gate_at=self.gate_at[g_mask], gate_in=self.gate_in[g_mask])
 
     def duty(self, policy: FitnessPolicy) -> DutyLimits:
         return duty_limits(self.gate_owner, self.gate_at, self.gate_in, len(self), self.departs_at.timestamp(),
