@@ -18,6 +18,7 @@ Clock hours come from the UTC offset that `tz` has at `at`, applied to the whole
 `estimate_fatigue` steps SAFTE minute by minute through each sleep (the literal reading of the
 spec); `estimate_roster` computes the same sleep dynamics in closed form per regime, vectorised
 over the roster with numpy, and agrees with it to rounding (checked by the unit tests).
+`predict_series` runs that vectorised core once for all of a forecast's points.
 """
 
 from __future__ import annotations
@@ -455,14 +456,46 @@ def predict_series(
 ) -> list[tuple[datetime, FatigueEstimate]]:
     """Estimates at start, start + step, ... start + hours (inclusive), e.g. for a 48-hour chart.
 
-    Each point is evaluated as its own `at` (episodes after it are ignored, one in progress is cut).
+    Each point is evaluated as its own `at` (episodes after it are ignored, one in progress is cut), with
+    `estimate_fatigue`'s answer, but in one vectorised pass of the roster's core: each point is a history
+    of its own (the same episodes), all on one minute grid anchored at the last point. Points a whole
+    number of minutes apart share that grid's rounding; the circadian terms take the UTC offset at each
+    point, so points on either side of a DST change go in separate passes (one pass per offset).
     """
+    _require_aware(start, "start")
     if hours < 0 or step_minutes <= 0:
         raise ValueError("hours must be >= 0 and step_minutes > 0")
     step = timedelta(minutes=step_minutes)
     points = (hours * 60) // step_minutes + 1
-    episodes = list(episodes)
-    return [(start + k * step, estimate_fatigue(episodes, start + k * step, tz, bands)) for k in range(points)]
+    times = [start + k * step for k in range(points)]
+    episodes = sorted(episodes, key=attrgetter("start"))
+    total = len(episodes)
+    st = np.fromiter((e.start.timestamp() for e in episodes), np.float64, total)
+    en = np.fromiter((e.end.timestamp() for e in episodes), np.float64, total)
+    # microseconds after the first point, exactly (an aware datetime plus a timedelta is wall-clock arithmetic)
+    origin = times[0].astimezone(UTC)
+    micros = [(t.astimezone(UTC) - origin) // timedelta(microseconds=1) for t in times]
+    groups: dict[tuple[timedelta | None, int], list[int]] = {}
+    for k, t in enumerate(times):
+        groups.setdefault((t.astimezone(tz).utcoffset(), micros[k] % 60_000_000), []).append(k)
+    out: list[FatigueEstimate] = [_NO_HISTORY] * points
+    for ks in groups.values():
+        ref = times[ks[-1]]
+        ref_ts = ref.timestamp()
+        stop = np.array([(micros[k] - micros[ks[-1]]) // 60_000_000 for k in ks], dtype=np.int64)
+        # episodes no point of the group can use are left out before the copies are made
+        keep = (st < ref_ts) & (en > ref_ts + 60.0 * float(stop[0]) - _HISTORY_S)
+        per = int(keep.sum())
+        owner = np.repeat(np.arange(len(ks), dtype=np.int64), per)
+        try:
+            found = _fatigue_columns(owner, np.tile(st[keep] - ref_ts, len(ks)), np.tile(en[keep] - ref_ts, len(ks)),
+                                     len(ks), _clock_hour(ref, tz), bands, stop,
+                                     np.array([_clock_hour(times[k], tz) for k in ks]))
+        except ValueError as error:
+            raise ValueError("sleep episodes overlap") from error
+        for k, estimate in zip(ks, found.estimates(), strict=True):
+            out[k] = estimate
+    return list(zip(times, out, strict=True))
 
 
 # ================================================================ roster: closed-form SAFTE, vectorised
@@ -678,15 +711,35 @@ def estimate_roster_arrays(
     model and answers as `estimate_fatigue`, without building an object per episode or per answer."""
     _require_aware(at, "at")
     at_ts = at.timestamp()
-    h_at = _clock_hour(at, tz)
     st = np.asarray(start, dtype=np.float64) - at_ts
     en = np.asarray(end, dtype=np.float64) - at_ts
-    owner = np.asarray(owner, dtype=np.int64)
+    return _fatigue_columns(np.asarray(owner, dtype=np.int64), st, en, count, _clock_hour(at, tz), bands)
+
+
+def _fatigue_columns(
+    owner: np.ndarray,
+    st: np.ndarray,
+    en: np.ndarray,
+    count: int,
+    h_at: float,
+    bands: FatigueBands,
+    stop: np.ndarray | None = None,
+    h_stop: np.ndarray | None = None,
+) -> RosterFatigue:
+    """The vectorised models on one minute grid anchored at a time `at` (clock hour h_at), episode times in
+    seconds from `at`. History k is evaluated at `at` itself, or, given `stop`, at grid minute stop[k] <= 0,
+    whose clock hour is h_stop[k] (same UTC offset as `at`): then every rule of the history (used episodes,
+    the cut, the 48-hour window, the start) is applied from that minute, as `estimate_fatigue` would there."""
     if st.size and not np.all(en > st):
         raise ValueError("sleep episode must end after it starts")
 
-    used = (st < 0.0) & (en > -_HISTORY_S)
-    st, en, owner = st[used], np.minimum(en[used], 0.0), owner[used]
+    if stop is None:
+        used = (st < 0.0) & (en > -_HISTORY_S)
+        st, en, owner = st[used], np.minimum(en[used], 0.0), owner[used]
+    else:
+        cut = 60.0 * stop[owner]  # seconds from `at` of each episode's own evaluated time
+        used = (st < cut) & (en > cut - _HISTORY_S)
+        st, en, owner = st[used], np.minimum(en[used], cut[used]), owner[used]
     if not _by_owner_then_start(owner, st):
         # usually each history is one sorted run and only the runs are out of order (estimates appended after
         # the log): a stable sort by owner (a merge of runs, ~1 ms at 100,000) restores it; else a full lexsort
@@ -700,7 +753,7 @@ def estimate_roster_arrays(
     if clash.any():
         raise ValueError(f"sleep episodes overlap (history #{int(owner[1:][clash][0])})")
     recent = np.zeros(count, dtype=bool)
-    recent[owner[en > -_RECENT_S]] = True
+    recent[owner[en > (-_RECENT_S if stop is None else 60.0 * stop[owner] - _RECENT_S)]] = True
 
     nan = np.full(count, np.nan)
     if owner.size == 0:
@@ -743,13 +796,17 @@ def estimate_roster_arrays(
         debt[idx], si_last[idx] = _sleep_batch(grid, debt_j, s, e)
         s_tpm[idx] = _tpm_asleep(_tpm_awake(s_tpm[idx], gap / 60.0), (e - s) / 60.0)
         pos[idx] = e
-    awake_min = -(pos + n_lo)
+    awake_min = (0 if stop is None else stop[who]) - (pos + n_lo)
     debt = np.minimum(SAFTE_RC, debt + SAFTE_AWAKE_LOSS * awake_min)
     reservoir = SAFTE_RC - debt
     s_tpm = _tpm_awake(s_tpm, awake_min / 60.0)
 
-    cp = three_process_circadian(h_at)
-    c = safte_circadian(h_at)
+    if h_stop is None:
+        cp = three_process_circadian(h_at)
+        c = safte_circadian(h_at)
+    else:  # a clock hour per history (a forecast's points: a few dozen), through the same functions
+        cp = np.fromiter(map(three_process_circadian, h_stop[who].tolist()), np.float64, who.size)
+        c = np.fromiter(map(safte_circadian, h_stop[who].tolist()), np.float64, who.size)
     alertness = s_tpm + cp
     kss_raw = 10.6 - 0.6 * alertness
     kss_w = 10.6 - 0.6 * (alertness - 5.72 * np.exp(-1.51 * (awake_min / 60.0)))
