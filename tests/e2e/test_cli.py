@@ -197,3 +197,17 @@ def test_a_duty_of_care_call_is_acknowledged_and_the_worker_climbs_what_is_not(c
     assert f"alert {alert_id} acknowledged" in cli("alerts", "ack", alert_id, "--as", "kakashi").output
     assert "ACK NEEDED" not in cli("alerts", "list", "--as", "shizune").output
     assert "NOT_FOUND" in cli("alerts", "ack", alert_id, "--as", "shizune", code=1).stderr  # not hers
+
+
+def test_plan_prints_the_teams_and_the_missions_left_out_with_why(cli):
+    cli("shinobi", "add", "Yamato", "jonin")
+    cli("shinobi", "add", "Sai", "jonin")
+    cli("mission", "post", "Escort the caravan", "C", "escort", "--reward", "80000", "--min-team", "2")
+    cli("mission", "post", "Hold the valley", "C", "guard", "--reward", "60000", "--min-team", "4")
+    for sid in ("2", "3"):
+        for day in range(7, 14):
+            cli("sleep", "log", sid, f"2026-03-{day:02d}T23:00:00Z", f"2026-03-{day + 1:02d}T07:00:00Z")
+    out = cli("plan", "--departs-at", "2026-03-14T10:00:00Z", "--time-limit", "2").output
+    assert "1 · Escort the caravan" in out  # the team
+    assert "Left out: cannot be staffed" in out
+    assert "2 · Hold the valley" in out and "2 eligible for 4 places" in out

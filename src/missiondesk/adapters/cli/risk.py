@@ -70,6 +70,11 @@ def plan(departs_at: AtOpt = None, time_limit: Annotated[float, typer.Option(hel
     out.print(t)
     if p.left_empty:
         out.print(f"left empty: missions {', '.join(map(str, p.left_empty))}")
+    if p.left_out:
+        t = Table("mission", "why", title="Left out: cannot be staffed")
+        for x in p.left_out:
+            t.add_row(f"{x.mission_id} · {p.board[x.mission_id].title}", x.reason)
+        out.print(t)
     out.print("accept a team with: missiondesk assign MISSION SHINOBI… (every check runs then)")
 
 
