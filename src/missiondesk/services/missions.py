@@ -15,6 +15,7 @@ from ..domain.roster import Assignment
 from . import alerts as alerting
 from . import authz
 from .audit import record
+from .paging import Paged, Window
 from .unit_of_work import Transaction, transactional
 
 
@@ -106,9 +107,31 @@ def get_mission(tx: Transaction, caller: Caller, mission_id: int) -> MissionView
 def list_missions(tx: Transaction, caller: Caller, *, status: MissionStatus | None = None) -> list[MissionView]:
     visible = authz.filter_allowed(tx, caller, "viewMission", tx.missions.list(status=status),
                                    lambda m: authz.mission_resource(m.id, m.classification))
-    teams = tx.assignments.for_missions(m.id for m in visible)
+    return _views(tx, visible)
+
+
+@transactional(write=False)
+def list_missions_page(tx: Transaction, caller: Caller, window: Window, *, status: MissionStatus | None = None
+                       ) -> Paged[MissionView]:
+    """The missions the caller may see, by id, a page at a time (GET /missions). Those hidden from the caller
+    are skipped in the database's order, so a page holds `window.limit` visible ones while more exist."""
+    visible: list[Mission] = []
+    after = window.after
+    while len(visible) <= window.limit:
+        chunk = tx.missions.list(status=status, after=after, limit=window.limit + 1)
+        visible += authz.filter_allowed(tx, caller, "viewMission", chunk,
+                                        lambda m: authz.mission_resource(m.id, m.classification))
+        if len(chunk) <= window.limit:
+            break
+        after = chunk[-1].id
+    page = Paged.cut(visible[:window.limit + 1], window, key=lambda m: m.id)
+    return Paged(_views(tx, page.items), page.next_after)
+
+
+def _views(tx: Transaction, missions: list[Mission]) -> list[MissionView]:
+    teams = tx.assignments.for_missions(m.id for m in missions)
     model = tx.risk.latest() or risk.PRIOR
-    return [MissionView(m, teams.get(m.id), _suggest(tx, m, model)) for m in visible]
+    return [MissionView(m, teams.get(m.id), _suggest(tx, m, model)) for m in missions]
 
 
 # -- the clerk's changes to a posting ---------------------------------------------------------------------

@@ -10,7 +10,8 @@ from typing import Generic, TypeVar
 T = TypeVar("T")
 U = TypeVar("U")
 
-MAX_PAGE = 1000  # the most items one request gets, and what it gets when it names no limit
+MAX_PAGE = 1000  # the most items one request gets
+DEFAULT_PAGE = 100  # what it gets when it names no limit (GET /audit keeps the first release's 1000)
 
 
 @dataclass(frozen=True)
@@ -45,4 +46,4 @@ class Paged(Generic[T]):
         return Paged([f(x) for x in self.items], self.next_after)
 
 
-__all__ = ["MAX_PAGE", "Paged", "Window"]
+__all__ = ["DEFAULT_PAGE", "MAX_PAGE", "Paged", "Window"]

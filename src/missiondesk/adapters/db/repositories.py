@@ -465,8 +465,12 @@ class MissionRepository(_Repo):
         return {m.id: m for m in self._convert(self.session.scalars(select(MissionRow)
                                                                     .where(self._among(MissionRow.id, ids))))}
 
-    def list(self, *, status: MissionStatus | None = None) -> list[Mission]:
-        q = select(MissionRow).order_by(MissionRow.id)
+    def list(self, *, status: MissionStatus | None = None, after: int | None = None, limit: int | None = None
+             ) -> list[Mission]:
+        """By id; from after the id `after`, at most `limit` of them, when given."""
+        q = select(MissionRow).order_by(MissionRow.id).limit(limit)
+        if after is not None:
+            q = q.where(MissionRow.id > after)
         if status is not None:
             q = q.where(MissionRow.status == status.value)
         return self._convert(self.session.scalars(q).all())

@@ -16,14 +16,14 @@ from ..alert_schemas import (
     WelfareReviewRead,
 )
 from ..deps import CurrentCaller, Deps, Now
-from .common import MAX_PAGE, After, Limit, PathId, link_next, window
+from .common import DEFAULT_PAGE, After, Limit, PathId, link_next, window
 
 router = APIRouter(tags=["alerts"])
 
 
 @router.get("/alerts", response_model=list[AlertRead])
 def list_alerts(caller: CurrentCaller, c: Deps, request: Request, response: Response, unread: bool = False,
-                limit: Limit = MAX_PAGE, after: After = None) -> list[AlertRead]:
+                limit: Limit = DEFAULT_PAGE, after: After = None) -> list[AlertRead]:
     """The caller's alerts, newest first, `limit` at a time; the next (older) page's URL in the `Link`
     header."""
     page = alerts.list_alerts_page(c.uow, caller, window(after, limit), unread_only=unread)

@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import Path, Query, Request, Response
 
 from ....domain.errors import Invalid
-from ....services.paging import MAX_PAGE, Window
+from ....services.paging import DEFAULT_PAGE, MAX_PAGE, Window
 from ..schemas import EARLIEST, LATEST, MAX_ID
 
 
@@ -27,7 +27,8 @@ Day = Annotated[date | None, Query(ge=date(EARLIEST, 1, 1), le=date(LATEST, 12, 
 
 
 # -- lists a page at a time -----------------------------------------------------------------------------------
-Limit = Annotated[int, Query(ge=1, le=MAX_PAGE, description=f"at most this many items (1 to {MAX_PAGE})")]
+Limit = Annotated[int, Query(ge=1, le=MAX_PAGE,
+                             description=f"at most this many items (1 to {MAX_PAGE}; {DEFAULT_PAGE} unless told)")]
 After = Annotated[int | None, Query(ge=0, le=MAX_ID, description="the cursor of the next page: the id of the "
                                     "last item of the page before, as the Link header's rel=\"next\" gives it")]
 

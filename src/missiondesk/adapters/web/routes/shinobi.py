@@ -6,7 +6,7 @@ from ....domain.ranks import ShinobiRank, ShinobiStatus
 from ....services import medical, roster
 from ..deps import CurrentCaller, Deps, Now
 from ..schemas import PartnerCreate, ShinobiChange, ShinobiCreate, ShinobiRead, SleepCreate, SleepRead
-from .common import MAX_PAGE, After, Limit, PathId, link_next, window
+from .common import DEFAULT_PAGE, After, Limit, PathId, link_next, window
 
 router = APIRouter(tags=["shinobi"])
 
@@ -33,7 +33,7 @@ def change_shinobi(shinobi_id: PathId, body: ShinobiChange, caller: CurrentCalle
 @router.get("/shinobi", response_model=list[ShinobiRead])
 def list_shinobi(caller: CurrentCaller, c: Deps, request: Request, response: Response,
                  status: ShinobiStatus | None = None, rank: ShinobiRank | None = None,
-                 limit: Limit = MAX_PAGE, after: After = None) -> list[ShinobiRead]:
+                 limit: Limit = DEFAULT_PAGE, after: After = None) -> list[ShinobiRead]:
     """The roster by id, `limit` at a time; the next page's URL in the `Link` header."""
     page = roster.list_shinobi_page(c.uow, caller, window(after, limit), status=status, rank=rank)
     link_next(request, response, page.next_after)
