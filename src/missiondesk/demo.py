@@ -150,7 +150,7 @@ def _seed(uow, policy, password: str, dawn: datetime) -> None:
         RestrictionKind.REST, "Sharingan strain, bleeding", t(0, 4, 30)), t(0, 4, 31), policy=policy)
     shoulder = medical.add_injury(uow, hokage, sakura, medical.AddInjury(
         "left shoulder", "chakra pathway damage from a jutsu", Severity.SERIOUS, t(-3, 15)), t(0, 3, 45))
-    medical.add_treatment(uow, hokage, sakura, "healing_session", t(0, 3, 50), shoulder["id"], None, t(0, 4))
+    medical.add_treatment(uow, hokage, sakura, "healing_session", t(0, 3, 50), shoulder.id, None, t(0, 4))
     eye = medical.add_injury(uow, sakura_c, kakashi, medical.AddInjury(
         "left eye", "Sharingan strain, bleeding", Severity.MODERATE, t(0, 4, 20)), t(0, 4, 25))
     for minutes in (0, 40):

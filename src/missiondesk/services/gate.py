@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
-from typing import Any
 
 from ..domain.access import Caller
 from ..domain.custody import Detainee, DetaineeStatus
@@ -109,8 +108,27 @@ def detainee_inside(d: Detainee, events: list, in_village_at_intake: bool, t: da
     return inside(events, t, before_any=Direction.IN if in_village_at_intake else Direction.OUT)
 
 
+@dataclass(frozen=True)
+class Present:
+    """Who is inside the village at a time."""
+
+    shinobi: tuple[Shinobi, ...]
+    detainees: tuple[Detainee, ...]  # empty for anyone but the hokage and the ANBU
+
+
+@dataclass(frozen=True)
+class GateLogEntry:
+    id: int
+    direction: Direction
+    at: datetime
+    shinobi_id: int | None  # one of the two is set
+    detainee_id: int | None
+    flagged: str | None  # ALREADY_INSIDE or ALREADY_OUTSIDE: kept, and flagged
+    logged_by: str | None
+
+
 @transactional(write=False)
-def present(tx: Transaction, caller: Caller, now: datetime) -> dict[str, list]:
+def present(tx: Transaction, caller: Caller, now: datetime) -> Present:
     """Inside the village now. Detainees only for the hokage and the ANBU (an empty list for others)."""
     events = tx.gate.all_events()
     inside = [s for s in tx.shinobi.list() if shinobi_inside(s, events.get(s.id, []), now)]
@@ -120,12 +138,12 @@ def present(tx: Transaction, caller: Caller, now: datetime) -> dict[str, list]:
         d_events = tx.gate.events_for([d.id for d in candidates], detainees=True)
         intake = tx.custody.in_village_at_intake(d.id for d in candidates)
         held = [d for d in candidates if detainee_inside(d, d_events[d.id], intake[d.id], now)]
-    return {"shinobi": inside, "detainees": held}
+    return Present(shinobi=tuple(inside), detainees=tuple(held))
 
 
 @transactional(write=False)
 def gate_log(tx: Transaction, caller: Caller, *, day: date | None, tz: tzinfo, shinobi_id: int | None = None,
-             detainee_id: int | None = None) -> list[dict[str, Any]]:
+             detainee_id: int | None = None) -> list[GateLogEntry]:
     """The gate log, oldest first; by village-local day and by person. Detainee events are the
     hokage's and the ANBU's to read; to others they do not exist."""
     keeper = is_custody_keeper(tx, caller)
@@ -137,5 +155,7 @@ def gate_log(tx: Transaction, caller: Caller, *, day: date | None, tz: tzinfo, s
     if day is not None:
         since = datetime.combine(day, time(0), tzinfo=tz)
         until = datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz)
-    return tx.gate.log(since=since, until=until, shinobi_id=shinobi_id, detainee_id=detainee_id,
-                       include_detainees=keeper)
+    return [GateLogEntry(id=r["id"], direction=Direction(r["direction"]), at=r["at"], shinobi_id=r["shinobi_id"],
+                         detainee_id=r["detainee_id"], flagged=r["flagged"], logged_by=r["logged_by"])
+            for r in tx.gate.log(since=since, until=until, shinobi_id=shinobi_id, detainee_id=detainee_id,
+                                 include_detainees=keeper)]

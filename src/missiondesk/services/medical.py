@@ -1,8 +1,9 @@
 """Sleep, medical restrictions and welfare holds: the records that decide who may go."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
 from ..domain import timing
 from ..domain.access import Caller
@@ -172,11 +173,98 @@ def list_holds(tx: Transaction, caller: Caller, shinobi_id: int) -> list[Welfare
 
 
 # -- the medical record: injuries, treatments, medication, notes -------------------------------------------
-def _injury_of(tx: Transaction, shinobi_id: int, injury_id: int) -> dict:
-    injury = tx.medical.get_injury(injury_id)
-    if injury is None:
+@dataclass(frozen=True)
+class Injury:
+    id: int
+    shinobi_id: int
+    body_part: str
+    kind: str
+    severity: str  # a domain.medical_records.Severity value
+    at: datetime
+    mission_id: int | None  # None too when the reader may not see the mission
+    notes: str | None
+    recorded_by: str | None
+
+
+@dataclass(frozen=True)
+class Treatment:
+    id: int
+    shinobi_id: int
+    kind: str
+    at: datetime
+    medic_id: int | None
+    injury_id: int | None
+    notes: str | None
+
+
+@dataclass(frozen=True)
+class Medication:
+    id: int
+    shinobi_id: int
+    drug: str
+    amount: float
+    unit: str
+    at: datetime
+    injury_id: int | None
+    recorded_by: str | None
+
+
+@dataclass(frozen=True)
+class MedicalNote:
+    id: int
+    shinobi_id: int
+    text: str
+    at: datetime
+    recorded_by: str | None
+
+
+@dataclass(frozen=True)
+class DoseRecorded:
+    """A dose recorded, and the warnings it raised (chakra pills over the limit in 24 hours)."""
+
+    dose: Medication
+    warnings: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class MedicalRecord:
+    """A shinobi's whole record, each list oldest first."""
+
+    injuries: tuple[Injury, ...]
+    treatments: tuple[Treatment, ...]
+    medications: tuple[Medication, ...]
+    notes: tuple[MedicalNote, ...]
+    restrictions: tuple[Restriction, ...]
+    welfare_holds: tuple[WelfareHold, ...]
+
+
+def _injury(r: dict[str, Any]) -> Injury:
+    return Injury(id=r["id"], shinobi_id=r["shinobi_id"], body_part=r["body_part"], kind=r["kind"],
+                  severity=r["severity"], at=r["at"], mission_id=r["mission_id"], notes=r["notes"],
+                  recorded_by=r["recorded_by"])
+
+
+def _treatment(r: dict[str, Any]) -> Treatment:
+    return Treatment(id=r["id"], shinobi_id=r["shinobi_id"], kind=r["kind"], at=r["at"], medic_id=r["medic_id"],
+                     injury_id=r["injury_id"], notes=r["notes"])
+
+
+def _medication(r: dict[str, Any]) -> Medication:
+    return Medication(id=r["id"], shinobi_id=r["shinobi_id"], drug=r["drug"], amount=float(r["amount"]),
+                      unit=r["unit"], at=r["at"], injury_id=r["injury_id"], recorded_by=r["recorded_by"])
+
+
+def _note(r: dict[str, Any]) -> MedicalNote:
+    return MedicalNote(id=r["id"], shinobi_id=r["shinobi_id"], text=r["text"], at=r["at"],
+                       recorded_by=r["recorded_by"])
+
+
+def _injury_of(tx: Transaction, shinobi_id: int, injury_id: int) -> Injury:
+    row = tx.medical.get_injury(injury_id)
+    if row is None:
         raise NotFound("injury", injury_id)
-    if injury["shinobi_id"] != shinobi_id:
+    injury = _injury(row)
+    if injury.shinobi_id != shinobi_id:
         raise Invalid(f"injury {injury_id} is not in this shinobi's record", code="INJURY_OF_ANOTHER",
                       details=[{"injury_id": injury_id}])
     return injury
@@ -193,30 +281,31 @@ class AddInjury:
 
 
 @transactional(write=True)
-def add_injury(tx: Transaction, caller: Caller, shinobi_id: int, cmd: AddInjury, now: datetime) -> dict:
+def add_injury(tx: Transaction, caller: Caller, shinobi_id: int, cmd: AddInjury, now: datetime) -> Injury:
     authz.require(tx, caller, "recordInjury", authz.shinobi_resource(shinobi_id))
     get_existing(tx, shinobi_id)
     if cmd.mission_id is not None:
         visible_mission(tx, caller, cmd.mission_id)
-    injury = tx.medical.add_injury(shinobi_id=shinobi_id, body_part=cmd.body_part, kind=cmd.kind,
-                                   severity=cmd.severity.value, at=cmd.at, mission_id=cmd.mission_id,
-                                   notes=cmd.notes, by=caller.username, now=now)
-    record(tx, now, caller, "injury.recorded", f"shinobi:{shinobi_id}", injury_id=injury["id"])
+    injury = _injury(tx.medical.add_injury(shinobi_id=shinobi_id, body_part=cmd.body_part, kind=cmd.kind,
+                                           severity=cmd.severity.value, at=cmd.at, mission_id=cmd.mission_id,
+                                           notes=cmd.notes, by=caller.username, now=now))
+    record(tx, now, caller, "injury.recorded", f"shinobi:{shinobi_id}", injury_id=injury.id)
     tx.commit()
     return injury
 
 
 @transactional(write=True)
 def add_treatment(tx: Transaction, caller: Caller, shinobi_id: int, kind: str, at: datetime,
-                  injury_id: int | None, notes: str | None, now: datetime) -> dict:
+                  injury_id: int | None, notes: str | None, now: datetime) -> Treatment:
     """A healing session, given by the calling medic."""
     authz.require(tx, caller, "recordTreatment", authz.shinobi_resource(shinobi_id))
     get_existing(tx, shinobi_id)
     if injury_id is not None:
         _injury_of(tx, shinobi_id, injury_id)
-    treatment = tx.medical.add_treatment(shinobi_id=shinobi_id, kind=kind, at=at, medic_id=caller.shinobi_id,
-                                         injury_id=injury_id, notes=notes, now=now)
-    record(tx, now, caller, "treatment.recorded", f"shinobi:{shinobi_id}", treatment_id=treatment["id"])
+    treatment = _treatment(tx.medical.add_treatment(shinobi_id=shinobi_id, kind=kind, at=at,
+                                                    medic_id=caller.shinobi_id, injury_id=injury_id, notes=notes,
+                                                    now=now))
+    record(tx, now, caller, "treatment.recorded", f"shinobi:{shinobi_id}", treatment_id=treatment.id)
     tx.commit()
     return treatment
 
@@ -232,7 +321,7 @@ class AddMedication:
 
 @transactional(write=True)
 def add_medication(tx: Transaction, caller: Caller, shinobi_id: int, cmd: AddMedication, now: datetime
-                   ) -> tuple[dict, list[str]]:
+                   ) -> DoseRecorded:
     """Record a dose; warns (never refuses) when chakra pills exceed the limit in 24 hours."""
     authz.require(tx, caller, "recordMedication", authz.shinobi_resource(shinobi_id))
     get_existing(tx, shinobi_id)
@@ -240,40 +329,44 @@ def add_medication(tx: Transaction, caller: Caller, shinobi_id: int, cmd: AddMed
         raise Invalid("a dose must be more than zero", code="DOSE_INVALID")
     if cmd.injury_id is not None:
         _injury_of(tx, shinobi_id, cmd.injury_id)
-    dose = tx.medical.add_medication(shinobi_id=shinobi_id, drug=cmd.drug, amount=cmd.amount, unit=cmd.unit,
-                                     at=cmd.at, injury_id=cmd.injury_id, by=caller.username, now=now)
+    dose = _medication(tx.medical.add_medication(shinobi_id=shinobi_id, drug=cmd.drug, amount=cmd.amount,
+                                                 unit=cmd.unit, at=cmd.at, injury_id=cmd.injury_id,
+                                                 by=caller.username, now=now))
     nearby = tx.medical.doses(shinobi_id, cmd.at - PILL_WINDOW, cmd.at + PILL_WINDOW)
     warning = pill_warning(nearby, cmd.at)
     warnings = [warning] if warning else []
-    record(tx, now, caller, "medication.recorded", f"shinobi:{shinobi_id}", medication_id=dose["id"],
+    record(tx, now, caller, "medication.recorded", f"shinobi:{shinobi_id}", medication_id=dose.id,
            drug=cmd.drug, amount=cmd.amount, warnings=warnings)
     tx.commit()
-    return dose, warnings
+    return DoseRecorded(dose=dose, warnings=tuple(warnings))
 
 
 @transactional(write=True)
-def add_note(tx: Transaction, caller: Caller, shinobi_id: int, text: str, at: datetime, now: datetime) -> dict:
+def add_note(tx: Transaction, caller: Caller, shinobi_id: int, text: str, at: datetime, now: datetime
+             ) -> MedicalNote:
     authz.require(tx, caller, "writeMedicalNote", authz.shinobi_resource(shinobi_id))
     get_existing(tx, shinobi_id)
     if not text.strip():
         raise Invalid("a note needs text", code="TEXT_REQUIRED")
-    note = tx.medical.add_note(shinobi_id=shinobi_id, text_=text, at=at, by=caller.username, now=now)
-    record(tx, now, caller, "medical_note.recorded", f"shinobi:{shinobi_id}", note_id=note["id"])
+    note = _note(tx.medical.add_note(shinobi_id=shinobi_id, text_=text, at=at, by=caller.username, now=now))
+    record(tx, now, caller, "medical_note.recorded", f"shinobi:{shinobi_id}", note_id=note.id)
     tx.commit()
     return note
 
 
 @transactional(write=False)
-def medical_record(tx: Transaction, caller: Caller, shinobi_id: int) -> dict:
+def medical_record(tx: Transaction, caller: Caller, shinobi_id: int) -> MedicalRecord:
     """The whole record: for medics, the hokage and the shinobi themself."""
     authz.require(tx, caller, "readMedical", authz.shinobi_resource(shinobi_id))
     get_existing(tx, shinobi_id)
-    out = tx.medical.record_of(shinobi_id)
-    for injury in out["injuries"]:  # the record never names a mission the reader may not see
-        if injury["mission_id"] is not None:
-            m = tx.missions.get(injury["mission_id"])
-            if m is None or not may_see(tx, caller, m):
-                injury["mission_id"] = None
-    out["restrictions"] = tx.medical.restrictions_for([shinobi_id])[shinobi_id]
-    out["welfare_holds"] = tx.medical.holds_for([shinobi_id])[shinobi_id]
-    return out
+    rows = tx.medical.record_of(shinobi_id)
+    injuries = [_injury(r) for r in rows["injuries"]]
+    named = tx.missions.get_many({i.mission_id for i in injuries if i.mission_id is not None})
+    seen = {mid for mid, m in named.items() if may_see(tx, caller, m)}
+    # the record never names a mission the reader may not see
+    injuries = [i if i.mission_id is None or i.mission_id in seen else replace(i, mission_id=None) for i in injuries]
+    return MedicalRecord(injuries=tuple(injuries), treatments=tuple(_treatment(r) for r in rows["treatments"]),
+                         medications=tuple(_medication(r) for r in rows["medications"]),
+                         notes=tuple(_note(r) for r in rows["notes"]),
+                         restrictions=tuple(tx.medical.restrictions_for([shinobi_id])[shinobi_id]),
+                         welfare_holds=tuple(tx.medical.holds_for([shinobi_id])[shinobi_id]))

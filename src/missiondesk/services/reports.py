@@ -29,9 +29,45 @@ class FileReport:
     specimens: tuple[str, ...] = field(default_factory=tuple)
 
 
+@dataclass(frozen=True)
+class ReportedCasualty:
+    shinobi_id: int
+    status: CasualtyStatus
+
+
+@dataclass(frozen=True)
+class Report:
+    """An after-action report as filed."""
+
+    id: int
+    mission_id: int
+    outcome: Outcome
+    at: datetime
+    summary: str | None
+    casualties: tuple[ReportedCasualty, ...]
+    specimens: tuple[str, ...]  # each a description
+    filed_by: str | None
+    filed_at: datetime
+
+
+@dataclass(frozen=True)
+class ReportFiled:
+    report: Report
+    mission_status: MissionStatus  # what the report closed the mission as
+    welfare_hold_ids: tuple[int, ...]  # the survivors' holds it placed
+
+
+def _report(row: dict[str, Any]) -> Report:
+    return Report(id=row["id"], mission_id=row["mission_id"], outcome=Outcome(row["outcome"]), at=row["at"],
+                  summary=row["summary"],
+                  casualties=tuple(ReportedCasualty(c["shinobi_id"], CasualtyStatus(c["status"]))
+                                   for c in row["casualties"]),
+                  specimens=tuple(x["description"] for x in row["specimens"]), filed_by=row["filed_by"],
+                  filed_at=row["filed_at"])
+
+
 @transactional(write=True)
-def file_report(tx: Transaction, caller: Caller, mission_id: int, cmd: FileReport, now: datetime
-                ) -> dict[str, Any]:
+def file_report(tx: Transaction, caller: Caller, mission_id: int, cmd: FileReport, now: datetime) -> ReportFiled:
     mission = visible_mission(tx, caller, mission_id)
     assignment = tx.assignments.for_mission(mission_id)
     team = frozenset(assignment.shinobi_ids) if assignment else frozenset()
@@ -78,20 +114,19 @@ def file_report(tx: Transaction, caller: Caller, mission_id: int, cmd: FileRepor
         reviews = alerting.schedule_reviews(tx, h.id, sid, cmd.at)  # the medics are told when each falls due
         record(tx, now, None, "welfare_hold.created", f"shinobi:{sid}", hold_id=h.id, since=cmd.at,
                mission_id=mission_id, review_ids=reviews)
-    result = tx.assignments.report_for(mission_id)
-    result["mission_status"] = status.value
-    result["welfare_hold_ids"] = hold_ids
+    result = ReportFiled(report=_report(tx.assignments.report_for(mission_id)), mission_status=status,
+                         welfare_hold_ids=tuple(hold_ids))
     tx.commit()
     return result
 
 
 @transactional(write=False)
-def get_report(tx: Transaction, caller: Caller, mission_id: int) -> dict[str, Any]:
+def get_report(tx: Transaction, caller: Caller, mission_id: int) -> Report:
     visible_mission(tx, caller, mission_id)
-    report = tx.assignments.report_for(mission_id)
-    if report is None:
+    row = tx.assignments.report_for(mission_id)
+    if row is None:
         raise NotFound("report", mission_id)
-    return report
+    return _report(row)
 
 
 @dataclass(frozen=True)

@@ -59,8 +59,8 @@ def gate_present(database: DatabaseOpt = None, as_user: AsOpt = None) -> None:
     s = Session(database, as_user)
     inside = gate.present(s.uow, s.caller, s.now())
     t = Table("kind", "id", "name", title=f"Inside the village at {s.now():%Y-%m-%d %H:%M} UTC")
-    for x in inside["shinobi"]:
+    for x in inside.shinobi:
         t.add_row("shinobi", str(x.id), x.name)
-    for d in inside["detainees"]:
+    for d in inside.detainees:
         t.add_row("detainee", str(d.id), d.name)
     out.print(t)

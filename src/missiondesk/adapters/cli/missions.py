@@ -123,5 +123,5 @@ def report(mission_id: MissionArg,
     r = reports.file_report(s.uow, s.caller, mission_id, reports.FileReport(
         outcome=Outcome(outcome), at=parse_time(at, "at"), summary=summary, casualties=casualties,
         specimens=tuple(specimen or ())), s.now())
-    out.print(f"mission {mission_id} reported: {r['mission_status']}; "
-              f"{len(r['welfare_hold_ids'])} survivor(s) placed on welfare hold")
+    out.print(f"mission {mission_id} reported: {r.mission_status.value}; "
+              f"{len(r.welfare_hold_ids)} survivor(s) placed on welfare hold")

@@ -3,6 +3,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request, Response
 
 from ....services import auth
+from ..auth_schemas import MeRead
 from ..deps import CurrentCaller, Deps, Now, bearer_token
 from ..schemas import (
     PasswordChange,
@@ -30,11 +31,9 @@ def logout(caller: CurrentCaller, c: Deps, now: Now, token: str = Depends(bearer
     return Response(status_code=204)
 
 
-@router.get("/auth/me")
-def me(caller: CurrentCaller) -> dict:
-    return {"username": caller.username, "shinobi_id": caller.shinobi_id,
-            "roles": sorted(r.value for r in caller.roles), "clearance": caller.clearance.value,
-            "divisions": sorted(caller.divisions)}
+@router.get("/auth/me", response_model=MeRead)
+def me(caller: CurrentCaller) -> MeRead:
+    return MeRead.of(caller)
 
 
 # -- one's own account ------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Query
 
 from ....services import fitness, medical
 from ..deps import CurrentCaller, Deps, Now
+from ..medical_schemas import InjuryRead, MedicalNoteRead, MedicalRecordRead, MedicationRecordedRead, TreatmentRead
 from ..schemas import (
     FitnessRead,
     HoldCreate,
@@ -71,33 +72,33 @@ def check_fitness(shinobi_id: PathId, caller: CurrentCaller, c: Deps, now: Now,
     return FitnessRead.of(shinobi_id, mission_id, when, verdict)
 
 
-@router.get("/shinobi/{shinobi_id}/medical")
-def medical_record(shinobi_id: PathId, caller: CurrentCaller, c: Deps) -> dict:
-    r = medical.medical_record(c.uow, caller, shinobi_id)
-    return {**r, "restrictions": [RestrictionRead.of(x) for x in r["restrictions"]],
-            "welfare_holds": [HoldRead.of(h) for h in r["welfare_holds"]]}
+@router.get("/shinobi/{shinobi_id}/medical", response_model=MedicalRecordRead)
+def medical_record(shinobi_id: PathId, caller: CurrentCaller, c: Deps) -> MedicalRecordRead:
+    return MedicalRecordRead.of(medical.medical_record(c.uow, caller, shinobi_id))
 
 
-@router.post("/shinobi/{shinobi_id}/injuries", status_code=201)
-def add_injury(shinobi_id: PathId, body: InjuryCreate, caller: CurrentCaller, c: Deps, now: Now) -> dict:
+@router.post("/shinobi/{shinobi_id}/injuries", status_code=201, response_model=InjuryRead)
+def add_injury(shinobi_id: PathId, body: InjuryCreate, caller: CurrentCaller, c: Deps, now: Now) -> InjuryRead:
     cmd = medical.AddInjury(body_part=body.body_part, kind=body.kind, severity=body.severity, at=body.at,
                             notes=body.notes, mission_id=body.mission_id)
-    return medical.add_injury(c.uow, caller, shinobi_id, cmd, now)
+    return InjuryRead.of(medical.add_injury(c.uow, caller, shinobi_id, cmd, now))
 
 
-@router.post("/shinobi/{shinobi_id}/treatments", status_code=201)
-def add_treatment(shinobi_id: PathId, body: TreatmentCreate, caller: CurrentCaller, c: Deps, now: Now) -> dict:
-    return medical.add_treatment(c.uow, caller, shinobi_id, body.kind, body.at, body.injury_id, body.notes, now)
+@router.post("/shinobi/{shinobi_id}/treatments", status_code=201, response_model=TreatmentRead)
+def add_treatment(shinobi_id: PathId, body: TreatmentCreate, caller: CurrentCaller, c: Deps,
+                  now: Now) -> TreatmentRead:
+    return TreatmentRead.of(medical.add_treatment(c.uow, caller, shinobi_id, body.kind, body.at, body.injury_id,
+                                                  body.notes, now))
 
 
-@router.post("/shinobi/{shinobi_id}/medications", status_code=201)
-def add_medication(shinobi_id: PathId, body: MedicationCreate, caller: CurrentCaller, c: Deps, now: Now) -> dict:
+@router.post("/shinobi/{shinobi_id}/medications", status_code=201, response_model=MedicationRecordedRead)
+def add_medication(shinobi_id: PathId, body: MedicationCreate, caller: CurrentCaller, c: Deps,
+                   now: Now) -> MedicationRecordedRead:
     cmd = medical.AddMedication(drug=body.drug, amount=body.amount, unit=body.unit, at=body.at,
                                 injury_id=body.injury_id)
-    dose, warnings = medical.add_medication(c.uow, caller, shinobi_id, cmd, now)
-    return {**dose, "warnings": warnings}
+    return MedicationRecordedRead.of(medical.add_medication(c.uow, caller, shinobi_id, cmd, now))
 
 
-@router.post("/shinobi/{shinobi_id}/medical-notes", status_code=201)
-def add_note(shinobi_id: PathId, body: NoteCreate, caller: CurrentCaller, c: Deps, now: Now) -> dict:
-    return medical.add_note(c.uow, caller, shinobi_id, body.text, body.at, now)
+@router.post("/shinobi/{shinobi_id}/medical-notes", status_code=201, response_model=MedicalNoteRead)
+def add_note(shinobi_id: PathId, body: NoteCreate, caller: CurrentCaller, c: Deps, now: Now) -> MedicalNoteRead:
+    return MedicalNoteRead.of(medical.add_note(c.uow, caller, shinobi_id, body.text, body.at, now))

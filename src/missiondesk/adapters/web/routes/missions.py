@@ -7,6 +7,7 @@ from ....domain.missions import Casualty
 from ....domain.ranks import MissionStatus
 from ....services import assignments, missions, reports
 from ..deps import CurrentCaller, Deps, Now
+from ..report_schemas import ReportFiledRead, ReportRead
 from ..schemas import (
     AssignmentCreate,
     AssignmentRead,
@@ -102,15 +103,15 @@ def injury_report(i: InjuryIn | None) -> InjuryReport | None:
     return InjuryReport(body_part=i.body_part, kind=i.kind, severity=i.severity, notes=i.notes)
 
 
-@router.post("/missions/{mission_id}/report", status_code=201)
-def report(mission_id: PathId, body: ReportCreate, caller: CurrentCaller, c: Deps, now: Now) -> dict:
+@router.post("/missions/{mission_id}/report", status_code=201, response_model=ReportFiledRead)
+def report(mission_id: PathId, body: ReportCreate, caller: CurrentCaller, c: Deps, now: Now) -> ReportFiledRead:
     cmd = reports.FileReport(outcome=body.outcome, at=body.at, summary=body.summary,
                              casualties=tuple(Casualty(x.shinobi_id, x.status, injury_report(x.injury))
                                               for x in body.casualties),
                              specimens=tuple(s.description for s in body.specimens))
-    return reports.file_report(c.uow, caller, mission_id, cmd, now)
+    return ReportFiledRead.of(reports.file_report(c.uow, caller, mission_id, cmd, now))
 
 
-@router.get("/missions/{mission_id}/report")
-def get_report(mission_id: PathId, caller: CurrentCaller, c: Deps) -> dict:
-    return reports.get_report(c.uow, caller, mission_id)
+@router.get("/missions/{mission_id}/report", response_model=ReportRead)
+def get_report(mission_id: PathId, caller: CurrentCaller, c: Deps) -> ReportRead:
+    return ReportRead.of(reports.get_report(c.uow, caller, mission_id))
