@@ -92,3 +92,27 @@ def test_the_roster_read_as_columns_judges_as_the_facts_of_each(api, runtime):
     assert np.array_equal(d1.rest_clears, d2.rest_clears, equal_nan=True)
     assert np.array_equal(d1.duty_clears, d2.duty_clears, equal_nan=True)
     assert read.people.status[cols.ids.tolist().index(a)] is ShinobiStatus.ACTIVE
+
+
+def test_times_read_as_columns_keep_their_second_when_the_fraction_is_near_the_next(runtime):
+    """A regression: SQLite's strftime('%s') rounds to the millisecond, so an event at 15:47:18.9995 read back as
+    15:47:19.9995 (the next second, and the fraction added again): the desk showed a team leaving a second late,
+    and the duty rules saw a gate time a second off."""
+    from missiondesk.domain.gate import Direction
+
+    t0 = datetime(2026, 3, 6, 15, 47, 18, tzinfo=UTC)
+    fractions = [0, 1, 499_999, 999_499, 999_500, 999_513, 999_999]
+    with runtime.uow.begin(write=True) as tx:
+        sid = tx.shinobi.add(name="Gekko", rank=ShinobiRank.JONIN, clearance=Classification.PUBLIC, divisions=[],
+                             specialties=[], now=t0)
+        times = [t0 + timedelta(minutes=k, microseconds=f) for k, f in enumerate(fractions)]
+        for k, t in enumerate(times):
+            tx.gate.add(direction=Direction.OUT if k % 2 == 0 else Direction.IN, at=t, shinobi_id=sid, by=None, now=t,
+                        flagged=None)
+        tx.commit()
+    with runtime.uow.begin(write=False) as tx:
+        cols = tx.roster.gate(since=t0 - timedelta(days=1), until=t0 + timedelta(days=1))
+    mine = cols.owner_ids == sid
+    epoch = datetime(1970, 1, 1, tzinfo=UTC)
+    assert [round(x * 1e6) for x in cols.at[mine].tolist()] == [(t - epoch) // timedelta(microseconds=1)
+                                                                for t in times]

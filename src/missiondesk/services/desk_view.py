@@ -3,16 +3,14 @@ screen shows (a template renders it and runs no query)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from ..domain.access import Caller
 from ..domain.audit import AuditEntry
 from ..domain.custody import AudienceStatus, DetaineeStatus
 from ..domain.errors import Invalid
-from ..domain.gate import Direction
 from ..domain.missions import Mission
 from ..domain.ranks import MissionStatus, ShinobiStatus
-from ..domain.roster import AssignmentStatus
 from . import alerts as alerting
 from . import authz
 from .unit_of_work import Transaction, UnitOfWork, transactional
@@ -90,50 +88,49 @@ def desk(tx: Transaction, caller: Caller, now: datetime) -> Desk:
     of them at risk, the unread duty-of-care alerts, the welfare holds open (due for review after a week), the
     missions waiting for signatures and those stale on the board, the welfare reviews overdue."""
     authz.require(tx, caller, "readAudit", message="the desk is the hokage's")
-    people = {s.id: s for s in tx.shinobi.list(links=False)}
-    names = {i: s.name for i, s in people.items()}
-    missions = {m.id: m for m in tx.missions.list()}
-
-    events = tx.gate.all_events()
-    outside: dict[int, datetime] = {}
-    for sid, evs in events.items():
-        past = [e for e in evs if e.at <= now]
-        s = people.get(sid)
-        if past and past[-1].direction is Direction.OUT and s is not None \
-                and s.status not in (ShinobiStatus.KIA, ShinobiStatus.MIA):
-            outside[sid] = past[-1].at
+    # where each shinobi was last logged at the gate: one column read, the village's size in probes, no objects
+    last = tx.roster.gate(since=now, until=now)
+    out_ids = last.owner_ids[~last.flag].tolist()
+    left_at = dict(zip(out_ids, last.at[~last.flag].tolist(), strict=True))
+    assigned = tx.missions.list(status=MissionStatus.ASSIGNED)
     on_mission: dict[int, Mission] = {}
-    assigned = [m.id for m in missions.values() if m.status is MissionStatus.ASSIGNED]
-    for mid, a in tx.assignments.for_missions(assigned).items():
+    for mid, a in tx.assignments.for_missions(m.id for m in assigned).items():
         for sid in a.left_ids:
-            on_mission[sid] = missions[mid]
-    away = tuple(sorted((Away(sid, names.get(sid, str(sid)), at, on_mission.get(sid)) for sid, at in outside.items()),
-                        key=lambda a: a.left_at))
+            on_mission[sid] = next(m for m in assigned if m.id == mid)
 
-    own = tx.alerts.for_recipient(caller.shinobi_id)
+    own = tx.alerts.for_recipient(caller.shinobi_id, kinds=("DUTY_OF_CARE", "ASSIGNMENT_AT_RISK"))
     risk_words: dict[int, list[str]] = {}
     for al in own:
         if al.kind == "ASSIGNMENT_AT_RISK" and al.assignment_id is not None:
             risk_words.setdefault(al.assignment_id, []).append(al.message)
+    booked = tx.assignments.booked(departing=(now - LATE_DEPARTURE, now + LEAVING_WITHIN))
+    open_holds = [h for h in tx.roster.holds(after=now, before=now) if h.lifted_at is None]
+    unread = [al for al in own if al.read_at is None]
+
+    people = tx.shinobi.get_many({*out_ids, *(s for a in booked for s in a.shinobi_ids), *(h.shinobi_id for h in
+                                  open_holds), *(al.subject_shinobi_id for al in unread if al.subject_shinobi_id)},
+                                 links=False)
+    names = {i: s.name for i, s in people.items()}
+    away = tuple(sorted((Away(sid, names.get(sid, str(sid)), datetime.fromtimestamp(left_at[sid], UTC),
+                              on_mission.get(sid))
+                         for sid in out_ids if people[sid].status not in (ShinobiStatus.KIA, ShinobiStatus.MIA)),
+                        key=lambda a: (a.left_at, a.shinobi_id)))
+    leaving_missions = tx.missions.get_many({a.mission_id for a in booked})
     leaving = []
-    for a in tx.assignments.booked(list(people)):
-        if a.status is not AssignmentStatus.ACTIVE or not now - LATE_DEPARTURE <= a.departs_at <= now + LEAVING_WITHIN:
-            continue
-        m = missions.get(a.mission_id)
+    for a in booked:
+        m = leaving_missions.get(a.mission_id)
         if m is None:
             continue
         members = tuple((s, names.get(s, str(s))) for s in a.still_here(a.shinobi_ids))
         leaving.append(Leaving(a.id, m, a.departs_at, members, tuple(risk_words.get(a.id, ()))))
     alerts = tuple(DeskAlert(al.id, al.kind, al.message, al.created_at, al.subject_shinobi_id,
                              names.get(al.subject_shinobi_id) if al.subject_shinobi_id else None, al.mission_id)
-                   for al in own if al.read_at is None and al.kind in ("DUTY_OF_CARE", "ASSIGNMENT_AT_RISK"))
-
-    holds = tuple(sorted((HeldForReview(h.id, sid, names.get(sid, str(sid)), h.reason, h.since,
-                                        now - h.since >= HOLD_REVIEW_AFTER)
-                          for sid, hs in tx.medical.holds_for(list(people)).items() for h in hs
-                          if h.lifted_at is None and h.since <= now), key=lambda h: h.since))
-    pending = tuple(m for m in missions.values() if m.status is MissionStatus.PENDING_AUTHORIZATION)
-    stale = tuple(m for m in missions.values() if m.status is MissionStatus.OPEN and now - m.posted_at > STALE_AFTER)
+                   for al in unread)
+    holds = tuple(sorted((HeldForReview(h.id, h.shinobi_id, names.get(h.shinobi_id, str(h.shinobi_id)), h.reason,
+                                        h.since, now - h.since >= HOLD_REVIEW_AFTER) for h in open_holds),
+                         key=lambda h: (h.since, h.hold_id)))
+    pending = tuple(tx.missions.list(status=MissionStatus.PENDING_AUTHORIZATION))
+    stale = tuple(tx.missions.list(status=MissionStatus.OPEN, posted_before=now - STALE_AFTER))
     audiences = tuple(Audience(d.id, d.name, r.at) for d in tx.custody.list(status=DetaineeStatus.HELD)
                       for r in d.audience_requests if r.status is AudienceStatus.OPEN)
     reviews, may_record = alerting.reviews_to_record(tx, caller, now)

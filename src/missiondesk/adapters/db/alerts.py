@@ -83,10 +83,13 @@ class AlertRepository(_Claiming):
         return _alert(row) if row else None
 
     def for_recipient(self, shinobi_id: int, *, unread_only: bool = False, before: int | None = None,
-                      limit: int | None = None, waiting: bool | None = None) -> list[Alert]:
-        """Newest first; older than the alert `before`, at most `limit` of them, when given; `waiting` True
-        those on a ladder nobody has acknowledged yet, False all others."""
+                      limit: int | None = None, waiting: bool | None = None,
+                      kinds: Iterable[str] | None = None) -> list[Alert]:
+        """Newest first; older than the alert `before`, at most `limit` of them, of those `kinds`, when given;
+        `waiting` True those on a ladder nobody has acknowledged yet, False all others."""
         q = select(AlertRow).where(AlertRow.recipient_id == shinobi_id).order_by(AlertRow.id.desc()).limit(limit)
+        if kinds is not None:
+            q = q.where(AlertRow.kind.in_(sorted(kinds)))
         if before is not None:
             q = q.where(AlertRow.id < before)
         if waiting is not None:

@@ -465,10 +465,12 @@ class MissionRepository(_Repo):
         return {m.id: m for m in self._convert(self.session.scalars(select(MissionRow)
                                                                     .where(self._among(MissionRow.id, ids))))}
 
-    def list(self, *, status: MissionStatus | None = None, after: int | None = None, limit: int | None = None
-             ) -> list[Mission]:
-        """By id; from after the id `after`, at most `limit` of them, when given."""
+    def list(self, *, status: MissionStatus | None = None, after: int | None = None, limit: int | None = None,
+             posted_before: datetime | None = None) -> list[Mission]:
+        """By id; from after the id `after`, at most `limit` of them, posted before a time, when given."""
         q = select(MissionRow).order_by(MissionRow.id).limit(limit)
+        if posted_before is not None:
+            q = q.where(MissionRow.posted_at < posted_before)
         if after is not None:
             q = q.where(MissionRow.id > after)
         if status is not None:
@@ -566,17 +568,22 @@ class AssignmentRepository(_Repo):
                                              .where(AssignmentMemberRow.shinobi_id == shinobi_id)))
         return list(self._convert(self.session.scalars(q.order_by(AssignmentRow.id)).all()).values())
 
-    def booked(self, shinobi_ids: Iterable[int]) -> list[Assignment]:
-        """Active assignments with one of these shinobi among the members the gate has not yet logged out."""
-        ids = list(shinobi_ids)
-        if not ids:
-            return []
+    def booked(self, shinobi_ids: Iterable[int] | None = None, *,
+               departing: tuple[datetime, datetime] | None = None) -> list[Assignment]:
+        """Active assignments with one of these shinobi (anyone, when None) among the members the gate has not
+        yet logged out; leaving in [from, to] when `departing` is given."""
+        members = select(AssignmentMemberRow.assignment_id).where(AssignmentMemberRow.active.is_(True),
+                                                                  AssignmentMemberRow.left_at.is_(None))
+        if shinobi_ids is not None:
+            ids = list(shinobi_ids)
+            if not ids:
+                return []
+            members = members.where(self._among(AssignmentMemberRow.shinobi_id, ids))
         q = (select(AssignmentRow)
-             .where(AssignmentRow.status == AssignmentStatus.ACTIVE.value,
-                    AssignmentRow.id.in_(select(AssignmentMemberRow.assignment_id).where(
-                        self._among(AssignmentMemberRow.shinobi_id, ids),
-                        AssignmentMemberRow.active.is_(True), AssignmentMemberRow.left_at.is_(None))))
+             .where(AssignmentRow.status == AssignmentStatus.ACTIVE.value, AssignmentRow.id.in_(members))
              .order_by(AssignmentRow.id))
+        if departing is not None:
+            q = q.where(AssignmentRow.departs_at >= departing[0], AssignmentRow.departs_at <= departing[1])
         return list(self._convert(self.session.scalars(q).all()).values())
 
     def _convert(self, rows: Iterable[AssignmentRow]) -> dict[int, Assignment]:

@@ -147,7 +147,10 @@ class RosterRepository(_Repo):
         UTC text 'YYYY-MM-DD HH:MM:SS.ffffff')."""
         if self.session.get_bind().dialect.name == "sqlite":
             raw = type_coerce(column, String)
-            return cast(func.strftime("%s", raw), BigInteger) * 1_000_000 + cast(func.substr(raw, 21, 6), BigInteger)
+            # the whole seconds of the text without its fraction: strftime keeps milliseconds, so .9995 and up
+            # would round up to the next second, and the fraction then be added on top of it
+            whole = func.strftime("%s", func.substr(raw, 1, 19))
+            return cast(whole, BigInteger) * 1_000_000 + cast(func.substr(raw, 21, 6), BigInteger)
         return cast(func.round(func.extract("epoch", column) * 1_000_000), BigInteger)
 
 
