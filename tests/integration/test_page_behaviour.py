@@ -157,6 +157,37 @@ def test_the_roster_shows_a_page_at_a_time_and_keeps_its_filters(app, api: Api, 
     assert c.get("/roster", params={"after": "-5"}).status_code == 200  # a cursor from nowhere starts over
 
 
+def test_the_board_shows_a_page_at_a_time_sorted_and_filtered_as_asked(app, api: Api, monkeypatch):
+    from missiondesk.services import board_view
+
+    monkeypatch.setattr(board_view, "BOARD_PAGE", 3)
+    for i, rank in enumerate("DCDBDCD"):
+        api.mission(rank, title=f"Board {i}", reward_ryo=(80_000 if rank == "B" else 40_000) + 1000 * i,
+                    **({"classification": "secret"} if i == 4 else {}))
+    visible = {m["title"] for m in api.ok("genin", "GET", "/missions") if m["title"].startswith("Board")}
+    assert "Board 4" not in visible and len(visible) == 6
+    c = browser_for(app, "genin")
+    titles = re.compile(r'<a href="/missions/\d+">(Board \d)</a>')
+
+    def walk(url: str) -> list[str]:
+        seen: list[str] = []
+        while url:
+            html = c.get(url).text
+            seen += titles.findall(html)
+            nxt = re.search(r'<a href="([^"]+)" rel="next">Next page</a>', html)
+            url = nxt.group(1).replace("&amp;", "&") if nxt else ""
+        return seen
+
+    by_reward = walk("/board?sort=reward")
+    assert by_reward == [f"Board {i}" for i in (3, 6, 5, 2, 1, 0)]  # the secret one never, on any page
+    assert walk("/board?rank=D&sort=title") == ["Board 0", "Board 2", "Board 6"]
+    html = c.get("/board", params={"sort": "reward", "page": "2"}).text
+    assert "6 missions you may see: 4–6 shown (page 2 of 2)" in html
+    assert 'href="/board?sort=reward&amp;page=1" rel="prev"' in html
+    for junk in ("0", "-1", "x", "99999999"):  # a page from nowhere: the first, or the last
+        assert c.get("/board", params={"page": junk, "sort": "reward"}).status_code == 200
+
+
 def test_every_page_names_the_village_zone(app, api: Api):
     tz = app.state.container.settings.village_tz
     now = re.search(r'Now: <time datetime="([^"]+)">([^<]+)</time>', browser_for(app, "clerk").get("/roster").text)

@@ -42,6 +42,15 @@ def test_the_roster_pages_by_id_and_keeps_its_filters(api: Api):
     assert "link" not in last.headers  # exactly full is the last page: no next page that would be empty
 
 
+def test_a_list_asked_without_a_limit_gives_a_hundred_and_the_way_on(api: Api):
+    for i in range(100):
+        api.ok("hokage", "POST", "/shinobi", 201, json={"name": f"N{i}", "rank": "genin"})
+    first = api.req("hokage", "GET", "/shinobi")
+    assert len(first.json()) == 100 and "after=" in first.links["next"]["url"]
+    items, pages = walk(api, "hokage", "/shinobi")
+    assert len(items) == len({s["id"] for s in items}) > 100 and pages == 2
+
+
 def test_one_added_between_two_pages_comes_once_at_the_end(api: Api):
     for i in range(4):
         api.person(f"S{i}")
@@ -50,6 +59,19 @@ def test_one_added_between_two_pages_comes_once_at_the_end(api: Api):
     added = api.person("Late arrival")  # after the first page was read
     rest, _ = walk(api, "hokage", first.links["next"]["url"].split("/api/v1", 1)[1])
     assert [s["id"] for s in first.json()] + [s["id"] for s in rest] == before + [added]
+
+
+def test_the_board_pages_what_the_caller_may_see_and_skips_the_rest(api: Api):
+    for i in range(9):  # hidden from a genin: every third is secret
+        api.mission("D", title=f"M{i}", **({"classification": "secret"} if i % 3 == 0 else {}))
+    for who in ("hokage", "genin"):
+        everything = api.ok(who, "GET", "/missions")
+        for limit in (1, 2, 4):
+            items, pages = walk(api, who, f"/missions?limit={limit}")
+            assert items == everything and pages == max(1, -(-len(everything) // limit)), (who, limit)
+    assert len(api.ok("genin", "GET", "/missions")) == len(api.ok("hokage", "GET", "/missions")) - 3
+    open_ones, _ = walk(api, "genin", "/missions?status=open&limit=2")
+    assert open_ones == [m for m in api.ok("genin", "GET", "/missions") if m["status"] == "open"]
 
 
 def test_alerts_page_newest_first(api: Api):
@@ -78,5 +100,5 @@ def test_the_audit_log_pages_by_seq(api: Api):
 
 @pytest.mark.parametrize("query", ["limit=0", "limit=1001", "limit=ten", "after=-1"])
 def test_a_page_out_of_bounds_is_refused_with_422(api: Api, query: str):
-    for path in ("/shinobi", "/alerts"):
+    for path in ("/shinobi", "/alerts", "/missions"):
         api.err("hokage", "GET", f"{path}?{query}", 422, "VALIDATION_ERROR")

@@ -36,6 +36,19 @@ class Mission:
     threat_count: int = 0
 
 
+@dataclass(frozen=True)
+class MissionLine:
+    """What a list of missions sorts, filters and checks clearance by: a mission's plain columns."""
+
+    id: int
+    title: str
+    rank: MissionRank
+    classification: Classification
+    status: MissionStatus
+    posted_at: datetime
+    reward_ryo: int
+
+
 def team_size_for(rank: MissionRank, requested: int | None) -> int:
     if requested is None:
         return DEFAULT_TEAM_SIZE[rank]

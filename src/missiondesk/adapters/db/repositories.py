@@ -18,7 +18,7 @@ from ...domain.fatigue import SleepEpisode
 from ...domain.gate import Direction, GateEvent
 from ...domain.medical import Restriction, RestrictionKind, RestrictionStatus, WelfareHold
 from ...domain.medical_records import Dose
-from ...domain.missions import Mission
+from ...domain.missions import Mission, MissionLine
 from ...domain.ranks import Classification, MissionRank, MissionStatus, Role, ShinobiRank, ShinobiStatus
 from ...domain.risk import RiskModel, Threat
 from ...domain.roster import Account, Assignment, AssignmentStatus, MemorialEntry, Shinobi
@@ -464,6 +464,18 @@ class MissionRepository(_Repo):
             return {}
         return {m.id: m for m in self._convert(self.session.scalars(select(MissionRow)
                                                                     .where(self._among(MissionRow.id, ids))))}
+
+    def lines(self, *, rank: MissionRank | None = None, status: MissionStatus | None = None) -> list[MissionLine]:
+        """Every mission (of that rank and status) as its plain columns: no JSON read, no ORM object."""
+        m = MissionRow
+        q = select(m.id, m.title, m.rank, m.classification, m.status, m.posted_at, m.reward_ryo).order_by(m.id)
+        if rank is not None:
+            q = q.where(m.rank == rank.value)
+        if status is not None:
+            q = q.where(m.status == status.value)
+        ranks, clearances, statuses = ({e.value: e for e in E} for E in (MissionRank, Classification, MissionStatus))
+        return [MissionLine(r.id, r.title, ranks[r.rank], clearances[r.classification], statuses[r.status],
+                            r.posted_at, r.reward_ryo) for r in self.session.execute(q)]
 
     def list(self, *, status: MissionStatus | None = None, after: int | None = None, limit: int | None = None,
              posted_before: datetime | None = None) -> list[Mission]:

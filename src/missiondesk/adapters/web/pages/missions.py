@@ -12,10 +12,11 @@ from ....domain import timing
 from ....domain.errors import AssignmentRefused, DomainError, Gone, Invalid, NotFound
 from ....domain.fitness import OVERRIDABLE
 from ....domain.missions import Casualty, CasualtyStatus, Outcome
-from ....domain.ranks import REWARD_BANDS, MissionStatus
+from ....domain.ranks import REWARD_BANDS, MissionRank, MissionStatus
 from ....services import (
     assignments,
     authz,
+    board_view,
     briefs,
     mission_view,
     missions,
@@ -45,25 +46,29 @@ def home() -> Response:
     return see_other("/board")
 
 
-SORTS = {"rank": lambda m: ("SABCD".index(m.rank.value), m.posted_at),
-         "age": lambda m: m.posted_at, "reward": lambda m: -m.reward_ryo, "title": lambda m: m.title.lower()}
-
-
 @router.get("/board")
-def board(request: Request, ctx: Page, rank: str = "", status: str = "", sort: str = "rank") -> HTMLResponse:
-    views = missions.list_missions(ctx.uow, ctx.caller)
+def board(request: Request, ctx: Page, rank: str = "", status: str = "", sort: str = "rank", page: str = "1"
+          ) -> HTMLResponse:
+    ranks = {r.value: r for r in MissionRank}
+    statuses = {s.value: s for s in MissionStatus}
+    view = board_view.board_view(ctx.uow, ctx.caller, rank=ranks.get(rank), status=statuses.get(status),
+                                 sort=sort if sort in board_view.SORTS else "rank",
+                                 page=int(page) if page.isdecimal() and len(page) < 7 else 1,
+                                 size=board_view.BOARD_PAGE)
     rows = []
-    for v in views:
-        m = v.mission
-        if rank and m.rank.value != rank or status and m.status.value != status:
-            continue
+    for m in view.missions:
         age = ctx.now - m.posted_at
-        rows.append({"m": m, "team": v.assignment, "age_days": max(0, age.days),
+        rows.append({"m": m, "age_days": max(0, age.days),
                      "stale": m.status is MissionStatus.OPEN and age > STALE_AFTER,
                      "can": _mission_actions(ctx, m)})
-    rows.sort(key=lambda r: SORTS.get(sort, SORTS["rank"])(r["m"]))
-    return render(request, ctx, "board.html", rows=rows, rank=rank, status=status, sort=sort,
-                  statuses=[s.value for s in MissionStatus])
+    query = {k: v for k, v in (("rank", rank), ("status", status), ("sort", sort)) if v}
+
+    def at(n: int) -> str:
+        return f"/board?{urlencode({**query, 'page': n})}"
+
+    return render(request, ctx, "board.html", rows=rows, view=view, rank=rank, status=status, sort=sort,
+                  statuses=list(statuses), next_url=at(view.page + 1) if view.page < view.pages else None,
+                  prev_url=at(view.page - 1) if view.page > 1 else None)
 
 
 def _mission_actions(ctx: PageContext, m) -> list[str]:

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request, Response
 
 from ....domain.medical_records import InjuryReport
 from ....domain.missions import Casualty
@@ -18,7 +18,7 @@ from ..schemas import (
     MissionRead,
     ReportCreate,
 )
-from .common import PathId
+from .common import DEFAULT_PAGE, After, Limit, PathId, link_next, window
 
 router = APIRouter(tags=["missions"])
 
@@ -34,9 +34,13 @@ def post_mission(body: MissionCreate, caller: CurrentCaller, c: Deps, now: Now) 
 
 
 @router.get("/missions", response_model=list[MissionRead])
-def list_missions(caller: CurrentCaller, c: Deps, status: MissionStatus | None = None) -> list[MissionRead]:
-    return [MissionRead.of(v.mission, v.assignment, v.suggested_reward)
-            for v in missions.list_missions(c.uow, caller, status=status)]
+def list_missions(caller: CurrentCaller, c: Deps, request: Request, response: Response,
+                  status: MissionStatus | None = None, limit: Limit = DEFAULT_PAGE, after: After = None
+                  ) -> list[MissionRead]:
+    """The missions the caller may see, by id, `limit` at a time; the next page's URL in the `Link` header."""
+    page = missions.list_missions_page(c.uow, caller, window(after, limit), status=status)
+    link_next(request, response, page.next_after)
+    return [MissionRead.of(v.mission, v.assignment, v.suggested_reward) for v in page.items]
 
 
 @router.get("/missions/{mission_id}", response_model=MissionRead)
