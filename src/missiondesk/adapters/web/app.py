@@ -7,6 +7,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel
 
 from ...config import Settings
 from ...domain.fitness import FitnessPolicy
@@ -24,6 +25,10 @@ DOCS_ASSETS = files("fastapi_offline") / "static"
 DOCS_ASSETS_URL = "/docs/assets"
 
 
+
+class HealthRead(BaseModel):
+    status: str  # "ok" once it serves
+
 def create_app(uow: UnitOfWork, settings: Settings, policy: FitnessPolicy) -> FastAPI:
     app = FastAPI(title="missiondesk", version="0.1.0", docs_url=None, redoc_url=None,
                   description="The mission office of a hidden village: roster, board, fitness-gated assignment.")
@@ -38,9 +43,9 @@ def create_app(uow: UnitOfWork, settings: Settings, policy: FitnessPolicy) -> Fa
     install_docs(app)
     api = APIRouter(prefix="/api/v1", responses=ERROR_RESPONSES)
 
-    @api.get("/health", tags=["health"])
-    def health() -> dict:
-        return {"status": "ok"}
+    @api.get("/health", tags=["health"], response_model=HealthRead)
+    def health() -> HealthRead:
+        return HealthRead(status="ok")
 
     for module in (auth, shinobi, medical, missions, briefs, alerts, people, custody, risk, audit):
         api.include_router(module.router)
