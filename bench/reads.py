@@ -20,11 +20,16 @@ listed after the table. Exit 1 when a target is missed or a route errs.
 Not timed: /events/alerts (a server-sent event stream, open for minutes by design) and / (a redirect to
 /board). Some reads write: GET /missions/{id}/brief records the reading, and a medical record read by the
 hokage or a medic is noted on the audit log; they are timed as they are.
+
+The server runs with audit checkpoints on (MISSIONDESK_AUDIT_KEY and a folder in MISSIONDESK_AUDIT_CHECKPOINTS),
+as an office with 100,000 entries would: timing starts once it has written its first checkpoint on its own, and
+/api/v1/audit/verify and the audit page then walk the chain from the newest checkpoint, not from the start.
 """
 from __future__ import annotations
 
 import argparse
 import math
+import secrets
 import shutil
 import sys
 import tempfile
@@ -203,10 +208,21 @@ def measure(client: httpx.Client, result: Result, requests: int, budget: float, 
 def run(url: str, workdir: Path, requests: int, budget: float) -> tuple[list[Result], str, int]:
     ids = discover(url)
     count = ids.pop("shinobi_count")
-    server = Server(url, workdir, env={"MISSIONDESK_CLOCK": CLOCK}, name="reads")
+    # audit checkpoints on, as an office with 100,000 entries runs: the server signs the log's head on its own
+    # (the first one walks the whole chain), and a verification walks only what came after the newest
+    kept = workdir / "checkpoints"
+    kept.mkdir(exist_ok=True)
+    server = Server(url, workdir, name="reads", env={
+        "MISSIONDESK_CLOCK": CLOCK, "MISSIONDESK_AUDIT_CHECKPOINTS": str(kept),
+        "MISSIONDESK_AUDIT_KEY": secrets.token_hex(32)})
     started = server.start()
     print(f"server up in {started:.1f} s at {server.base} (MISSIONDESK_CLOCK={CLOCK}); ids: "
           + ", ".join(f"{k} {v}" for k, v in ids.items()))
+    t0 = time.perf_counter()
+    while not any(kept.glob("checkpoint-*.json")) and time.perf_counter() - t0 < 120:
+        time.sleep(0.2)
+    print(f"first audit checkpoint written {time.perf_counter() - t0:.1f} s after: "
+          f"{', '.join(p.name for p in kept.glob('checkpoint-*.json')) or 'none'}")
     results: list[Result] = []
     try:
         anon = httpx.Client(base_url=server.base, timeout=120)
