@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install missiondesk with its test tools into .venv, then run the whole suite:
-# ruff, bandit, the unit/integration/e2e tests, and the shared acceptance files of resolved issues.
+# ruff, mypy, bandit, the unit/integration/e2e tests, and the shared acceptance files of resolved issues.
 # PostgreSQL legs run when MISSIONDESK_TEST_POSTGRES / MISSIONDESK_ACCEPTANCE_POSTGRES are set
 # (.ci/run sets both); without them those tests skip with a reason.
 set -euo pipefail
@@ -14,6 +14,7 @@ ACCEPTANCE=(test_duty.py test_custody.py test_secrecy.py)
 export PATH="$PWD/.venv/bin:$PATH"   # the acceptance harness starts `missiondesk`
 
 ruff check src tests bench
+mypy   # src/, as [tool.mypy] in pyproject.toml says
 bandit --quiet --recursive src --severity-level high   # no high-severity finding
 # the suite on two workers, a test file to each in turn (a file's module-scoped servers stay in one process);
 # run alone afterwards, on an otherwise idle machine: the few tests that time the service's own waits, and the

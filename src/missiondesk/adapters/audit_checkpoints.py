@@ -173,7 +173,7 @@ def cadence_of(settings: Settings) -> CheckpointCadence:
 
 def describe(settings: Settings) -> str:
     c = checkpointing(settings)
-    if not c.on:
+    if not c.on or c.folder is None:
         missing = " and ".join(n for n, v in (("MISSIONDESK_AUDIT_KEY", c.key), ("MISSIONDESK_AUDIT_CHECKPOINTS",
                                                                                c.folder)) if v is None)
         return f"audit checkpoints: off (set {missing}); a rewritten or deleted tail of the log would go unseen"

@@ -90,7 +90,7 @@ def _complement(spans: list[tuple[datetime, datetime]], lo: datetime, hi: dateti
 def _nights(lo: datetime, hi: datetime, night: tuple[time, time], tz: tzinfo) -> list[tuple[datetime, datetime]]:
     """Each night's window, in village time, that touches [lo, hi]."""
     day = lo.astimezone(tz).date() - timedelta(days=1)
-    out = []
+    out: list[tuple[datetime, datetime]] = []
     while True:
         start = datetime.combine(day, night[0], tzinfo=tz)
         end = datetime.combine(day + timedelta(days=1 if night[1] <= night[0] else 0), night[1], tzinfo=tz)

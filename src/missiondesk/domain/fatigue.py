@@ -367,6 +367,7 @@ def _simulate(history: _History, h_at: float) -> ModelOutputs:
     sleep, "hours since waking" counts from the start (the shinobi "has just woken" there, SIw = 0).
     """
     table = _forcing_table(h_at)
+    assert history.first is not None  # the caller handles a history without a used episode
     pos = history.first - _LEAD_IN_MIN
     s_tpm = TPM_S_START
     r = SAFTE_RC
@@ -801,6 +802,8 @@ def _fatigue_columns(
     reservoir = SAFTE_RC - debt
     s_tpm = _tpm_awake(s_tpm, awake_min / 60.0)
 
+    cp: float | np.ndarray
+    c: float | np.ndarray
     if h_stop is None:
         cp = three_process_circadian(h_at)
         c = safte_circadian(h_at)

@@ -74,7 +74,8 @@ def free_from(restrictions: Iterable[Restriction], t: datetime) -> datetime | No
         if not covering:
             return t
         ends = [r.effective_end for r in covering]
-        if any(e is None for e in ends):
+        known = [e for e in ends if e is not None]
+        if len(known) < len(ends):
             return None
-        t = max(ends)
+        t = max(known)
     return t

@@ -91,8 +91,9 @@ def tell_duty_of_care(tx: Transaction, mission: Mission, verdict: TeamVerdict, n
     at_risk: dict[int, list[str]] = {}
     for member in verdict.members:
         codes = sorted({r.code.value for r in member.reasons if r.code in DUTY_OF_CARE_CODES})
-        if codes:
-            at_risk[member.reasons[0].shinobi_id] = codes
+        sid = member.reasons[0].shinobi_id if member.reasons else None
+        if codes and sid is not None:
+            at_risk[sid] = codes
     if not at_risk:
         return None
     ladder_id = tx.alerts.add_ladder(kind=DUTY_OF_CARE, mission_id=mission.id, subjects=at_risk, now=now)

@@ -115,10 +115,11 @@ def decide_many(caller: Caller, action: str, targets: Sequence[Resource],
                  "action": {"type": "Action", "id": action},
                  "resource": {"type": r.kind, "id": r.id}, "context": context or {}} for r in asked]
     decided = []
-    for r in cedarpy.is_authorized_batch(requests, policies, entities):
-        if r.diagnostics.errors:
-            raise RuntimeError(f"authorization policy error: {r.diagnostics.errors}")
-        decided.append(Decision(allowed=r.allowed, policies=tuple(names.get(p, p) for p in r.diagnostics.reasons)))
+    for answer in cedarpy.is_authorized_batch(requests, policies, entities):
+        if answer.diagnostics.errors:
+            raise RuntimeError(f"authorization policy error: {answer.diagnostics.errors}")
+        decided.append(Decision(allowed=answer.allowed,
+                                policies=tuple(names.get(p, p) for p in answer.diagnostics.reasons)))
     return [decided[k] for k in place]
 
 

@@ -17,6 +17,7 @@ from sqlalchemy import Select, func, or_, select, update
 from ...domain.alerts import Ladder, MedicShift, Preferences, QuietHours, WebhookEndpoint, WelfareReview
 from ...domain.roster import Alert
 from .repositories import _Repo
+from .rows import rowcount
 from .tables import (
     AlertLadderRow,
     AlertPreferenceRow,
@@ -114,7 +115,7 @@ class AlertRepository(_Claiming):
         result = self.session.execute(update(AlertRow).where(AlertRow.id == alert_id,
                                                              AlertRow.recipient_id == recipient_id)
                                       .values(read_at=func.coalesce(AlertRow.read_at, now)))
-        return bool(result.rowcount)
+        return bool(rowcount(result))
 
     def acknowledge(self, alert_id: int, now: datetime) -> None:
         self.session.execute(update(AlertRow).where(AlertRow.id == alert_id).values(
@@ -152,7 +153,7 @@ class AlertRepository(_Claiming):
             AlertLadderRow.id == ladder_id, AlertLadderRow.acknowledged_at.is_(None)).values(
             acknowledged_at=now, acknowledged_by=by, acknowledged_alert_id=alert_id,
             finished_at=func.coalesce(AlertLadderRow.finished_at, now)))
-        return bool(result.rowcount)
+        return bool(rowcount(result))
 
     def due_ladders(self, *, first_due_before: datetime, second_due_before: datetime, limit: int) -> list[Ladder]:
         """Open ladders whose next rung is due: at step 0 started before `first_due_before`, at step 1 before
@@ -247,7 +248,7 @@ class OutboxRepository(_Claiming):
         result = self.session.execute(update(DeliveryRow).where(
             DeliveryRow.claimed_by == worker, DeliveryRow.status == "pending", DeliveryRow.claimed_until >= now)
             .values(claimed_until=until))
-        return result.rowcount or 0
+        return rowcount(result)
 
     def release(self, delivery_ids: list[int], worker: str) -> None:
         if delivery_ids:
@@ -321,7 +322,7 @@ class ContactRepository(_Repo):
         result = self.session.execute(update(WebhookEndpointRow).where(
             WebhookEndpointRow.id == endpoint_id, WebhookEndpointRow.shinobi_id == shinobi_id,
             WebhookEndpointRow.removed_at.is_(None)).values(removed_at=now))
-        return bool(result.rowcount)
+        return bool(rowcount(result))
 
 
 def _shift(r: MedicShiftRow) -> MedicShift:
@@ -393,7 +394,7 @@ class WelfareReviewRepository(_Claiming):
         result = self.session.execute(update(WelfareReviewRow).where(
             WelfareReviewRow.id == review_id, WelfareReviewRow.done_at.is_(None)).values(
             done_at=now, done_by=by, note=note))
-        return bool(result.rowcount)
+        return bool(rowcount(result))
 
     def close_for_hold(self, hold_id: int, *, by: str | None, now: datetime) -> list[int]:
         ids = list(self.session.scalars(select(WelfareReviewRow.id).where(

@@ -136,7 +136,7 @@ class RosterRepository(_Repo):
     def _rows(self, q: Any) -> list[Any]:
         """Plain tuples from the driver's cursor: no ORM loading, no Row object per row (the columns read
         here are integers, text and JSON, which need no conversion by SQLAlchemy)."""
-        return self.session.connection().execute(q).cursor.fetchall()
+        return list(self.session.connection().execute(q).cursor.fetchall())
 
     def _table(self, q: Any, width: int) -> np.ndarray:
         rows = self._rows(q)

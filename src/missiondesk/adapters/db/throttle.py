@@ -8,6 +8,7 @@ from sqlalchemy import delete, select, tuple_
 from sqlalchemy.orm import Session
 
 from ...domain.throttle import Count, Key, Scope
+from .rows import rowcount
 from .tables import LoginSourceRow, LoginThrottleRow
 
 
@@ -26,6 +27,7 @@ class ThrottleRepository:
         return out
 
     def save(self, key: Key, count: Count, *, noted: bool) -> None:
+        assert count.last_failure is not None, "a count is kept from its first failure on"
         row = self.session.get(LoginThrottleRow, (key.scope.value, key.subject))
         if row is None:
             row = LoginThrottleRow(scope=key.scope.value, subject=key.subject)
@@ -41,8 +43,8 @@ class ThrottleRepository:
     def prune(self, before: datetime) -> int:
         """Counts whose last failure is older than `before` are forgotten anyway: drop their rows, so that a
         flood of made-up usernames does not grow the table without bound."""
-        return self.session.execute(delete(LoginThrottleRow)
-                                    .where(LoginThrottleRow.last_failure_at < before)).rowcount or 0
+        return rowcount(self.session.execute(delete(LoginThrottleRow)
+                                             .where(LoginThrottleRow.last_failure_at < before)))
 
     def known_source(self, username: str, source: str, since: datetime) -> bool:
         row = self.session.get(LoginSourceRow, (username, source))

@@ -123,6 +123,7 @@ def build_message(message: Outbound, sender: str) -> EmailMessage:
 
 def _failed(exc: smtplib.SMTPResponseException | smtplib.SMTPRecipientsRefused, step: str) -> DeliveryFailed:
     """A server's reply as the worker needs it: 4xx may pass (retry), 5xx will not."""
+    text: bytes | str
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
         # one recipient per message: its reply decides; with none recorded, be hopeful
         code, text = next(iter(exc.recipients.values()), (450, b"recipient refused"))

@@ -59,11 +59,12 @@ def install_docs(app: FastAPI) -> None:
     ReDoc writes its styles inline as it loads, before it could be handed a nonce, so it cannot run under
     the site's policy without 'unsafe-inline' styles."""
     app.mount(DOCS_ASSETS_URL, StaticFiles(directory=str(DOCS_ASSETS)), name="docs-assets")
-    html = get_swagger_ui_html(
+    body = get_swagger_ui_html(
         openapi_url=app.openapi_url or "/openapi.json", title=f"{app.title} - API", oauth2_redirect_url=None,
         swagger_js_url=f"{DOCS_ASSETS_URL}/swagger-ui-bundle.js", swagger_css_url=f"{DOCS_ASSETS_URL}/swagger-ui.css",
         swagger_favicon_url=f"{DOCS_ASSETS_URL}/favicon.png",
-        swagger_ui_parameters={"validatorUrl": None}).body.decode()  # no badge fetched from swagger.io
+        swagger_ui_parameters={"validatorUrl": None}).body  # no badge fetched from swagger.io
+    html = bytes(body).decode()
     headers = {"Content-Security-Policy": csp_for_page(html)}
 
     @app.get("/docs", include_in_schema=False)

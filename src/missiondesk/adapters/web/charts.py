@@ -4,7 +4,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, tzinfo
+from datetime import UTC, datetime, tzinfo
 from html import escape
 from typing import Any
 
@@ -40,14 +40,16 @@ def duty_bands(rest_orders: Iterable[Any], reasons: Iterable[Mapping[str, Any]],
     return bands
 
 
+_NO_TIME = datetime(1970, 1, 1, tzinfo=UTC)  # both ends of a panel with no points (its span is 0)
+
 def _panel(points: Sequence[tuple[datetime, float | None]], lo: float, hi: float, title: str, unit: str,
            thresholds: Sequence[tuple[float, str, str]], y0: int, invert: bool, estimated: bool = False,
            now: datetime | None = None, bands: Sequence[Band] = (), tz: tzinfo | None = None) -> str:
     """One panel; `invert` puts `lo` at the top (KSS: sleepier is lower on the page)."""
     n = max(len(points) - 1, 1)
     iw, ih = W - PAD_L - PAD_R, H - PAD_T - PAD_B
-    t0, t1 = (points[0][0], points[-1][0]) if points else (None, None)
-    span = (t1 - t0).total_seconds() if points and t1 > t0 else 0.0
+    t0, t1 = (points[0][0], points[-1][0]) if points else (_NO_TIME, _NO_TIME)
+    span = max(0.0, (t1 - t0).total_seconds())  # 0: no points, or one
 
     def x(i: int) -> float:
         return PAD_L + iw * i / n
@@ -63,7 +65,7 @@ def _panel(points: Sequence[tuple[datetime, float | None]], lo: float, hi: float
         return y0 + PAD_T + ih * (frac if invert else 1 - frac)
 
     out = [f'<text x="{PAD_L}" y="{y0 + 16}" class="chart-title">{escape(title)}</text>']
-    labels = []
+    labels: list[str] = []
     for b in bands:  # under everything else; their labels over them, one line each
         if not span or (b.end is not None and b.end <= t0) or b.start >= t1:
             continue
@@ -90,11 +92,11 @@ def _panel(points: Sequence[tuple[datetime, float | None]], lo: float, hi: float
     for v in (lo, hi):
         out.append(f'<text x="{PAD_L - 6}" y="{y(v) + 4:.1f}" class="chart-axis" text-anchor="end">{v:g}{unit}</text>')
     path, pen_up = [], True
-    for i, (_, v) in enumerate(points):
-        if v is None:
+    for i, (_, point) in enumerate(points):
+        if point is None:
             pen_up = True
             continue
-        path.append(f"{'M' if pen_up else 'L'}{x(i):.1f},{y(max(lo, min(hi, v))):.1f}")
+        path.append(f"{'M' if pen_up else 'L'}{x(i):.1f},{y(max(lo, min(hi, point))):.1f}")
         pen_up = False
     if path:
         # an estimate (no sleep logged) is drawn dashed

@@ -59,11 +59,11 @@ def login(request: Request, c: Annotated[Container, Depends(container)], now: An
         if isinstance(e, LockedOut):
             response.headers["Retry-After"] = str(e.retry_after)
         return response
-    response = see_other(_safe_next(next))
-    set_cookie(request, response, SESSION_COOKIE, issued.access_token,
+    signed_in = see_other(_safe_next(next))
+    set_cookie(request, signed_in, SESSION_COOKIE, issued.access_token,
                max_age=int(c.settings.token_ttl.total_seconds()))
-    response.delete_cookie(LOGIN_CSRF_COOKIE, path="/")
-    return response
+    signed_in.delete_cookie(LOGIN_CSRF_COOKIE, path="/")
+    return signed_in
 
 
 @router.post("/logout")

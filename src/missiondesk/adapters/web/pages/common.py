@@ -137,7 +137,7 @@ def clears_words(detail: dict, now: datetime, tz) -> str:
     "clears 2026-03-20 09:00", or what lifts it when no record says ("after a welfare review")."""
     value = detail.get("clears_at")
     if value is None:
-        return NO_RECORD_SAYS.get(Code(detail["code"]) if detail["code"] in Code.__members__ else None, "")
+        return NO_RECORD_SAYS.get(Code(detail["code"]), "") if detail["code"] in Code.__members__ else ""
     t = (datetime.fromisoformat(value) if isinstance(value, str) else value).astimezone(tz)
     days = (t.date() - now.astimezone(tz).date()).days
     when = {0: "today", 1: "tomorrow"}.get(days)
