@@ -156,8 +156,8 @@ class TeamVerdict:
         return tuple(r for r in self.reasons if not (override and r.overridable))
 
 
-def _fmt(t: datetime) -> str:
-    return t.strftime("%Y-%m-%d %H:%M %Z").strip()
+def _fmt(t: datetime | None) -> str:
+    return "no time on record" if t is None else t.strftime("%Y-%m-%d %H:%M %Z").strip()
 
 
 def assess(

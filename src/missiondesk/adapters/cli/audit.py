@@ -69,6 +69,8 @@ def audit_verify(checkpoint: Annotated[Path | None, typer.Option(
     from .. import audit_checkpoints
 
     settings = Settings.from_env(database)
+    against: audit.CheckpointStore | None
+    key: bytes | None
     if checkpoint is not None:
         against, key = audit_checkpoints.CheckpointFile(checkpoint), audit_key(settings)
     else:

@@ -10,7 +10,7 @@ import functools
 import os
 from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar, overload
 
 import typer
 from rich.console import Console
@@ -75,6 +75,12 @@ def fails_cleanly(fn: F) -> F:
     return run  # type: ignore[return-value]
 
 
+@overload
+def parse_time(value: str, name: str) -> datetime: ...
+@overload
+def parse_time(value: None, name: str) -> None: ...
+@overload
+def parse_time(value: str | None, name: str) -> datetime | None: ...
 def parse_time(value: str | None, name: str) -> datetime | None:
     if value is None:
         return None

@@ -34,6 +34,7 @@ def recommend(mission_id: MissionArg, departs_at: AtOpt = None, database: Databa
     for p in r.team:
         t.add_row(str(p.member.id), p.name, f"{p.strength:.1f}", p.why)
     out.print(t)
+    assert r.estimate is not None and r.expected_value is not None  # a team is always priced
     out.print(f"success {r.estimate.success:.0%}, casualty {r.estimate.casualty:.0%}, "
               f"expected value {r.expected_value:,.0f} ryo")
     if r.expected_value < 0:

@@ -65,7 +65,9 @@ def csrf_for(session_token: str) -> str:
 
 
 def csrf_ok(session_token: str | None, submitted: str | None) -> bool:
-    return bool(session_token and submitted) and hmac.compare_digest(csrf_for(session_token), submitted)
+    if not session_token or not submitted:
+        return False
+    return hmac.compare_digest(csrf_for(session_token), submitted)
 
 
 def set_cookie(request: Request, response: Response, name: str, value: str, max_age: int | None) -> None:
