@@ -30,6 +30,7 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     sqlite = engine.dialect.name == "sqlite"
     with engine.connect() as conn:
         raw = conn.connection.driver_connection
+        assert raw is not None  # a live connection has its driver's
         if sqlite:
             raw.execute("PRAGMA foreign_keys=OFF")  # outside any transaction, where SQLite heeds it
         try:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
@@ -112,12 +112,13 @@ class SqlTransaction:
         asks for a checkpoint, after which the write-ahead log that still holds the text may be recycled
         (only a superuser or a member of pg_checkpoint may; without it, PostgreSQL recycles it in its own
         time)."""
-        engine = self.session.get_bind()
+        engine = cast(Engine, self.session.get_bind())  # sessions here are bound to an engine
 
         def run() -> None:
             if engine.dialect.name == "sqlite":
                 raw = engine.raw_connection()
                 try:
+                    assert raw.driver_connection is not None  # a live connection has its driver's
                     raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
                 finally:
                     raw.close()

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, cast
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
@@ -356,7 +356,7 @@ class FitnessRead(BaseModel):
                    reasons=[ReasonRead(shinobi_id=x.shinobi_id, code=x.code.value, message=x.message,
                                        overridable=x.overridable, clears_at=x.clears_at) for x in v.reasons],
                    warnings=list(v.warnings),
-                   fatigue=FatigueRead(level=f.level, kss=r(f.kss), effectiveness=r(f.effectiveness, 1),
+                   fatigue=FatigueRead(level=cast(Any, f.level), kss=r(f.kss), effectiveness=r(f.effectiveness, 1),
                                        kss_with_inertia=r(f.kss_with_inertia),
                                        effectiveness_with_inertia=r(f.effectiveness_with_inertia, 1),
                                        hours_awake=r(f.hours_awake), estimated=f.estimated, basis=f.basis))
@@ -511,7 +511,7 @@ class AuditVerifyRead(BaseModel):
     def of(cls, c: AuditCheck) -> AuditVerifyRead:
         cp = c.checkpoint
         return cls(ok=c.ok, entries=c.entries, first_bad_seq=c.first_bad_seq, first_bad_reason=c.reason,
-                   problem=c.problem, checkpoints=c.checkpoints,
+                   problem=cast(Any, c.problem), checkpoints=cast(Any, c.checkpoints),  # validated here
                    checkpoint=CheckpointRead(entries=cp.entries, head_hash=cp.head_hash, at=cp.at) if cp else None,
                    walked_from=c.walked_from, message=c.summary)
 
