@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal, overload
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
@@ -27,6 +27,10 @@ Field = Annotated[str, Form()]
 LONG, SHORT = 2000, 100
 
 
+@overload
+def _text(value: str, what: str, limit: int = LONG, *, required: Literal[True] = True) -> str: ...
+@overload
+def _text(value: str, what: str, limit: int = LONG, *, required: bool) -> str | None: ...
 def _text(value: str, what: str, limit: int = LONG, *, required: bool = True) -> str | None:
     value = value.strip()
     if not value:
