@@ -146,12 +146,16 @@ def strengths(rank_order: np.ndarray, effectiveness: np.ndarray, matched: np.nda
 
 
 class Priced(Protocol):
-    """What the risk of a mission reads of it."""
+    """What the risk of a mission reads of it (read-only: a Mission is frozen)."""
 
-    reward_ryo: int
-    threat: Threat
-    threat_count: int
-    min_team_size: int
+    @property
+    def reward_ryo(self) -> int: ...
+    @property
+    def threat(self) -> Threat: ...
+    @property
+    def threat_count(self) -> int: ...
+    @property
+    def min_team_size(self) -> int: ...
 
 
 @dataclass(frozen=True, eq=False)

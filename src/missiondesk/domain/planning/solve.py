@@ -116,8 +116,8 @@ def solve_plan(mission_ids: Sequence[int], sizes: Sequence[int], shinobi_ids: Se
     # 4. rounding: dive, then local search
     start = relax.owner_pair[relax.owner_pair >= 0]
     # the "value" rule pays off when shinobi are plentiful; when nearly all are used it forces too much
-    rules = ("value", "fill") if len(start) <= (1 - SLACK) * prob.n_shinobi else ("fill",)
-    dives = []
+    rules: tuple[str, ...] = ("value", "fill") if len(start) <= (1 - SLACK) * prob.n_shinobi else ("fill",)
+    dives: list[tuple[dict[int, list[int]], dict[str, float]]] = []
     flow_seconds = [last_round]  # a dive's next flow takes about as long as its last (or the relaxation's)
     flow_began = [ph.elapsed()]
 
