@@ -19,8 +19,7 @@ class BriefWrittenRead(BaseModel):
 
     @classmethod
     def of(cls, b: Brief) -> BriefWrittenRead:
-        return cls(id=b.id, mission_id=b.mission_id, created_by=b.created_by, created_at=b.created_at,
-                   destroyed_at=b.destroyed_at, destroyed_by=b.destroyed_by, destroy_reason=b.destroy_reason)
+        return cls.model_validate(b, from_attributes=True)  # the brief's own fields, its text left out
 
 
 class BriefRead(BaseModel):
@@ -35,5 +34,4 @@ class BriefRead(BaseModel):
 
     @classmethod
     def of(cls, b: Brief) -> BriefRead:
-        return cls(id=b.id, mission_id=b.mission_id, text=b.text, created_by=b.created_by, created_at=b.created_at,
-                   destroyed_at=b.destroyed_at, destroyed_by=b.destroyed_by, destroy_reason=b.destroy_reason)
+        return cls.model_validate(b, from_attributes=True)

@@ -51,28 +51,17 @@ class MedicationRead(BaseModel):
 
     @classmethod
     def of(cls, m: Medication) -> MedicationRead:
-        return cls(id=m.id, shinobi_id=m.shinobi_id, drug=m.drug, amount=m.amount, unit=m.unit, at=m.at,
-                   injury_id=m.injury_id, recorded_by=m.recorded_by)
+        return cls.model_validate(m, from_attributes=True)
 
 
-class MedicationRecordedRead(BaseModel):
+class MedicationRecordedRead(MedicationRead):
     """The dose just recorded, and its warnings (chakra pills over the limit in 24 hours: recorded, and said)."""
 
-    id: int
-    shinobi_id: int
-    drug: str
-    amount: float
-    unit: str
-    at: AwareDatetime
-    injury_id: int | None
-    recorded_by: str | None
     warnings: list[str]
 
     @classmethod
-    def of(cls, r: DoseRecorded) -> MedicationRecordedRead:
-        m = r.dose
-        return cls(id=m.id, shinobi_id=m.shinobi_id, drug=m.drug, amount=m.amount, unit=m.unit, at=m.at,
-                   injury_id=m.injury_id, recorded_by=m.recorded_by, warnings=list(r.warnings))
+    def recorded(cls, r: DoseRecorded) -> MedicationRecordedRead:
+        return cls(**dict(MedicationRead.of(r.dose)), warnings=list(r.warnings))
 
 
 class MedicalNoteRead(BaseModel):

@@ -96,7 +96,7 @@ def add_medication(shinobi_id: PathId, body: MedicationCreate, caller: CurrentCa
                    now: Now) -> MedicationRecordedRead:
     cmd = medical.AddMedication(drug=body.drug, amount=body.amount, unit=body.unit, at=body.at,
                                 injury_id=body.injury_id)
-    return MedicationRecordedRead.of(medical.add_medication(c.uow, caller, shinobi_id, cmd, now))
+    return MedicationRecordedRead.recorded(medical.add_medication(c.uow, caller, shinobi_id, cmd, now))
 
 
 @router.post("/shinobi/{shinobi_id}/medical-notes", status_code=201, response_model=MedicalNoteRead)
