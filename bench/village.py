@@ -901,7 +901,7 @@ def check(url: str, village: Village, out=print) -> None:
         rt.close()
     out(f"checked with the service's reads in {time.perf_counter() - t0:.1f} s: {len(people):,} shinobi "
         f"({', '.join(f'{k} {v:,}' for k, v in sorted(statuses.items()))}), {len(board):,} missions ({live} on the "
-        f"board), {len(fallen)} on the memorial, {len(inside['shinobi']):,} inside the village at dawn; audit chain: "
+        f"board), {len(fallen)} on the memorial, {len(inside.shinobi):,} inside the village at dawn; audit chain: "
         f"{chain.summary}")
 
 

@@ -4,17 +4,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 
+import numpy as np
+
 from ..domain.access import Caller
 from ..domain.custody import Detainee, DetaineeStatus
 from ..domain.errors import Invalid, NotFound
 from ..domain.fitness import FitnessPolicy
 from ..domain.gate import Direction, inside, last_direction
 from ..domain.ranks import ShinobiStatus
-from ..domain.roster import Shinobi
+from ..domain.roster import RosterPeople, Shinobi
 from . import authz
 from .assignments import check_departure_at_gate, check_override, warn_if_at_risk
 from .audit import record
 from .custody import is_custody_keeper
+from .paging import Paged, Window
 from .unit_of_work import Transaction, transactional
 
 
@@ -97,9 +100,7 @@ def log_gate(tx: Transaction, caller: Caller, cmd: GateEntry, now: datetime, *, 
                       detainee_ids=cmd.detainee_ids, flags=tuple(flags))
 
 
-def shinobi_inside(s: Shinobi, events: list, t: datetime) -> bool:
-    """No gate event, or the last one at or before `t` is "in"; the dead and missing are nowhere."""
-    return s.status not in (ShinobiStatus.KIA, ShinobiStatus.MIA) and inside(events, t)
+FALLEN = (ShinobiStatus.KIA, ShinobiStatus.MIA)  # nowhere: neither inside nor outside
 
 
 def detainee_inside(d: Detainee, events: list, in_village_at_intake: bool, t: datetime) -> bool:
@@ -112,8 +113,9 @@ def detainee_inside(d: Detainee, events: list, in_village_at_intake: bool, t: da
 class Present:
     """Who is inside the village at a time."""
 
-    shinobi: tuple[Shinobi, ...]
+    shinobi: tuple[Shinobi, ...]  # by id (without divisions, partners or username)
     detainees: tuple[Detainee, ...]  # empty for anyone but the hokage and the ANBU
+    next_after: int | None = None  # when the shinobi were read a page at a time and more follow
 
 
 @dataclass(frozen=True)
@@ -127,35 +129,75 @@ class GateLogEntry:
     logged_by: str | None
 
 
+def living_inside(tx: Transaction, now: datetime) -> tuple[RosterPeople, np.ndarray]:
+    """Every shinobi, and which of them are inside at `now`: no gate event, or the last one at or before `now`
+    (ties by entry) an arrival, as domain/gate.inside says of one person; the dead and missing are nowhere.
+    Read as the roster's gate columns (one row per shinobi who has an event), no event object built."""
+    people = tx.roster.people()
+    last = tx.roster.gate(since=now, until=now)
+    where = np.searchsorted(people.ids, last.owner_ids)  # both by shinobi id; every event's shinobi is on the roster
+    logged_in = np.ones(len(people), dtype=bool)  # no event yet: inside
+    logged_in[where] = last.flag
+    living = np.fromiter((s not in FALLEN for s in people.status), bool, len(people))
+    return people, logged_in & living
+
+
 @transactional(write=False)
-def present(tx: Transaction, caller: Caller, now: datetime) -> Present:
-    """Inside the village now. Detainees only for the hokage and the ANBU (an empty list for others)."""
-    events = tx.gate.all_events()
-    inside = [s for s in tx.shinobi.list() if shinobi_inside(s, events.get(s.id, []), now)]
-    held: list[Detainee] = []
-    if is_custody_keeper(tx, caller):
-        candidates = tx.custody.list(status=DetaineeStatus.HELD)
-        d_events = tx.gate.events_for([d.id for d in candidates], detainees=True)
-        intake = tx.custody.in_village_at_intake(d.id for d in candidates)
-        held = [d for d in candidates if detainee_inside(d, d_events[d.id], intake[d.id], now)]
-    return Present(shinobi=tuple(inside), detainees=tuple(held))
+def present(tx: Transaction, caller: Caller, now: datetime, window: Window | None = None) -> Present:
+    """Inside the village now, by shinobi id (only the page after `window` when one is given: the detainees are
+    not paged). Detainees only for the hokage and the ANBU (an empty list for others)."""
+    people, mask = living_inside(tx, now)
+    index = np.flatnonzero(mask)
+    next_after = None
+    if window is not None:
+        if window.after is not None:
+            index = index[people.ids[index] > window.after]
+        if len(index) > window.limit:
+            index = index[:window.limit]
+            next_after = int(people.ids[index[-1]])
+    return Present(shinobi=tuple(people.shinobi(i) for i in index.tolist()),
+                   detainees=detainees_inside(tx, caller, now), next_after=next_after)
+
+
+def detainees_inside(tx: Transaction, caller: Caller, now: datetime) -> tuple[Detainee, ...]:
+    """The detainees held inside now: for the hokage and the ANBU; nobody for others."""
+    if not is_custody_keeper(tx, caller):
+        return ()
+    candidates = tx.custody.list(status=DetaineeStatus.HELD)
+    d_events = tx.gate.events_for([d.id for d in candidates], detainees=True)
+    intake = tx.custody.in_village_at_intake(d.id for d in candidates)
+    return tuple(d for d in candidates if detainee_inside(d, d_events[d.id], intake[d.id], now))
 
 
 @transactional(write=False)
 def gate_log(tx: Transaction, caller: Caller, *, day: date | None, tz: tzinfo, shinobi_id: int | None = None,
-             detainee_id: int | None = None) -> list[GateLogEntry]:
-    """The gate log, oldest first; by village-local day and by person. Detainee events are the
-    hokage's and the ANBU's to read; to others they do not exist."""
+             detainee_id: int | None = None, window: Window = Window()) -> Paged[GateLogEntry]:
+    """The gate log, oldest first (by time, ties by entry), a page at a time: the events after the event
+    `window.after` in that order; by village-local day and by person. Detainee events are the hokage's and the
+    ANBU's to read; to others they do not exist (nor does a cursor naming one)."""
+    return read_log(tx, caller, day=day, tz=tz, shinobi_id=shinobi_id, detainee_id=detainee_id, window=window)
+
+
+def read_log(tx: Transaction, caller: Caller, *, day: date | None, tz: tzinfo, shinobi_id: int | None,
+             detainee_id: int | None, window: Window) -> Paged[GateLogEntry]:
+    """`gate_log` inside a transaction already open (the gate page's view reads it with the rest)."""
     keeper = is_custody_keeper(tx, caller)
     if detainee_id is not None and (not keeper or tx.custody.get(detainee_id) is None):
         raise NotFound("detainee", detainee_id)
     if shinobi_id is not None and tx.shinobi.get(shinobi_id) is None:
         raise NotFound("shinobi", shinobi_id)
+    after = None
+    if window.after is not None:
+        after = tx.gate.position(window.after, include_detainees=keeper)
+        if after is None:
+            raise Invalid(f"after: {window.after} is not an event of the gate log", code="VALIDATION_ERROR",
+                          details=[{"loc": ["query", "after"], "type": "unknown_cursor"}])
     since = until = None
     if day is not None:
         since = datetime.combine(day, time(0), tzinfo=tz)
         until = datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz)
-    return [GateLogEntry(id=r["id"], direction=Direction(r["direction"]), at=r["at"], shinobi_id=r["shinobi_id"],
-                         detainee_id=r["detainee_id"], flagged=r["flagged"], logged_by=r["logged_by"])
-            for r in tx.gate.log(since=since, until=until, shinobi_id=shinobi_id, detainee_id=detainee_id,
-                                 include_detainees=keeper)]
+    rows = tx.gate.log(since=since, until=until, shinobi_id=shinobi_id, detainee_id=detainee_id,
+                       include_detainees=keeper, after=after, limit=window.limit + 1)
+    return Paged.cut([GateLogEntry(id=r["id"], direction=Direction(r["direction"]), at=r["at"],
+                                   shinobi_id=r["shinobi_id"], detainee_id=r["detainee_id"], flagged=r["flagged"],
+                                   logged_by=r["logged_by"]) for r in rows], window, key=lambda e: e.id)

@@ -8,7 +8,7 @@ from typing import Any
 from ..domain import missions as rules
 from ..domain import timing
 from ..domain.access import Caller
-from ..domain.errors import Conflict, NotFound
+from ..domain.errors import Conflict, Invalid, NotFound
 from ..domain.medical_records import InjuryReport
 from ..domain.missions import Casualty, CasualtyStatus, Outcome
 from ..domain.ranks import MissionStatus, ShinobiStatus
@@ -17,6 +17,7 @@ from . import alerts as alerting
 from . import authz
 from .audit import record
 from .missions import may_see, visible_mission
+from .paging import Paged, Window
 from .unit_of_work import Transaction, transactional
 
 
@@ -129,6 +130,9 @@ def get_report(tx: Transaction, caller: Caller, mission_id: int) -> Report:
     return _report(row)
 
 
+MEMORIAL_PAGE = 50  # names on one page of the memorial
+
+
 @dataclass(frozen=True)
 class MemorialView:
     entry: MemorialEntry
@@ -137,9 +141,28 @@ class MemorialView:
 
 @transactional(write=False)
 def memorial(tx: Transaction, caller: Caller) -> list[MemorialView]:
-    """Names, ranks and dates for everyone; the mission only for those cleared to see it."""
+    """Names, ranks and dates for everyone; the mission only for those cleared to see it. The whole stone (a
+    benchmark's check); the API and the page read it a page at a time (`memorial_page`)."""
+    return _memorial_views(tx, caller, tx.assignments.memorial())
+
+
+@transactional(write=False)
+def memorial_page(tx: Transaction, caller: Caller, window: Window) -> Paged[MemorialView]:
+    """The memorial as `memorial` gives it, by date of death (ties by shinobi id), a page at a time: the names
+    after the shinobi `window.after` in that order."""
+    after = None
+    if window.after is not None:
+        after = tx.assignments.memorial_position(window.after)
+        if after is None:
+            raise Invalid(f"after: shinobi {window.after} is not on the memorial", code="VALIDATION_ERROR",
+                          details=[{"loc": ["query", "after"], "type": "unknown_cursor"}])
+    entries = Paged.cut(tx.assignments.memorial(after=after, limit=window.limit + 1), window,
+                        key=lambda e: e.shinobi_id)
+    return Paged(_memorial_views(tx, caller, entries.items), entries.next_after)
+
+
+def _memorial_views(tx: Transaction, caller: Caller, entries: list[MemorialEntry]) -> list[MemorialView]:
     out = []
-    entries = tx.assignments.memorial()
     missions = tx.missions.get_many(e.mission_id for e in entries if e.mission_id is not None)
     for e in entries:
         title = None
@@ -151,5 +174,3 @@ def memorial(tx: Transaction, caller: Caller) -> list[MemorialView]:
                 e = MemorialEntry(e.shinobi_id, e.name, e.rank, e.died_at, None)
         out.append(MemorialView(e, title))
     return out
-
-

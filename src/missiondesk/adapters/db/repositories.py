@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ARRAY, Text, any_, cast, func, literal, select, text, update
+from sqlalchemy import ARRAY, Text, any_, cast, func, literal, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from ...domain.access import Caller
@@ -684,10 +684,20 @@ class AssignmentRepository(_Repo):
         self.session.add(MemorialRow(shinobi_id=shinobi_id, rank=rank, died_at=died_at, mission_id=mission_id))
         self.session.flush()
 
-    def memorial(self) -> list[MemorialEntry]:
-        rows = self.session.execute(select(MemorialRow, ShinobiRow.name)
-                                    .join(ShinobiRow, ShinobiRow.id == MemorialRow.shinobi_id)
-                                    .order_by(MemorialRow.died_at, MemorialRow.shinobi_id))
+    def memorial_position(self, shinobi_id: int) -> tuple[datetime, int] | None:
+        """Where a name stands on the memorial, (died_at, shinobi id): the cursor `memorial` pages after."""
+        died_at = self.session.scalar(select(MemorialRow.died_at).where(MemorialRow.shinobi_id == shinobi_id))
+        return None if died_at is None else (died_at, shinobi_id)
+
+    def memorial(self, *, after: tuple[datetime, int] | None = None, limit: int | None = None
+                 ) -> list[MemorialEntry]:
+        """The fallen by (died_at, shinobi id), from after the position `after`, at most `limit`."""
+        q = (select(MemorialRow, ShinobiRow.name).join(ShinobiRow, ShinobiRow.id == MemorialRow.shinobi_id)
+             .order_by(MemorialRow.died_at, MemorialRow.shinobi_id).limit(limit))
+        if after is not None:
+            q = q.where(MemorialRow.died_at >= after[0],
+                        or_(MemorialRow.died_at > after[0], MemorialRow.shinobi_id > after[1]))
+        rows = self.session.execute(q)
         return [MemorialEntry(shinobi_id=m.shinobi_id, name=name, rank=m.rank, died_at=m.died_at,
                               mission_id=m.mission_id) for m, name in rows]
 
@@ -731,10 +741,23 @@ class GateRepository(_Repo):
             out[r.person].append(GateEvent(id=r.id, direction=Direction(r.direction), at=r.at))
         return out
 
+    def position(self, event_id: int, *, include_detainees: bool = True) -> tuple[datetime, int] | None:
+        """Where an event stands in the log's order, (at, id): the cursor `log` pages after."""
+        q = select(GateEventRow.at).where(GateEventRow.id == event_id)
+        if not include_detainees:
+            q = q.where(GateEventRow.detainee_id.is_(None))
+        at = self.session.scalar(q)
+        return None if at is None else (at, event_id)
+
     def log(self, *, since: datetime | None = None, until: datetime | None = None, shinobi_id: int | None = None,
-            detainee_id: int | None = None, include_detainees: bool = True, limit: int = 1000
-            ) -> list[dict[str, Any]]:
+            detainee_id: int | None = None, include_detainees: bool = True, limit: int = 1000,
+            after: tuple[datetime, int] | None = None) -> list[dict[str, Any]]:
+        """The log by (at, id), from after the position `after` (a later event logged with an earlier time
+        takes its place in time, and moves no other event to another page)."""
         q = select(GateEventRow).order_by(GateEventRow.at, GateEventRow.id).limit(limit)
+        if after is not None:  # (at, id) > after, as a range on `at` an index serves
+            q = q.where(GateEventRow.at >= after[0],
+                        or_(GateEventRow.at > after[0], GateEventRow.id > after[1]))
         if since is not None:
             q = q.where(GateEventRow.at >= since)
         if until is not None:

@@ -26,9 +26,11 @@ from ....services import (
     roster,
 )
 from ....services.assignments import AssignTeam
+from ....services.paging import Window
 from ...audit_checkpoints import checkpointing, file_name
 from .. import charts
 from ..errors import status_for
+from ..schemas import MAX_ID
 from .common import (
     CODE_WORDS,
     Page,
@@ -44,8 +46,13 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.get("/memorial")
-def memorial_page(request: Request, ctx: Page) -> HTMLResponse:
-    return render(request, ctx, "memorial.html", entries=reports.memorial(ctx.uow, ctx.caller))
+def memorial_page(request: Request, ctx: Page, after: int | None = None) -> HTMLResponse:
+    """The stone, MEMORIAL_PAGE names at a time, by date of death: `after` is the last name's shinobi id."""
+    after = after if after is not None and 0 <= after <= MAX_ID else None  # a cursor from elsewhere: start over
+    page = reports.memorial_page(ctx.uow, ctx.caller, Window(after=after, limit=reports.MEMORIAL_PAGE))
+    next_url = f"/memorial?{urlencode({'after': page.next_after})}" if page.next_after is not None else None
+    return render(request, ctx, "memorial.html", entries=page.items, next_url=next_url,
+                  first_url="/memorial" if after is not None else None)
 
 
 # -- the audit log ------------------------------------------------------------------------------------------
