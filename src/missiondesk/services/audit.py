@@ -194,6 +194,35 @@ def verify_chain(uow: UnitOfWork, caller: Caller, checkpoints: CheckpointStore |
     return _verify_for(uow, caller, _newest(checkpoints, key), full)
 
 
+PAGE_WALKS_AT_MOST = 5_000  # with no checkpoint to start from, the audit page walks a log this long on every view
+
+
+@dataclass(frozen=True)
+class PageCheck:
+    """The chain as the audit page shows it: `check` None when it was not walked on this view (no checkpoint to
+    start from and more than PAGE_WALKS_AT_MOST entries: walking 100,000 takes seconds), until asked."""
+
+    check: AuditCheck | None
+    entries: int  # the log's length
+
+
+def verify_for_page(uow: UnitOfWork, caller: Caller, checkpoints: CheckpointStore | None = None,
+                    key: bytes | None = None, *, walk_all: bool = False) -> PageCheck:
+    """As verify_chain, but a long log with no checkpoint is walked only when `walk_all` asks."""
+    uow.flush_security()
+    return _page_check(uow, caller, _newest(checkpoints, key), walk_all)
+
+
+@transactional(write=False)
+def _page_check(tx: Transaction, caller: Caller, newest: _Newest, walk_all: bool) -> PageCheck:
+    authz.require(tx, caller, "readAudit")
+    head = tx.audit.head()
+    entries = head.seq if head else 0
+    if newest.checkpoint is None and newest.problem is None and entries > PAGE_WALKS_AT_MOST and not walk_all:
+        return PageCheck(None, entries)
+    return PageCheck(_walk(tx, newest, False), entries)
+
+
 def verify(uow: UnitOfWork, checkpoints: CheckpointStore | None = None, key: bytes | None = None, *,
            within: bool = False, full: bool = True) -> AuditCheck:
     """The chain as the operator sees it (the CLI, backup, restore); the API's verify_chain checks the caller

@@ -83,7 +83,7 @@ def _int_or_none(value: str) -> int | None:
 
 def _audit_page(request: Request, ctx: PageContext, *, http_status: int = 200, before: str = "", after: str = "",
                 action: str = "", actor: str = "", target: str = "", since: str = "", until: str = "",
-                checkpoint: dict[str, Any] | None = None) -> HTMLResponse:
+                checkpoint: dict[str, Any] | None = None, walk_all: bool = False) -> HTMLResponse:
     filters = {"action": action, "actor": actor, "target": target, "since": since, "until": until}
     error = None
     try:
@@ -96,9 +96,11 @@ def _audit_page(request: Request, ctx: PageContext, *, http_status: int = 200, b
         error, http_status = e, status_for(e)
         page = desk_view.audit_page(ctx.uow, ctx.caller)
     kept = checkpointing(ctx.c.settings)
-    check = audit.verify_chain(ctx.uow, ctx.caller, kept.folder, kept.key)
+    page_check = audit.verify_for_page(ctx.uow, ctx.caller, kept.folder, kept.key, walk_all=walk_all)
     query = {k: v for k, v in filters.items() if v}
-    return render(request, ctx, "audit.html", http_status=http_status, page=page, check=check, error=error,
+    return render(request, ctx, "audit.html", http_status=http_status, page=page, check=page_check.check,
+                  log_entries=page_check.entries, walk_url=f"/audit?{urlencode({**query, 'verify': 'all'})}",
+                  error=error,
                   filters=filters, link=target_link, tz=ctx.c.settings.village_tz, checkpoint=checkpoint,
                   may_checkpoint=authz.decide(ctx.caller, "checkpointAudit", authz.VILLAGE).allowed,
                   checkpoints_on=kept.on, missing=[n for n, v in (("MISSIONDESK_AUDIT_KEY", kept.key),
@@ -112,13 +114,14 @@ def _audit_page(request: Request, ctx: PageContext, *, http_status: int = 200, b
 
 @router.get("/audit")
 def audit_page(request: Request, ctx: Page, action: str = "", actor: str = "", target: str = "", since: str = "",
-               until: str = "", before: str = "", after: str = "", written: str = "") -> HTMLResponse:
+               until: str = "", before: str = "", after: str = "", written: str = "", verify: str = ""
+               ) -> HTMLResponse:
     checkpoint = None
     kept = checkpointing(ctx.c.settings)
     if WRITTEN.fullmatch(written) and kept.folder is not None:
         checkpoint = {"where": str(kept.folder.folder / written)}
     return _audit_page(request, ctx, before=before, after=after, action=action, actor=actor, target=target,
-                       since=since, until=until, checkpoint=checkpoint)
+                       since=since, until=until, checkpoint=checkpoint, walk_all=verify == "all")
 
 
 @router.post("/audit/checkpoint")
