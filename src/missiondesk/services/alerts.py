@@ -21,7 +21,6 @@ from ..domain.missions import Mission
 from ..domain.ranks import Role
 from ..domain.roster import Alert
 from . import authz
-from . import missions as board  # a module, not a name: missions raises alerts too
 from .audit import record
 from .paging import Paged, Window
 from .unit_of_work import Transaction, transactional
@@ -181,15 +180,13 @@ def _views(tx: Transaction, caller: Caller, alerts: list[Alert]) -> list[AlertVi
     awaited = {a.id for a in tx.assignments.proposals(shinobi_id=caller.shinobi_id)
                if caller.shinobi_id in a.awaiting_ids}
     ladders = tx.alerts.ladders({a.ladder_id for a in alerts if a.ladder_id is not None})
-    seen: dict[int, bool] = {}
+    # the missions they name, read at once, and which the reader may see: one decision per classification
+    named = list(tx.missions.get_many({a.mission_id for a in alerts if a.mission_id is not None}).values())
+    seen = {m.id for m in authz.filter_allowed(tx, caller, "viewMission", named,
+                                               lambda m: authz.mission_resource(m.id, m.classification))}
     out = []
     for a in alerts:
-        mission_id = None
-        if a.mission_id is not None:
-            if a.mission_id not in seen:
-                m = tx.missions.get(a.mission_id)
-                seen[a.mission_id] = bool(m and board.may_see(tx, caller, m))
-            mission_id = a.mission_id if seen[a.mission_id] else None
+        mission_id = a.mission_id if a.mission_id in seen else None
         ladder = ladders.get(a.ladder_id) if a.ladder_id is not None else None
         out.append(AlertView(a, mission_id, awaits_answer=a.kind == "TEAM_PROPOSAL" and a.assignment_id in awaited,
                              acknowledged_at=ladder.acknowledged_at if ladder else a.acknowledged_at,
