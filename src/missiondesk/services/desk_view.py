@@ -214,5 +214,5 @@ def _audit_page(tx: Transaction, caller: Caller, *, before: int | None = None,
             older = None
     if newer is not None and not tx.audit.list(after_seq=newer, limit=1, **filters):
         newer = None
-    present = sorted({a for a in ACTIONS if tx.audit.list(action=a, limit=1)} | ({action} if action else set()))
+    present = sorted(tx.audit.actions_present(ACTIONS) | ({action} if action else set()))
     return AuditPage(entries=entries, newer_than=newer, older_than=older, actions=tuple(present))

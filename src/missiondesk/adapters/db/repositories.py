@@ -823,6 +823,12 @@ class AuditRepository(_Repo):
                 out[sid].append(at)
         return out
 
+    def actions_present(self, actions: Iterable[str]) -> set[str]:
+        """Which of these actions the log holds: one probe of the action index each, in no order (ordered by
+        seq, PostgreSQL walked the whole log for an action it does not hold)."""
+        return {a for a in actions
+                if self.session.scalar(select(AuditRow.seq).where(AuditRow.action == a).limit(1)) is not None}
+
     def head(self) -> AuditEntry | None:
         row = self.session.scalar(select(AuditRow).order_by(AuditRow.seq.desc()).limit(1))
         return _entry(row) if row else None
