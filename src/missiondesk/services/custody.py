@@ -33,7 +33,7 @@ def is_custody_keeper_of(tx: Transaction, caller: Caller) -> bool:
     return is_custody_keeper(tx, caller)
 
 
-def _resource(d: Detainee) -> authz.Resource:
+def custody_resource(d: Detainee) -> authz.Resource:
     return authz.Resource("Detainee", str(d.id), {"custodians": list(d.custodian_ids)})
 
 
@@ -42,8 +42,19 @@ def visible_detainee(tx: Transaction, caller: Caller, detainee_id: int) -> Detai
     if d is None:
         authz.require(tx, caller, "viewCustody", authz.detainee_resource(detainee_id), hide=True)
         raise NotFound("detainee", detainee_id)
-    authz.require(tx, caller, "viewCustody", _resource(d), hide=True)
+    authz.require(tx, caller, "viewCustody", custody_resource(d), hide=True)
     return d
+
+
+def may_hold(s: Shinobi) -> bool:
+    """May this shinobi be named a custodian now: the ANBU, but the dead, the missing, the detained and the
+    retired (`_check_custodians` says which of the two fails)."""
+    return ANBU in s.divisions and s.status not in UNAVAILABLE
+
+
+def candidate_custodians(tx: Transaction) -> tuple[Shinobi, ...]:
+    """Everyone who may be named a custodian now, by id: the ANBU division read in SQL, not the village."""
+    return tuple(s for s in tx.shinobi.list_in_division(ANBU, links=False) if may_hold(s))
 
 
 def _check_custodians(tx: Transaction, ids: tuple[int, ...]) -> None:
@@ -86,7 +97,7 @@ def take_into_custody(tx: Transaction, caller: Caller, cmd: Intake, now: datetim
 
 
 def _may_hand_over(tx: Transaction, caller: Caller, d: Detainee) -> None:
-    authz.require(tx, caller, "handOver", _resource(d),
+    authz.require(tx, caller, "handOver", custody_resource(d),
                   message="only the detainee's current custodians (or the hokage) hand them over")
 
 
@@ -138,7 +149,7 @@ def _request_named(alert: Alert) -> int | None:
 def request_audience(tx: Transaction, caller: Caller, detainee_id: int, with_: str, at: datetime,
                      now: datetime) -> Detainee:
     d = visible_detainee(tx, caller, detainee_id)
-    authz.require(tx, caller, "requestAudience", _resource(d))
+    authz.require(tx, caller, "requestAudience", custody_resource(d))
     rules.check_audience_request(d, at)
     request_id = tx.custody.add_audience_request(detainee_id, with_, at, caller.username)
     record(tx, now, caller, "custody.audience_requested", f"detainee:{detainee_id}", request_id=request_id, at=at)
@@ -154,7 +165,7 @@ def request_audience(tx: Transaction, caller: Caller, detainee_id: int, with_: s
 def decide_audience(tx: Transaction, caller: Caller, detainee_id: int, request_id: int, status: AudienceStatus,
                     at: datetime, note: str | None, now: datetime) -> Detainee:
     d = visible_detainee(tx, caller, detainee_id)
-    authz.require(tx, caller, "decideAudience", _resource(d),
+    authz.require(tx, caller, "decideAudience", custody_resource(d),
                   message="granting or declining an audience is the hokage's")
     request = next((r for r in d.audience_requests if r.id == request_id), None)
     if request is None:
@@ -180,62 +191,6 @@ def list_detainees(tx: Transaction, caller: Caller, *, status: DetaineeStatus | 
     return tx.custody.list(status=status) if is_custody_keeper(tx, caller) else []
 
 
-# -- the pages' views: one read each ------------------------------------------------------------------------
-def _names(tx: Transaction, ids) -> dict[int, str]:
-    return {sid: s.name for sid, s in tx.shinobi.get_many(ids, links=False).items()}
-
-
-def _may_hold(tx: Transaction) -> tuple[Shinobi, ...]:
-    """The ANBU who may be named custodians now (the dead, the missing, the detained and the retired may not)."""
-    return tuple(s for s in tx.shinobi.list(links=False) if ANBU in s.divisions and s.status not in UNAVAILABLE)
-
-
-@dataclass(frozen=True)
-class CustodyDesk:
-    """The custody list: everyone taken into custody, newest first, and who may hold a detainee."""
-
-    detainees: tuple[Detainee, ...]
-    names: dict[int, str]
-    candidates: tuple[Shinobi, ...]
-    may_take: bool
-
-
-@transactional(write=False)
-def custody_desk(tx: Transaction, caller: Caller) -> CustodyDesk:
-    """The custody list; to anyone but the hokage and the ANBU it does not exist (404)."""
-    if not is_custody_keeper(tx, caller):
-        raise NotFound("page", "custody")
-    detainees = tuple(reversed(tx.custody.list()))
-    ids = {c for d in detainees for c in d.custodian_ids}
-    candidates = _may_hold(tx)
-    return CustodyDesk(detainees=detainees, names=_names(tx, ids), candidates=candidates,
-                       may_take=authz.allowed(tx, caller, "takeCustody", authz.VILLAGE))
-
-
-@dataclass(frozen=True)
-class CustodyRecord:
-    """One detainee's page: the chain of custody, the audience requests, and what the reader may do."""
-
-    detainee: Detainee
-    names: dict[int, str]
-    candidates: tuple[Shinobi, ...]
-    may_hand_over: bool
-    may_request_audience: bool
-    may_decide_audience: bool
-
-
-@transactional(write=False)
-def custody_record(tx: Transaction, caller: Caller, detainee_id: int) -> CustodyRecord:
-    d = visible_detainee(tx, caller, detainee_id)
-    ids = {c for link in d.chain for c in link.custodian_ids}
-    held = d.status is DetaineeStatus.HELD
-    return CustodyRecord(
-        detainee=d, names=_names(tx, ids), candidates=_may_hold(tx) if held else (),
-        may_hand_over=held and authz.allowed(tx, caller, "handOver", _resource(d)),
-        may_request_audience=held and authz.allowed(tx, caller, "requestAudience", _resource(d)),
-        may_decide_audience=authz.allowed(tx, caller, "decideAudience", _resource(d)))
-
-
 @dataclass(frozen=True)
 class AudienceOnAlert:
     """The request an AUDIENCE_REQUEST alert names, for a reader who may decide it."""
@@ -254,7 +209,7 @@ def audiences_on_alerts(tx: Transaction, caller: Caller, alerts: list[Alert]) ->
         if alert.kind != "AUDIENCE_REQUEST" or alert.detainee_id is None or request_id is None:
             continue
         d = tx.custody.get(alert.detainee_id)
-        if d is None or not authz.allowed(tx, caller, "decideAudience", _resource(d)):
+        if d is None or not authz.allowed(tx, caller, "decideAudience", custody_resource(d)):
             continue
         request = next((r for r in d.audience_requests if r.id == request_id), None)
         if request is not None:

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import ARRAY, Text, any_, cast, func, literal, or_, select, text, update
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
 from ...domain.access import Caller
@@ -111,6 +112,38 @@ class ShinobiRepository(_Repo):
         if rank is not None:
             q = q.where(ShinobiRow.rank == rank.value)
         return list(self._convert(self.session.execute(q).all(), links=links).values())
+
+    def list_in_division(self, division: str, *, links: bool = True) -> list[Shinobi]:
+        """Those whose divisions hold `division`, by id: the JSON array searched in SQL (SQLite: json_each;
+        PostgreSQL: jsonb containment), not the whole village read to be filtered here."""
+        if self.session.get_bind().dialect.name == "sqlite":
+            each = func.json_each(ShinobiRow.divisions).table_valued("value")
+            held = select(literal(1)).select_from(each).where(each.c.value == division).exists()
+        else:
+            held = cast(ShinobiRow.divisions, JSONB).contains([division])
+        q = select(*_SHINOBI_COLUMNS).where(held).order_by(ShinobiRow.id)
+        return list(self._convert(self.session.execute(q).all(), links=links).values())
+
+    def _named(self, holding: str, besides: Iterable[int]) -> list[Any]:
+        needle = holding.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        where = [ShinobiRow.name.ilike(f"%{needle}%", escape="\\")] if needle else []
+        besides = list(besides)
+        if besides:
+            where.append(ShinobiRow.id.notin_(besides))
+        return where
+
+    def list_named(self, holding: str, *, besides: Iterable[int] = (), limit: int, links: bool = True
+                   ) -> list[Shinobi]:
+        """The first `limit` whose name holds `holding` (any case; everyone when empty), but the `besides`
+        ids, by name then id."""
+        q = (select(*_SHINOBI_COLUMNS).where(*self._named(holding, besides))
+             .order_by(ShinobiRow.name, ShinobiRow.id).limit(limit))
+        return list(self._convert(self.session.execute(q).all(), links=links).values())
+
+    def count_named(self, holding: str, *, besides: Iterable[int] = ()) -> int:
+        """How many `list_named` could list."""
+        return self.session.execute(select(func.count()).select_from(ShinobiRow)
+                                    .where(*self._named(holding, besides))).scalar_one()
 
     def _convert(self, rows: Iterable[Any], *, links: bool = True) -> dict[int, Shinobi]:
         rows = list(rows)

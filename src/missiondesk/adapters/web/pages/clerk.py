@@ -8,15 +8,16 @@ service decides again on submit.
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from ....domain.access import Caller
 from ....domain.errors import DomainError, Forbidden, Invalid
 from ....domain.ranks import REWARD_BANDS, Classification, MissionRank, Role, ShinobiRank
 from ....domain.risk import Threat
-from ....services import authz, briefs, missions, roster
+from ....services import authz, briefs, missions, roster, shinobi_form_view
 from ..errors import status_for
 from . import missions as mission_pages
 from .common import Page, PageContext, Posted, parse_local, render, see_other, shown_in_place, templates
@@ -216,18 +217,33 @@ def write_brief(request: Request, ctx: Posted, mission_id: int, text: Annotated[
 
 
 # -- add a shinobi ----------------------------------------------------------------------------------------------
-def _shinobi_form(request: Request, ctx: PageContext, *, form: dict[str, Any], s=None, http_status: int = 200,
-                  error: DomainError | None = None, partner_error: DomainError | None = None) -> HTMLResponse:
-    people = roster.list_shinobi(ctx.uow, ctx.caller) if s is not None else []
-    return render(request, ctx, "clerk_shinobi_form.html", http_status=http_status, form=form, s=s, error=error,
+def _shinobi_form(request: Request, ctx: PageContext, *, form: dict[str, Any] | None = None,
+                  view: shinobi_form_view.ShinobiForm | None = None, http_status: int = 200,
+                  error: DomainError | None = None, partner_error: DomainError | None = None, find: str = "",
+                  shown: int = shinobi_form_view.PARTNERS_SHOWN, partner: dict[str, str] | None = None
+                  ) -> HTMLResponse:
+    """The form to add a shinobi (no `view`), or to edit one and link partners (`view`: the one read of
+    services/shinobi_form_view; `form`: the fields as sent, else the record's)."""
+    s = view.shinobi if view is not None else None
+    return render(request, ctx, "clerk_shinobi_form.html", http_status=http_status,
+                  form=form if form is not None else _shinobi_fields(s), s=s, error=error,
                   partner_error=partner_error, ranks=list(ShinobiRank),
                   clearances=[c for c in Classification if _may(ctx, "grantClearance", _clearance(c))],
                   grantable_roles=list(Role) if _may(ctx, "grantRoles") else [],
                   may_link=s is not None and _may(ctx, "linkPartners", authz.shinobi_resource(s.id)),
                   may_edit=s is not None and _may(ctx, "editShinobi", authz.shinobi_resource(s.id))
                   and _may(ctx, "grantClearance", _clearance(s.clearance)),  # a clerk edits only those they could add
-                  partners=[p for p in people if s is not None and p.id != s.id and p.id not in s.partner_ids],
-                  names={p.id: p.name for p in people})
+                  partners=view.partners if view is not None else (), matching=view.matching if view else 0,
+                  names=view.names if view is not None else {}, twins=view.twins if view else frozenset(),
+                  find=find, partner=partner or {},
+                  more_url=_more_partners_url(s.id, find, shown) if view and view.matching > len(view.partners)
+                  and shown < shinobi_form_view.PARTNERS_MOST else None)
+
+
+def _more_partners_url(shinobi_id: int, find: str, shown: int) -> str:
+    """The partner form offering more people."""
+    more = min(shown + shinobi_form_view.PARTNERS_SHOWN, shinobi_form_view.PARTNERS_MOST)
+    return f"/shinobi/{shinobi_id}/edit?{urlencode({'find': find, 'shown': more})}#partners-h"
 
 
 @router.get("/shinobi/new")
@@ -268,13 +284,22 @@ def _shinobi_fields(s) -> dict[str, Any]:
             "divisions": ", ".join(s.divisions), "specialties": ", ".join(s.specialties)}
 
 
+def _form_view(ctx: PageContext, shinobi_id: int, find: str = "", shown: int = shinobi_form_view.PARTNERS_SHOWN
+               ) -> shinobi_form_view.ShinobiForm:
+    return shinobi_form_view.shinobi_form(ctx.uow, ctx.caller, shinobi_id, find=find, shown=shown)
+
+
 @router.get("/shinobi/{shinobi_id}/edit")
-def edit_shinobi_form(request: Request, ctx: Page, shinobi_id: int) -> HTMLResponse:
-    s = roster.get_shinobi(ctx.uow, ctx.caller, shinobi_id)
-    if not (_may(ctx, "editShinobi", authz.shinobi_resource(s.id))
-            or _may(ctx, "linkPartners", authz.shinobi_resource(s.id))):
+def edit_shinobi_form(request: Request, ctx: Page, shinobi_id: int, find: str = "",
+                      shown: int = Query(shinobi_form_view.PARTNERS_SHOWN, ge=1,
+                                         le=shinobi_form_view.PARTNERS_MOST)) -> HTMLResponse:
+    """`find` offers, in the partner form, those whose name holds it; `shown` how many it offers."""
+    if not (_may(ctx, "editShinobi", authz.shinobi_resource(shinobi_id))
+            or _may(ctx, "linkPartners", authz.shinobi_resource(shinobi_id))):
+        roster.get_shinobi(ctx.uow, ctx.caller, shinobi_id)  # a shinobi who does not exist is not found (404)
         raise Forbidden("your role may not edit shinobi")
-    return _shinobi_form(request, ctx, form=_shinobi_fields(s), s=s)
+    find = find[:100]
+    return _shinobi_form(request, ctx, view=_form_view(ctx, shinobi_id, find, shown), find=find, shown=shown)
 
 
 @router.post("/shinobi/{shinobi_id}/edit")
@@ -296,19 +321,29 @@ def edit_shinobi(request: Request, ctx: Posted, shinobi_id: int, name: Annotated
             specialties=new_specialties if sorted(set(new_specialties)) != sorted(s.specialties) else None)
         roster.change_shinobi(ctx.uow, ctx.caller, shinobi_id, cmd, ctx.now, policy=ctx.c.policy)
     except DomainError as e:
-        return _shinobi_form(request, ctx, form=form, s=s, http_status=status_for(e), error=shown_in_place(e))
+        shown_in_place(e)
+        return _shinobi_form(request, ctx, form=form, view=_form_view(ctx, shinobi_id), http_status=status_for(e),
+                             error=e)
     return see_other(f"/shinobi/{shinobi_id}")
 
 
 @router.post("/shinobi/{shinobi_id}/partners")
-def link_partner(request: Request, ctx: Posted, shinobi_id: int, partner_id: Annotated[str, Form()] = "") -> Response:
-    s = roster.get_shinobi(ctx.uow, ctx.caller, shinobi_id)
+def link_partner(request: Request, ctx: Posted, shinobi_id: int, partner_id: Annotated[str, Form()] = "",
+                 partner_number: Annotated[str, Form()] = "", find: Annotated[str, Form()] = "") -> Response:
+    """The partner chosen from those the form offers (`partner_id`), or named by their shinobi number
+    (`partner_number`); `find`: the search the form was offered from, kept on a refusal."""
+    find = find[:100]
     try:
-        other = _int(partner_id, "partner", 1, 2**31 - 1)
+        chosen = _int(partner_id, "partner", 1, 2**31 - 1)
+        numbered = _int(partner_number, "the partner's shinobi number", 1, 2**31 - 1)
+        if chosen is not None and numbered is not None and chosen != numbered:
+            raise Invalid("choose one partner: from the list or by number, not both", code="VALIDATION_ERROR")
+        other = numbered if numbered is not None else chosen
         if other is None:
             raise Invalid("choose a partner", code="VALIDATION_ERROR")
         roster.link_partners(ctx.uow, ctx.caller, shinobi_id, other, ctx.now)
     except DomainError as e:
-        return _shinobi_form(request, ctx, form=_shinobi_fields(s), s=s, http_status=status_for(e),
-                             partner_error=shown_in_place(e))
+        shown_in_place(e)
+        return _shinobi_form(request, ctx, view=_form_view(ctx, shinobi_id, find), http_status=status_for(e),
+                             partner_error=e, find=find, partner={"number": partner_number.strip()[:12]})
     return see_other(f"/shinobi/{shinobi_id}")

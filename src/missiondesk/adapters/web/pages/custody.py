@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from ....domain.custody import AudienceStatus, DetaineeStatus
 from ....domain.errors import DomainError, Invalid
-from ....services import custody
+from ....services import custody, custody_view
 from ..errors import status_for
 from .common import Page, PageContext, Posted, parse_local, render, see_other, shown_in_place
 
@@ -54,7 +54,7 @@ def custody_list(request: Request, ctx: Page) -> HTMLResponse:
 
 
 def _custody_list(request: Request, ctx: PageContext, http_status: int = 200, **extra: Any) -> HTMLResponse:
-    desk = custody.custody_desk(ctx.uow, ctx.caller)
+    desk = custody_view.custody_list(ctx.uow, ctx.caller)
     return render(request, ctx, "custody_list.html", http_status=http_status, desk=desk,
                   tz=ctx.c.settings.village_tz, at=_local_now(ctx), **extra)
 
@@ -85,7 +85,7 @@ def custody_page(request: Request, ctx: Page, detainee_id: int) -> HTMLResponse:
 
 def _custody_page(request: Request, ctx: PageContext, detainee_id: int, http_status: int = 200, **extra: Any
                   ) -> HTMLResponse:
-    record = custody.custody_record(ctx.uow, ctx.caller, detainee_id)
+    record = custody_view.custody_record(ctx.uow, ctx.caller, detainee_id)
     return render(request, ctx, "custody_detainee.html", http_status=http_status, r=record, d=record.detainee,
                   tz=ctx.c.settings.village_tz, at=_local_now(ctx), outcomes=OUTCOMES, decisions=DECISIONS,
                   **extra)
