@@ -119,6 +119,8 @@ class ShinobiRepository(_Repo):
         if self.session.get_bind().dialect.name == "sqlite":
             each = func.json_each(ShinobiRow.divisions).table_valued("value")
             held = select(literal(1)).select_from(each).where(each.c.value == division).exists()
+            if division.isascii():  # the array's text holds the name as json.dumps wrote it: parse only those
+                held = (func.instr(ShinobiRow.divisions, json.dumps(division)) > 0) & held
         else:
             held = cast(ShinobiRow.divisions, JSONB).contains([division])
         q = select(*_SHINOBI_COLUMNS).where(held).order_by(ShinobiRow.id)
