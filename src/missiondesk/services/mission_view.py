@@ -176,12 +176,8 @@ def _team_form(tx: Transaction, caller: Caller, m: Mission, now: datetime, depar
     needle = find.strip().lower()
     match = np.array([needle in n.lower() for n in people.names], dtype=bool) if needle else np.ones(len(people), bool)
     picked = np.isin(people.ids, list(chosen))
-    by_name = np.argsort(np.array(people.names, dtype=object), kind="stable")
-    name_rank = np.empty(len(people), dtype=np.int64)
-    name_rank[by_name] = np.arange(len(people))
-    order = np.lexsort((name_rank, np.where(eligible, -strength, 0.0), ~eligible, ~picked))
-    order = order[match[order]]
-    show = np.sort(order[:max(1, shown)])
+    leading, matching = first_in_order(picked, eligible, strength, people.names, match, max(1, shown))
+    show = np.sort(leading)
     listed = read.take(show)  # judged now, for the badges and the verdict beside each name
     roster = listed.facts(now, policy)
     fatigue = roster.fatigue(policy)
@@ -196,7 +192,30 @@ def _team_form(tx: Transaction, caller: Caller, m: Mission, now: datetime, depar
         reason = (first.value if first else None) if may_read.allowed else (Code.NOT_FIT.value if first else None)
         sid = int(listed.people.ids[j])
         judged[sid] = Candidate(listed.people.shinobi(j), badge, first is None, reason, sid in chosen)
-    return tuple(judged[int(people.ids[i])] for i in order[:max(1, shown)]), int(order.size), recommendation
+    return tuple(judged[int(people.ids[i])] for i in leading), matching, recommendation
+
+
+def first_in_order(picked: np.ndarray, eligible: np.ndarray, strength: np.ndarray, names: tuple[str, ...],
+                   match: np.ndarray, shown: int) -> tuple[np.ndarray, int]:
+    """The indexes of the first `shown` of those who `match`, in the team form's order (the picked first, then
+    the eligible strongest first, then the rest; each tie by name, then by index), and how many match. Names
+    are compared only where they decide who is among the first `shown`: those tied with the last of them, and
+    those before it (sorting the village's names cost more than the rest of the ordering)."""
+    keys = (np.where(eligible, -strength, 0.0), ~eligible, ~picked)
+    order = np.lexsort(keys)
+    order = order[match[order]]
+    if order.size == 0:
+        return order, 0
+    last = order[min(shown, order.size) - 1]
+    tied = np.ones(len(picked), dtype=bool)
+    for k in keys:
+        tied &= k == k[last]
+    head = np.union1d(order[:shown], np.flatnonzero(tied & match))  # ascending: a tie beyond the names is by index
+    name_rank = np.empty(head.size, dtype=np.int64)
+    name_rank[np.argsort(np.array([names[i] for i in head.tolist()], dtype=object), kind="stable")] = \
+        np.arange(head.size)
+    ranked = head[np.lexsort((name_rank, *(k[head] for k in keys)))]
+    return ranked[:shown], int(order.size)
 
 
 # -- the record ---------------------------------------------------------------------------------------------
