@@ -53,6 +53,7 @@ class ShinobiStatus(StrEnum):
     RETIRED = "retired"
 
 
+FALLEN_STATUSES = frozenset({ShinobiStatus.KIA, ShinobiStatus.MIA})  # the memorial's: nowhere, on no duty
 UNAVAILABLE_STATUSES = frozenset({ShinobiStatus.KIA, ShinobiStatus.MIA, ShinobiStatus.DETAINED,
                                   ShinobiStatus.RETIRED})
 

@@ -10,7 +10,7 @@ from ..domain.audit import AuditEntry
 from ..domain.custody import AudienceStatus, DetaineeStatus
 from ..domain.errors import Invalid
 from ..domain.missions import Mission
-from ..domain.ranks import MissionStatus, ShinobiStatus
+from ..domain.ranks import FALLEN_STATUSES, MissionStatus
 from . import alerts as alerting
 from . import authz
 from .unit_of_work import Transaction, UnitOfWork, transactional
@@ -113,7 +113,7 @@ def desk(tx: Transaction, caller: Caller, now: datetime) -> Desk:
     names = {i: s.name for i, s in people.items()}
     away = tuple(sorted((Away(sid, names.get(sid, str(sid)), datetime.fromtimestamp(left_at[sid], UTC),
                               on_mission.get(sid))
-                         for sid in out_ids if people[sid].status not in (ShinobiStatus.KIA, ShinobiStatus.MIA)),
+                         for sid in out_ids if people[sid].status not in FALLEN_STATUSES),
                         key=lambda a: (a.left_at, a.shinobi_id)))
     leaving_missions = tx.missions.get_many({a.mission_id for a in booked})
     leaving = []

@@ -19,8 +19,6 @@ from ..domain.fitness import (
     ShinobiFacts,
     Verdict,
     assess,
-    duty_badges,
-    duty_masks,
 )
 from ..domain.gate import last_direction
 from ..domain.missions import Mission
@@ -151,26 +149,6 @@ class Duty:
     badge: str  # the first of `badges`
     fatigue: FatigueEstimate
     badges: tuple[str, ...] = ()  # every badge that applies, in domain.fitness.DUTY_BADGES order, then fatigue
-
-
-@transactional(write=False)
-def roster_duty(tx: Transaction, caller: Caller, *, at: datetime, policy: FitnessPolicy) -> list[Duty]:
-    """Every shinobi with every duty badge that applies at `at`, in this order (the first is `badge`): fallen
-    (alone), on mission, away (out of the gate), resting (a rest order), rest period (back through the gate
-    too recently), off duty (no day inside in the week), on hold (welfare), then the fatigue level (estimated
-    where no sleep is logged) when it is unfit or caution, or when nothing else applies.
-    Read from the roster's columns: the same rules as the desk's recommendation and the board's plan."""
-    read = read_roster(tx, [at], policy)
-    roster, people = read.facts(at, policy), read.people
-    duty = roster.duty(policy)
-    estimates = roster.fatigue(policy).estimates() if len(people) else []
-    masks = duty_masks(roster, duty, np.array([s in (ShinobiStatus.KIA, ShinobiStatus.MIA) for s in people.status],
-                                              dtype=bool))
-    out = []
-    for i, f in enumerate(estimates):
-        found = duty_badges({name: bool(mask[i]) for name, mask in masks.items()}, f.level)
-        out.append(Duty(people.shinobi(i), found[0], f, found))
-    return out
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from ..domain.custody import Detainee, DetaineeStatus
 from ..domain.errors import Invalid, NotFound
 from ..domain.fitness import FitnessPolicy
 from ..domain.gate import Direction, inside, last_direction
-from ..domain.ranks import ShinobiStatus
+from ..domain.ranks import FALLEN_STATUSES
 from ..domain.roster import RosterPeople, Shinobi
 from . import authz
 from .assignments import check_departure_at_gate, check_override, warn_if_at_risk
@@ -100,7 +100,7 @@ def log_gate(tx: Transaction, caller: Caller, cmd: GateEntry, now: datetime, *, 
                       detainee_ids=cmd.detainee_ids, flags=tuple(flags))
 
 
-FALLEN = (ShinobiStatus.KIA, ShinobiStatus.MIA)  # nowhere: neither inside nor outside
+FALLEN = FALLEN_STATUSES  # nowhere: neither inside nor outside
 
 
 def detainee_inside(d: Detainee, events: list, in_village_at_intake: bool, t: datetime) -> bool:

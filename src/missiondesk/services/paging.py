@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
-U = TypeVar("U")
 
 MAX_PAGE = 1000  # the most items one request gets
 DEFAULT_PAGE = 100  # what it gets when it names no limit (GET /audit keeps the first release's 1000)
@@ -41,9 +40,6 @@ class Paged(Generic[T]):
             items = rows[:window.limit]
             return cls(items, key(items[-1]))
         return cls(list(rows), None)
-
-    def map(self, f: Callable[[T], U]) -> Paged[U]:
-        return Paged([f(x) for x in self.items], self.next_after)
 
 
 __all__ = ["DEFAULT_PAGE", "MAX_PAGE", "Paged", "Window"]

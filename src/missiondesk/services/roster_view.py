@@ -9,13 +9,12 @@ import numpy as np
 
 from ..domain.access import Caller
 from ..domain.fitness import BADGES, FitnessPolicy, badge_columns, duty_masks
-from ..domain.ranks import ShinobiStatus
+from ..domain.ranks import FALLEN_STATUSES
 from .fitness import Duty, read_roster
 from .paging import Paged, Window
 from .unit_of_work import Transaction, transactional
 
 ROSTER_PAGE = 100  # rows on one page of the roster
-FALLEN = (ShinobiStatus.KIA, ShinobiStatus.MIA)
 
 
 @dataclass(frozen=True)
@@ -38,7 +37,7 @@ def roster_view(tx: Transaction, caller: Caller, *, at: datetime, policy: Fitnes
     roster = read.facts(at, policy)
     fatigue = roster.fatigue(policy)
     levels = np.array(fatigue.levels() if len(people) else [], dtype=object)
-    cols = badge_columns(duty_masks(roster, roster.duty(policy), np.array([s in FALLEN for s in people.status],
+    cols = badge_columns(duty_masks(roster, roster.duty(policy), np.array([s in FALLEN_STATUSES for s in people.status],
                                                                           dtype=bool)), levels)
     counts = {b: int(cols[b].sum()) for b in BADGES if cols[b].any()}
     keep = cols[badge].copy() if badge in cols else np.full(len(people), not badge, dtype=bool)
