@@ -205,7 +205,7 @@ def measure(client: httpx.Client, result: Result, requests: int, budget: float, 
             result.error = f"{r.status_code} {r.headers.get('content-type', '')}: {r.text[:300]!r}"
 
 
-def run(url: str, workdir: Path, requests: int, budget: float) -> tuple[list[Result], str, int]:
+def run(url: str, workdir: Path, requests: int, budget: float, only: str = "") -> tuple[list[Result], str, int]:
     ids = discover(url)
     count = ids.pop("shinobi_count")
     # audit checkpoints on, as an office with 100,000 entries runs: the server signs the log's head on its own
@@ -232,6 +232,8 @@ def run(url: str, workdir: Path, requests: int, budget: float) -> tuple[list[Res
         pages = {role: server.page_client(role, PASSWORD) for role in ROLES}
         api["anon"] = pages["anon"] = anon
         for route in API + PAGES:
+            if only and only not in route.path and route.path != "/api/v1/health":
+                continue
             client = (pages if route.page else api)[route.role]
             result = Result(route, route.path.format(**ids))
             t0 = time.perf_counter()
@@ -297,6 +299,7 @@ def main() -> int:
     ap.add_argument("--budget", type=float, help="seconds per route at most, once 5 are timed (default 12; "
                                                  "--quick 3)")
     ap.add_argument("--quick", action="store_true", help="2,000 shinobi and fewer requests: a fast check")
+    ap.add_argument("--only", default="", help="only the routes whose path holds this text (and /health)")
     args = ap.parse_args()
     shinobi = args.shinobi or (2_000 if args.quick else 10_000)
     requests = args.requests or (30 if args.quick else 200)
@@ -306,11 +309,11 @@ def main() -> int:
     try:
         if args.reuse:
             url = args.reuse
-            results, log, count = run(url, tmp, requests, budget)
+            results, log, count = run(url, tmp, requests, budget, args.only)
         else:
             with fresh_database(args.database, tmp) as url:
                 build(url, shinobi, args.seed)
-                results, log, count = run(url, tmp, requests, budget)
+                results, log, count = run(url, tmp, requests, budget, args.only)
         engine = "postgresql" if url.startswith("postgres") else "sqlite"
         missed, errors = report(results, engine, count)
         if "Traceback" in log:

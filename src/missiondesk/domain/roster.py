@@ -41,7 +41,7 @@ class RosterPeople:
 
     def shinobi(self, i: int) -> Shinobi:
         """Entry i as a Shinobi (without divisions, partners or username)."""
-        return Shinobi(id=int(self.ids[i]), name=self.names[i], rank=_RANK_BY_ORDER[int(self.rank[i])],
+        return Shinobi(id=int(self.ids[i]), name=self.names[i], rank=RANK_BY_ORDER[int(self.rank[i])],
                        clearance=_CLEARANCE_BY_ORDER[int(self.clearance[i])], status=self.status[i],
                        specialties=self.specialty_sets[int(self.specialty_set[i])])
 
@@ -76,7 +76,7 @@ class Columns:
     flag: np.ndarray  # bool
 
 
-_RANK_BY_ORDER = {r.order: r for r in ShinobiRank}
+RANK_BY_ORDER = {r.order: r for r in ShinobiRank}
 _CLEARANCE_BY_ORDER = {c.order: c for c in Classification}
 
 

@@ -168,6 +168,11 @@ class AlertsView:
 
 @transactional(write=False)
 def alerts_view(tx: Transaction, caller: Caller, window: Window) -> AlertsView:
+    return read_alerts(tx, caller, window)
+
+
+def read_alerts(tx: Transaction, caller: Caller, window: Window) -> AlertsView:
+    """`alerts_view` inside a transaction already open (the alerts page reads it with the rest of its screen)."""
     waiting = tx.alerts.for_recipient(caller.shinobi_id, waiting=True)
     others = Paged.cut(tx.alerts.for_recipient(caller.shinobi_id, waiting=False, before=window.after,
                                                limit=window.limit + 1), window, key=lambda a: a.id)

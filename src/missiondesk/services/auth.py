@@ -169,6 +169,11 @@ def _issue_token(tx: Transaction, account: Account, source: str, keys: list[Key]
 
 @transactional(write=False)
 def authenticate(tx: Transaction, token: str, now: datetime) -> Caller:
+    return signed_in_caller(tx, token, now)
+
+
+def signed_in_caller(tx: Transaction, token: str, now: datetime) -> Caller:
+    """`authenticate` inside a transaction already open (the pages read their frame with it)."""
     caller = tx.accounts.caller_for_token(_digest(token), now)
     if caller is None:
         raise Unauthenticated("the token is unknown, expired or revoked", code="INVALID_TOKEN")

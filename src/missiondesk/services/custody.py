@@ -201,6 +201,10 @@ class AudienceOnAlert:
 
 @transactional(write=False)
 def audiences_on_alerts(tx: Transaction, caller: Caller, alerts: list[Alert]) -> dict[int, AudienceOnAlert]:
+    return audiences_for(tx, caller, alerts)
+
+
+def audiences_for(tx: Transaction, caller: Caller, alerts: list[Alert]) -> dict[int, AudienceOnAlert]:
     """By alert id: the audience request each of the caller's AUDIENCE_REQUEST alerts names, where the caller
     may decide it (the hokage); nothing for anyone else."""
     out: dict[int, AudienceOnAlert] = {}

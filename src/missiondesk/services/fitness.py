@@ -165,6 +165,12 @@ def forecast(tx: Transaction, caller: Caller, shinobi_id: int, *, start: datetim
     the log is silent and the gate log speaks, as the rules judge)."""
     authz.require(tx, caller, "checkFitness", authz.shinobi_resource(shinobi_id))
     (facts,) = gather_facts(tx, [shinobi_id], start)
+    return forecast_of(facts, start, hours, step_minutes, policy)
+
+
+def forecast_of(facts: ShinobiFacts, start: datetime, hours: int, step_minutes: int, policy: FitnessPolicy
+                ) -> Forecast:
+    """`forecast` from facts already gathered at `start` (the shinobi's page judges them now as well)."""
     history = facts.history(start, policy.tz)
     return Forecast(predict_series(history.episodes, start, hours, step_minutes, policy.tz), history.estimated,
                     history.basis)

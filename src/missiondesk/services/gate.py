@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
+from typing import NamedTuple
 
 import numpy as np
 
@@ -11,8 +12,8 @@ from ..domain.custody import Detainee, DetaineeStatus
 from ..domain.errors import Invalid, NotFound
 from ..domain.fitness import FitnessPolicy
 from ..domain.gate import Direction, inside, last_direction
-from ..domain.ranks import FALLEN_STATUSES
-from ..domain.roster import RosterPeople, Shinobi
+from ..domain.ranks import FALLEN_STATUSES, ShinobiRank
+from ..domain.roster import RANK_BY_ORDER, RosterPeople
 from . import authz
 from .assignments import check_departure_at_gate, check_override, warn_if_at_risk
 from .audit import record
@@ -109,11 +110,20 @@ def detainee_inside(d: Detainee, events: list, in_village_at_intake: bool, t: da
     return inside(events, t, before_any=Direction.IN if in_village_at_intake else Direction.OUT)
 
 
+class Inside(NamedTuple):
+    """A shinobi inside the village: what the list of those inside shows of each (some 9,000 at 10,000 shinobi:
+    a tuple each, not a whole Shinobi)."""
+
+    id: int
+    name: str
+    rank: ShinobiRank
+
+
 @dataclass(frozen=True)
 class Present:
     """Who is inside the village at a time."""
 
-    shinobi: tuple[Shinobi, ...]  # by id (without divisions, partners or username)
+    shinobi: tuple[Inside, ...]  # by id
     detainees: tuple[Detainee, ...]  # empty for anyone but the hokage and the ANBU
     next_after: int | None = None  # when the shinobi were read a page at a time and more follow
 
@@ -155,7 +165,9 @@ def present(tx: Transaction, caller: Caller, now: datetime, window: Window | Non
         if len(index) > window.limit:
             index = index[:window.limit]
             next_after = int(people.ids[index[-1]])
-    return Present(shinobi=tuple(people.shinobi(i) for i in index.tolist()),
+    ranks = [RANK_BY_ORDER[r] for r in people.rank[index].tolist()]
+    return Present(shinobi=tuple(map(Inside, people.ids[index].tolist(), [people.names[i] for i in index.tolist()],
+                                     ranks)),
                    detainees=detainees_inside(tx, caller, now), next_after=next_after)
 
 

@@ -10,10 +10,12 @@ from typing import Any
 
 from ..domain.access import Caller
 from ..domain.fatigue import SleepEpisode
+from ..domain.fitness import FitnessPolicy, Verdict, assess
 from ..domain.medical import Restriction, RestrictionKind, WelfareHold
 from ..domain.medical_records import CHAKRA_PILL, PILL_WINDOW, Dose, pill_warning
 from ..domain.roster import Shinobi
 from . import authz
+from .fitness import Forecast, forecast_of, gather_facts
 from .missions import may_see
 from .roster import get_existing
 from .unit_of_work import Transaction, transactional
@@ -102,6 +104,9 @@ class ShinobiPage:
     gate: list[dict[str, Any]] | None  # recent gate events, newest first
     missions: list[MissionLine] | None  # the missions they were sent on that the caller may see, newest first
     may: frozenset[str]  # MEDIC_ACTIONS the caller may do on this shinobi
+    names: dict[int, str] = field(default_factory=dict)  # the shinobi's and their partners'
+    duty: Verdict | None = None  # fit to go now, every reason; None: the caller may not check their fitness
+    forecast: Forecast | None = None  # the next hours' fatigue, as the rules judge it; None likewise
 
 
 def _state(r: Restriction, now: datetime) -> str:
@@ -156,10 +161,15 @@ def _medical(tx: Transaction, caller: Caller, shinobi_id: int, now: datetime) ->
         medic_names={i: s.name for i, s in medics.items()})
 
 
+FORECAST_HOURS, FORECAST_STEP_MINUTES = 48, 30  # the chart on the page
+
+
 @transactional(write=False)
-def shinobi_page(tx: Transaction, caller: Caller, shinobi_id: int, now: datetime) -> ShinobiPage:
+def shinobi_page(tx: Transaction, caller: Caller, shinobi_id: int, now: datetime, policy: FitnessPolicy
+                 ) -> ShinobiPage:
     """The shinobi, and what of their record the caller may read: medical (orders, holds, injuries, treatments,
-    medication with the chakra-pill warning, notes), sleep, the last two weeks at the gate."""
+    medication with the chakra-pill warning, notes), sleep, the last two weeks at the gate, and their fitness now
+    with the next two days' forecast (from one gathering of their facts), in one read."""
     s = get_existing(tx, shinobi_id)
     me = authz.shinobi_resource(shinobi_id)
     may = frozenset(a for a in MEDIC_ACTIONS if authz.decide(caller, a, me).allowed)
@@ -173,7 +183,14 @@ def shinobi_page(tx: Transaction, caller: Caller, shinobi_id: int, now: datetime
                              + timedelta(seconds=1))
         gate = list(reversed(events))
     history = _missions(tx, caller, shinobi_id) if gate is not None else None
-    return ShinobiPage(shinobi=s, medical=medical, sleep=sleep, gate=gate, missions=history, may=may)
+    names = {sid: p.name for sid, p in tx.shinobi.get_many({s.id, *s.partner_ids}, links=False).items()}
+    duty = forecast = None
+    if gate is not None:  # checkFitness, as above
+        (facts,) = gather_facts(tx, [shinobi_id], now)
+        duty = assess(facts, None, now, policy)
+        forecast = forecast_of(facts, now, FORECAST_HOURS, FORECAST_STEP_MINUTES, policy)
+    return ShinobiPage(shinobi=s, medical=medical, sleep=sleep, gate=gate, missions=history, may=may, names=names,
+                       duty=duty, forecast=forecast)
 
 
 def _missions(tx: Transaction, caller: Caller, shinobi_id: int) -> list[MissionLine]:

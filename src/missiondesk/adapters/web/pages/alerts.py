@@ -14,11 +14,10 @@ from ....domain.access import Caller
 from ....domain.errors import AssignmentRefused, DomainError, NotFound, Unauthenticated
 from ....domain.fitness import OVERRIDABLE
 from ....services import alerts as alerting
+from ....services import alerts_page as alerts_screen
 from ....services import (
     assignments,
     auth,
-    custody,
-    roster,
 )
 from ....services.paging import Window
 from ..deps import Container, clock, container
@@ -60,12 +59,11 @@ def _alerts_page(request: Request, ctx: PageContext, http_status: int = 200, res
 
 def _alert_values(ctx: PageContext, after: int | None) -> dict[str, Any]:
     after = after if after is not None and 0 <= after <= MAX_ID else None  # a cursor from elsewhere: start over
-    view = alerting.alerts_view(ctx.uow, ctx.caller, Window(after=after, limit=alerting.ALERTS_PAGE))
+    page = alerts_screen.alerts_page(ctx.uow, ctx.caller, Window(after=after, limit=alerting.ALERTS_PAGE))
+    view = page.alerts
     alerts = view.waiting + view.others.items  # what must be acknowledged first, the newest first within each
-    audiences = custody.audiences_on_alerts(ctx.uow, ctx.caller, [v.alert for v in alerts])
-    return {"alerts": alerts, "audiences": audiences, "decisions": DECISIONS, "tz": ctx.c.settings.village_tz,
-            "names": roster.names_of(ctx.uow, ctx.caller, {i for v in alerts for i in (v.alert.subject_shinobi_id,
-                                                                                       v.acknowledged_by) if i}),
+    return {"alerts": alerts, "audiences": page.audiences, "decisions": DECISIONS, "tz": ctx.c.settings.village_tz,
+            "names": page.names,
             "code_words": CODE_WORDS, "overridable": {c.value for c in OVERRIDABLE},
             "newest_id": view.newest_id, "awaiting_ack": len(view.waiting),
             "next_url": f"/alerts?after={view.others.next_after}" if view.others.next_after else None,

@@ -12,15 +12,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from jinja2 import pass_context
 
-from ....domain.access import Caller
 from ....domain.errors import DomainError, Forbidden, Invalid, NotFound, Unauthenticated
 from ....domain.fitness import Code
 from ....domain.ranks import Role
-from ....services import alerts as alerting
-from ....services import (
-    auth,
-    custody,
-)
+from ....services.page_frame import PageFrame, frame_again, page_frame
 from ..deps import Container, clock, container
 from ..security import SESSION_COOKIE, csrf_for, csrf_ok
 
@@ -77,10 +72,11 @@ class SignInRequired(Exception):
 
 
 class PageContext:
-    """The signed-in user of a page, their session token and the clock."""
+    """The signed-in user of a page, their session token, the clock, and the page's frame (the alert badge, the
+    custody menu) as read with the sign-in."""
 
-    def __init__(self, caller: Caller, token: str, c: Container, now: datetime):
-        self.caller, self.token, self.c, self.now = caller, token, c, now
+    def __init__(self, frame: PageFrame, token: str, c: Container, now: datetime):
+        self.frame, self.caller, self.token, self.c, self.now = frame, frame.caller, token, c, now
 
     @property
     def uow(self):
@@ -93,10 +89,10 @@ def page_user(request: Request, c: Annotated[Container, Depends(container)],
     if not token:
         raise SignInRequired(str(request.url.path))
     try:
-        caller = auth.authenticate(c.uow, token, now)
+        frame = page_frame(c.uow, token, now)
     except Unauthenticated:
         raise SignInRequired(str(request.url.path)) from None
-    return PageContext(caller, token, c, now)
+    return PageContext(frame, token, c, now)
 
 
 Page = Annotated[PageContext, Depends(page_user)]
@@ -119,11 +115,11 @@ def render(request: Request, ctx: PageContext | None, name: str, http_status: in
     common: dict[str, Any] = {"me": None, "csrf": "", "alert_count": 0, "now": now,
                               "clears": lambda d: clears_words(d, now, tz)}
     if ctx is not None:
-        summary = alerting.alert_summary(ctx.uow, ctx.caller)
+        # the frame read with the sign-in; read again only when the request may have changed it (a form posted)
+        frame = ctx.frame if request.method in ("GET", "HEAD") else frame_again(ctx.uow, ctx.caller)
         common.update(me=ctx.caller, csrf=csrf_for(ctx.token), now=ctx.now,
-                      alert_count=summary.unread, alert_awaiting=summary.awaiting_ack,
-                      is_hokage=Role.HOKAGE in ctx.caller.roles,
-                      keeper=custody.is_custody_keeper_of(ctx.uow, ctx.caller))
+                      alert_count=frame.alerts.unread, alert_awaiting=frame.alerts.awaiting_ack,
+                      is_hokage=Role.HOKAGE in ctx.caller.roles, keeper=frame.keeper)
     return templates.TemplateResponse(request, name, {**common, **values}, status_code=http_status)
 
 

@@ -11,10 +11,7 @@ from fastapi.responses import HTMLResponse, Response
 from ....domain.errors import DomainError
 from ....services import (
     assignments,
-    authz,
-    fitness,
     medical,
-    roster,
     roster_view,
     shinobi_view,
 )
@@ -61,16 +58,10 @@ def _shinobi_page(request: Request, ctx: PageContext, shinobi_id: int, http_stat
                   ) -> HTMLResponse:
     """The shinobi's page; after a refused or invalid form, `failed` names the form, `error` says why (shown in
     place) and `form` holds what was typed."""
-    view = shinobi_view.shinobi_page(ctx.uow, ctx.caller, shinobi_id, ctx.now)
-    s = view.shinobi
-    names = roster.names_of(ctx.uow, ctx.caller, {s.id, *s.partner_ids})
-    me = authz.shinobi_resource(shinobi_id)
-    chart = series = now_verdict = None
-    if authz.decide(ctx.caller, "checkFitness", me).allowed:
-        series = fitness.forecast(ctx.uow, ctx.caller, shinobi_id, start=ctx.now, hours=48, step_minutes=30,
-                                  policy=ctx.c.policy)
-        now_verdict = fitness.check_fitness(ctx.uow, ctx.caller, shinobi_id, mission_id=None, at=ctx.now,
-                                            policy=ctx.c.policy)
+    view = shinobi_view.shinobi_page(ctx.uow, ctx.caller, shinobi_id, ctx.now, ctx.c.policy)
+    s, names, series, now_verdict = view.shinobi, view.names, view.forecast, view.duty
+    chart = None
+    if series is not None and now_verdict is not None:
         chart = charts.fatigue_chart(series.series, ctx.c.policy.fatigue, estimated=series.estimated, now=ctx.now,
                                      bands=charts.duty_bands(view.medical.rest_orders if view.medical else (),
                                                              [assignments.reason_detail(r)
