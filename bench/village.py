@@ -818,17 +818,21 @@ def write(engine: Engine, village: Village) -> None:
 
 
 def rebuild_derived(engine: Engine, village: Village) -> None:
-    """What the repositories keep beside a row they write (the sleep log's per-shinobi digest, where the schema
-    has one: adapters/db/sleep_digest.py), rebuilt after the bulk write by the project's own function."""
-    try:
-        from missiondesk.adapters.db import sleep_digest
-    except ImportError:
-        return
-    t0 = time.perf_counter()
-    with engine.begin() as conn:
-        written = sleep_digest.rebuild(conn)
-    village.seconds["sleep_digest (rebuilt)"] = time.perf_counter() - t0
-    village.counts["sleep_digest (rebuilt)"] = int(written or 0)
+    """What the repositories keep beside a row they write (the per-shinobi digests of the sleep log and the gate
+    log, where the schema has them: adapters/db/sleep_digest.py, gate_digest.py), rebuilt after the bulk write by
+    the project's own functions."""
+    import importlib
+
+    for name in ("sleep_digest", "gate_digest"):
+        try:
+            digest = importlib.import_module(f"missiondesk.adapters.db.{name}")
+        except ImportError:
+            continue
+        t0 = time.perf_counter()
+        with engine.begin() as conn:
+            written = digest.rebuild(conn)
+        village.seconds[f"{name} (rebuilt)"] = time.perf_counter() - t0
+        village.counts[f"{name} (rebuilt)"] = int(written or 0)
 
 
 def migrate_fresh(url: str) -> Engine:

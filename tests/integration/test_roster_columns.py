@@ -10,9 +10,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from missiondesk.adapters.db import sleep_digest
-from missiondesk.adapters.db.tables import SleepDigestRow, SleepEpisodeRow
+from missiondesk.adapters.db import gate_digest, sleep_digest
+from missiondesk.adapters.db.tables import GateDigestRow, GateEventRow, SleepDigestRow, SleepEpisodeRow
 from missiondesk.domain.fitness import FitnessPolicy, RosterFacts
+from missiondesk.domain.gate import Direction
 from missiondesk.domain.ranks import Classification, ShinobiRank, ShinobiStatus
 from missiondesk.services import fitness
 
@@ -58,6 +59,49 @@ def test_the_digest_reads_what_the_log_holds(runtime, logged, back, seconds):
         assert set(kept) == {ids[w] for w, _, _ in taken}
         sleep_digest.rebuild(tx.session.connection())
         assert dict(tx.session.execute(select(SleepDigestRow.shinobi_id, SleepDigestRow.episodes)).all()) == kept
+
+
+# gate events as (shinobi 0-2, minute from EPOCH, arrival?), logged in the order drawn (a clerk may log late)
+gate_events = st.lists(st.tuples(st.integers(0, 2), st.integers(0, 72 * 24 * 60), st.booleans()), max_size=25)
+
+
+def the_gate_log(tx, ids, since, until):
+    """The reference: straight from gate_event, each shinobi's events in (since, until] and their last before."""
+    rows = tx.session.execute(select(GateEventRow.shinobi_id, GateEventRow.at, GateEventRow.id, GateEventRow.direction)
+                              .where(GateEventRow.shinobi_id.in_(ids))
+                              .order_by(GateEventRow.shinobi_id, GateEventRow.at, GateEventRow.id)).all()
+    out = []
+    for sid in sorted(ids):
+        mine = [r for r in rows if r[0] == sid]
+        before = [r for r in mine if r[1] <= since][-1:]
+        out += [(sid, r[1].timestamp(), r[3] == "in") for r in before + [r for r in mine if since < r[1] <= until]]
+    return out
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(logged=gate_events, back=st.integers(0, 90), seconds=st.integers(0, 59), same=st.booleans())
+def test_the_gate_digest_reads_what_the_log_holds(runtime, logged, back, seconds, same):
+    """Whatever order the events come in, however far back the reader looks (before what a digest keeps, the
+    log itself), and with ties in time (`same`: every event on the minute, so some share their instant)."""
+    with runtime.uow.begin(write=True) as tx:
+        tx.session.execute(GateDigestRow.__table__.delete())
+        tx.session.execute(GateEventRow.__table__.delete())
+        ids = [tx.shinobi.add(name=f"G{i}", rank=ShinobiRank.JONIN, clearance=Classification.PUBLIC, divisions=[],
+                              specialties=[], now=DAWN) for i in range(3)]
+        for who, minute, arrival in logged:
+            at = EPOCH + timedelta(minutes=minute // (60 if same else 1),
+                                   seconds=0 if same else seconds, microseconds=0 if same else 7 * minute)
+            tx.gate.add(direction=Direction.IN if arrival else Direction.OUT, at=at, shinobi_id=ids[who], by=None,
+                        now=DAWN, flagged=None)
+        until = EPOCH + timedelta(days=90 - back)
+        since = until - timedelta(days=15)
+        cols = tx.roster.gate(since=since, until=until)
+        got = list(zip(cols.owner_ids.tolist(), cols.at.tolist(), cols.flag.tolist(), strict=True))
+        assert got == the_gate_log(tx, ids, since, until)
+        kept = dict(tx.session.execute(select(GateDigestRow.shinobi_id, GateDigestRow.events)).all())
+        assert set(kept) == {ids[w] for w, _, _ in logged}
+        gate_digest.rebuild(tx.session.connection())
+        assert dict(tx.session.execute(select(GateDigestRow.shinobi_id, GateDigestRow.events)).all()) == kept
 
 
 def test_the_roster_read_as_columns_judges_as_the_facts_of_each(api, runtime):

@@ -23,7 +23,7 @@ from ...domain.missions import Mission, MissionLine
 from ...domain.ranks import Classification, MissionRank, MissionStatus, Role, ShinobiRank, ShinobiStatus
 from ...domain.risk import RiskModel, Threat
 from ...domain.roster import Account, Assignment, AssignmentStatus, MemorialEntry, Shinobi
-from . import sleep_digest
+from . import gate_digest, sleep_digest
 from .tables import (
     AccountRow,
     AssignmentMemberRow,
@@ -753,6 +753,8 @@ class GateRepository(_Repo):
                            logged_by=by, logged_at=now, flagged=flagged)
         self.session.add(row)
         self.session.flush()
+        if shinobi_id is not None:  # in the same transaction: the digest is never behind the log
+            gate_digest.add(self.session.connection(), shinobi_id, row.id, at, direction is Direction.IN)
         return row.id
 
     def events_for(self, ids: Iterable[int], *, detainees: bool = False) -> dict[int, list[GateEvent]]:

@@ -121,6 +121,15 @@ class SleepDigestRow(Base):
     complete_after_us: Mapped[int] = mapped_column(BigInteger)
 
 
+class GateDigestRow(Base):
+    """A shinobi's recent gate log packed in one row (adapters/db/gate_digest.py), written with each event."""
+
+    __tablename__ = "gate_digest"
+    shinobi_id: Mapped[int] = mapped_column(ForeignKey("shinobi.id"), primary_key=True)
+    events: Mapped[bytes] = mapped_column(LargeBinary)
+    complete_after_us: Mapped[int] = mapped_column(BigInteger)
+
+
 class RestrictionRow(Base):
     __tablename__ = "restriction"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
