@@ -3,11 +3,16 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from missiondesk.domain.estimate import estimate_history, sleep_history
-from missiondesk.domain.fatigue import SleepEpisode, estimate_fatigue
+from missiondesk.domain.fatigue import SleepEpisode, estimate_fatigue, estimate_history, sleep_history
+
+from ..fatigue_reference import reference_estimate
+
+# TV8 and TV9 hold for the production core and for the minute-by-minute reference alike
+IMPLEMENTATIONS = [pytest.param(estimate_fatigue, id="core"), pytest.param(reference_estimate, id="reference")]
 
 
 def at(day: int, hour: int, minute: int = 0) -> datetime:
@@ -17,18 +22,19 @@ def at(day: int, hour: int, minute: int = 0) -> datetime:
 WEEK_AWAY = [(at(7, 6), False), (at(14, 3), True)]
 
 
-def estimated(gate, acts, when):
+def estimated(gate, acts, when, model=estimate_fatigue):
     history = estimate_history(gate, acts, when, UTC)
     assert history is not None and history.estimated
-    return estimate_fatigue(history.episodes, when, UTC), history
+    return model(history.episodes, when, UTC), history
 
 
-def test_tv8_her_sleep_left_unlogged():
+@pytest.mark.parametrize("model", IMPLEMENTATIONS)
+def test_tv8_her_sleep_left_unlogged(model):
     """FATIGUE.md gives TV8 as KSS 8.67, E 70.1 in its "no W" / "no I" columns; the history it describes
     gives those values *with* sleep inertia (she last slept until 05:50, 40 minutes before), and 7.39 /
     72.5 without, as TV9's row (which agrees to 0.04) confirms the history. The decision uses the values
     without inertia (CONTRACT), so she is refused an S-rank on fatigue, not a D."""
-    f, history = estimated(WEEK_AWAY, [at(14, 3, 40), at(14, 6, 20)], at(14, 6, 30))
+    f, history = estimated(WEEK_AWAY, [at(14, 3, 40), at(14, 6, 20)], at(14, 6, 30), model)
     assert abs(f.kss_with_inertia - 8.67) <= 0.3 and abs(f.effectiveness_with_inertia - 70.1) <= 1.5, f
     assert abs(f.kss - 7.39) <= 0.05 and abs(f.effectiveness - 72.5) <= 0.1, f
     assert f.level == "unfit" and f.hours_awake == 40 / 60
@@ -38,8 +44,9 @@ def test_tv8_her_sleep_left_unlogged():
     assert "gate log" in history.basis and "2 act(s)" in history.basis
 
 
-def test_tv9_nothing_else_on_the_record():
-    f, _ = estimated(WEEK_AWAY, [], at(14, 10))
+@pytest.mark.parametrize("model", IMPLEMENTATIONS)
+def test_tv9_nothing_else_on_the_record(model):
+    f, _ = estimated(WEEK_AWAY, [], at(14, 10), model)
     assert abs(f.kss - 5.9) <= 0.3 and abs(f.effectiveness - 83.7) <= 1.5, f
 
 

@@ -25,6 +25,12 @@ from missiondesk.domain.fatigue import (
     three_process_kss,
 )
 
+from ..fatigue_reference import reference_estimate, reference_model_outputs
+
+# The production core (one vectorised implementation, a batch of one here) and the minute-by-minute reference
+# (tests/fatigue_reference.py): the vectors hold for both.
+IMPLEMENTATIONS = [pytest.param(model_outputs, id="core"), pytest.param(reference_model_outputs, id="reference")]
+
 KSS_TOL = 0.3
 E_TOL = 1.5
 
@@ -95,9 +101,10 @@ VECTORS = [
 # fmt: on
 
 
+@pytest.mark.parametrize("outputs", IMPLEMENTATIONS)
 @pytest.mark.parametrize(("episodes", "at", "kss_w", "kss", "e_i"), VECTORS)
-def test_vectors_raw_model_outputs(episodes, at, kss_w, kss, e_i):
-    out = model_outputs(episodes, at)
+def test_vectors_raw_model_outputs(episodes, at, kss_w, kss, e_i, outputs):
+    out = outputs(episodes, at)
     assert out is not None
     assert out.kss_raw_with_inertia == pytest.approx(kss_w, abs=KSS_TOL)
     assert out.kss_raw == pytest.approx(kss, abs=KSS_TOL)
@@ -115,8 +122,10 @@ def test_vectors_through_estimate_fatigue_and_roster(episodes, at, kss_w, kss, e
     assert est.effectiveness_with_inertia == pytest.approx(e_i, abs=E_TOL)
     assert est.level == level_for(est.kss, est.effectiveness) or est.level == "unknown"
     (roster,) = estimate_roster([episodes], at)
-    assert roster.level == est.level
-    assert roster.effectiveness_with_inertia == pytest.approx(est.effectiveness_with_inertia, rel=1e-9)
+    ref = reference_estimate(episodes, at)  # the minute stepper
+    assert roster.level == est.level == ref.level
+    assert roster.effectiveness_with_inertia == pytest.approx(ref.effectiveness_with_inertia, rel=1e-9)
+    assert est.effectiveness_with_inertia == pytest.approx(ref.effectiveness_with_inertia, rel=1e-9)
 
 
 @pytest.mark.parametrize(
@@ -335,7 +344,7 @@ def test_predict_series():
     assert len(series) == 49
     assert [t for t, _ in series][:2] == [at_day(7, 8), at_day(7, 9)]
     for t, est in series[::7]:  # the vectorised core agrees with the stepper to rounding (see _equal)
-        assert _equal(est, estimate_fatigue(episodes, t)), t
+        assert _equal(est, reference_estimate(episodes, t)), t
     assert series[-1][1].level == "unknown"  # 49 h after the last logged sleep
 
 
@@ -398,9 +407,10 @@ def literal_reading(episodes, at, tz=UTC):
     return 10.6 - 0.6 * a, 10.6 - 0.6 * (a + w), e, e + i_term
 
 
+@pytest.mark.parametrize("outputs", IMPLEMENTATIONS)
 @pytest.mark.parametrize(("episodes", "at", "kss_w", "kss", "e_i"), VECTORS)
-def test_vectors_match_the_literal_reading(episodes, at, kss_w, kss, e_i):
-    out = model_outputs(episodes, at)
+def test_vectors_match_the_literal_reading(episodes, at, kss_w, kss, e_i, outputs):
+    out = outputs(episodes, at)
     expected = literal_reading(episodes, at)
     got = (out.kss_raw, out.kss_raw_with_inertia, out.effectiveness, out.effectiveness_with_inertia)
     assert got == pytest.approx(expected, abs=1e-6)
@@ -437,17 +447,35 @@ def _equal(a: FatigueEstimate, b: FatigueEstimate) -> bool:
     return True
 
 
+@pytest.mark.parametrize("outputs", IMPLEMENTATIONS)
 @settings(max_examples=40, deadline=None)
 @given(histories(unit_seconds=60))
-def test_estimate_fatigue_is_the_literal_reading(case):
+def test_estimate_fatigue_is_the_literal_reading(outputs, case):
     episodes, at = case
-    out = model_outputs(episodes, at)
+    out = outputs(episodes, at)
     expected = literal_reading(episodes, at)
     if expected is None:
         assert out is None
         return
     got = (out.kss_raw, out.kss_raw_with_inertia, out.effectiveness, out.effectiveness_with_inertia)
     assert got == pytest.approx(expected, abs=1e-6)
+
+
+@settings(max_examples=150, deadline=None)
+@given(histories(), st.integers(-12 * 60, 14 * 60))
+def test_estimate_fatigue_is_the_reference(case, offset_minutes):
+    """The one shinobi's path (the vectorised core, a batch of one) against the minute stepper: any seconds,
+    episodes in progress, after `at`, before the fortnight, any fixed zone."""
+    episodes, at = case
+    tz = timezone(timedelta(minutes=offset_minutes))
+    assert _equal(estimate_fatigue(episodes, at, tz), reference_estimate(episodes, at, tz)), episodes
+    out, ref = model_outputs(episodes, at, tz), reference_model_outputs(episodes, at, tz)
+    assert (out is None) == (ref is None)
+    if out is not None:
+        assert (out.recent, out.hours_awake) == (ref.recent, ref.hours_awake)
+        for name in ("s", "reservoir", "kss_raw", "kss_raw_with_inertia", "effectiveness",
+                     "effectiveness_with_inertia", "last_sleep_intensity"):
+            assert getattr(out, name) == pytest.approx(getattr(ref, name), rel=1e-6, abs=1e-9), name
 
 
 @settings(max_examples=150, deadline=None)
@@ -496,6 +524,7 @@ def test_roster_equals_single(cases, offset_minutes):
     got = estimate_roster(rosters, at, tz)
     for episodes, est in zip(rosters, got, strict=True):
         assert _equal(est, estimate_fatigue(episodes, at, tz)), (episodes, est)
+        assert _equal(est, reference_estimate(episodes, at, tz)), (episodes, est)
 
 
 @settings(max_examples=100, deadline=None)
@@ -537,6 +566,7 @@ def test_roster_matches_single_on_awkward_schedules():
     roster = estimate_roster(schedules, at)
     for episodes, est in zip(schedules, roster, strict=True):
         assert _equal(est, estimate_fatigue(episodes, at)), episodes
+        assert _equal(est, reference_estimate(episodes, at)), episodes
 
 
 # ------------------------------------------------------------------ the forecast: one vectorised pass
@@ -568,7 +598,7 @@ def test_vectors_through_predict_series(episodes, at, kss_w, kss, e_i):
 @settings(max_examples=60, deadline=None)
 @given(histories(), st.integers(0, 59), st.integers(0, 48), st.integers(10, 240), st.integers(-12 * 60, 14 * 60))
 def test_predict_series_is_the_reference_at_every_point(case, seconds, hours, step_minutes, offset_minutes):
-    """predict_series (one vectorised pass) against estimate_fatigue (the minute stepper) at each point:
+    """predict_series (one vectorised pass) against the minute stepper (tests/fatigue_reference.py) at each point:
     episodes in progress at some points and after others, starts off the minute, any fixed zone."""
     episodes, at = case
     start = at + timedelta(seconds=seconds)
@@ -577,7 +607,7 @@ def test_predict_series_is_the_reference_at_every_point(case, seconds, hours, st
     assert [t for t, _ in series] == [start + k * timedelta(minutes=step_minutes)
                                       for k in range(hours * 60 // step_minutes + 1)]
     for t, est in series:
-        assert _agrees(est, estimate_fatigue(episodes, t, tz)), (t, est)
+        assert _agrees(est, reference_estimate(episodes, t, tz)), (t, est)
 
 
 def test_predict_series_across_a_dst_change_takes_each_points_offset():
@@ -595,6 +625,7 @@ def test_predict_series_across_a_dst_change_takes_each_points_offset():
     assert {t.astimezone(berlin).utcoffset() for t, _ in series} == {timedelta(hours=1), timedelta(hours=2)}
     for t, est in series:
         assert _equal(est, estimate_fatigue(episodes, t, berlin)), t
+        assert _equal(est, reference_estimate(episodes, t, berlin)), t
 
 
 def test_predict_series_refuses_overlapping_sleep_it_uses():

@@ -16,14 +16,17 @@ from itertools import chain
 import numpy as np
 
 from .duty import DutyLimits, DutyPolicy, duty_limits
-from .estimate import SleepHistory, estimate_history, recent_logs, sleep_history
 from .fatigue import (
     FatigueEstimate,
     FatiguePolicy,
     RosterFatigue,
     SleepEpisode,
+    SleepHistory,
     estimate_fatigue,
+    estimate_history,
     estimate_roster_arrays,
+    recent_logs,
+    sleep_history,
 )
 from .gate import Direction, GateEvent
 from .medical import HOLD_FORBIDS, Restriction, RestrictionKind, WelfareHold, free_from
