@@ -576,6 +576,7 @@ class State:
     audit_hashes: list[str] = field(default_factory=list)
     audit_keys: set[tuple] = field(default_factory=set)
     audit_problems: list[str] = field(default_factory=list)
+    digest_problems: list[str] = field(default_factory=list)
 
 
 def audit_key(action: str, target: str | None, details: dict[str, Any]) -> tuple:
@@ -614,6 +615,7 @@ def load_state(db: Database) -> State:
         for i, direction, at, sid in rows("SELECT id, direction, at, shinobi_id FROM gate_event"):
             s.gate[i] = (direction, ts(at), sid)
             s.gate_by_key[(sid, ts(at))] = i
+        s.digest_problems = digest_problems(s, rows)
         s.partners = {(a, b) for a, b in rows("SELECT shinobi_id, partner_id FROM partner")}
         s.authorizations = {(m, u) for m, u in rows("SELECT mission_id, username FROM mission_authorization")}
         prev = GENESIS
@@ -627,6 +629,33 @@ def load_state(db: Database) -> State:
             s.audit_hashes.append(digest)
             s.audit_keys.add(audit_key(action, target, js(details) or {}))
     return s
+
+
+def digest_problems(s: State, rows: Any) -> list[str]:
+    """The per-shinobi digests of the sleep log and the gate log (adapters/db/sleep_digest.py, gate_digest.py) are
+    written in the transaction that logs an episode or an event: after any crash each must be what the log gives,
+    and a shinobi has one exactly when they have a row in the log (read in the same snapshot as the log)."""
+    from collections import defaultdict
+
+    from missiondesk.adapters.db import gate_digest, sleep_digest
+
+    us = sleep_digest.micros
+    sleep: dict[int, list[tuple[int, ...]]] = defaultdict(list)
+    for sid, start, end in s.sleep.values():
+        sleep[sid].append((us(start), us(end)))
+    gate: dict[int, list[tuple[int, ...]]] = defaultdict(list)
+    for i, (direction, at, sid) in s.gate.items():
+        if sid is not None:
+            gate[sid].append((us(at), i, int(direction == "in")))
+    problems = []
+    for table, column, log, digest in (("sleep_digest", "episodes", sleep, sleep_digest),
+                                       ("gate_digest", "events", gate, gate_digest)):
+        kept = {sid: bytes(blob) for sid, blob in rows(f"SELECT shinobi_id, {column} FROM {table}")}  # noqa: S608
+        wanted = {sid: digest.expected(v) for sid, v in log.items()}
+        wrong = sorted(sid for sid in kept.keys() | wanted.keys() if kept.get(sid) != wanted.get(sid))
+        if wrong:
+            problems.append(f"{table}: {len(wrong)} shinobi's digest is not what the log gives (e.g. {wrong[:3]})")
+    return problems
 
 
 # -- the checks --------------------------------------------------------------------------------------------
@@ -742,6 +771,7 @@ class Verifier:
         c.entries = len(s.audit_hashes)
         if s.audit_problems:
             c.violations.append(f"audit rows: {'; '.join(s.audit_problems)}")
+        c.violations += s.digest_problems
         if c.entries < self.max_entries or c.api_entries < self.max_entries:
             c.violations.append(f"audit entries went down: {self.max_entries} before, now {c.entries} in the "
                                 f"file and {c.api_entries} by the API")

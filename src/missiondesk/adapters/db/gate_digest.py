@@ -46,6 +46,12 @@ def _digest(events: np.ndarray) -> tuple[np.ndarray, int]:
     return events[max(first - 1, 0):], cut
 
 
+def expected(rows: list[tuple[int, ...]]) -> bytes:
+    """The digest that a shinobi's rows of the log give ((at, id, arrival) in microseconds), as `rebuild` writes it:
+    what a checker compares a kept digest with (bench/crash.py, after each crash)."""
+    return pack(_digest(np.array(rows, dtype=np.int64))[0])
+
+
 def rebuild(conn: Any, shinobi_ids: Iterable[int] | None = None) -> int:
     """Write the digests of these shinobi (or of everyone) from their gate log; returns how many."""
     q = select(GateEventRow.shinobi_id, GateEventRow.at, GateEventRow.id, GateEventRow.direction) \

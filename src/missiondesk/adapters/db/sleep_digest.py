@@ -46,6 +46,12 @@ def _digest(pairs: np.ndarray) -> tuple[np.ndarray, int]:
     return pairs[pairs[:, 1] > cut], cut
 
 
+def expected(rows: list[tuple[int, ...]]) -> bytes:
+    """The digest that a shinobi's rows of the log give ((start, end) in microseconds), as `rebuild` writes it:
+    what a checker compares a kept digest with (bench/crash.py, after each crash)."""
+    return pack(_digest(np.array(rows, dtype=np.int64))[0])
+
+
 def rebuild(conn: Any, shinobi_ids: Iterable[int] | None = None) -> int:
     """Write the digests of these shinobi (or of everyone) from their sleep log; returns how many."""
     q = select(SleepEpisodeRow.shinobi_id, SleepEpisodeRow.start_at, SleepEpisodeRow.end_at)
