@@ -4,6 +4,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Protocol, TypeVar
 
 import numpy as np
 
@@ -29,6 +30,14 @@ from .missions import visible_mission
 from .unit_of_work import Transaction, transactional
 
 HISTORY = HISTORY_WINDOW
+
+
+class _OfShinobi(Protocol):
+    @property
+    def shinobi_id(self) -> int: ...
+
+
+R = TypeVar("R", bound=_OfShinobi)
 
 
 def mission_facts(m: Mission) -> MissionFacts:
@@ -101,14 +110,12 @@ def read_roster(tx: Transaction, times: Sequence[datetime], policy: FitnessPolic
     busy = tx.roster.on_assignment()
     mine, owner = _owners(ids, sleep_ids)
     g_mine, g_owner = _owners(ids, gate.owner_ids)
-    index = {int(sid): i for i, sid in enumerate(ids.tolist())}
-    restrictions = tuple((index[r.shinobi_id], r) for r in tx.roster.restrictions(after=lo, before=hi)
-                         if r.shinobi_id in index)
-    holds = tuple((index[h.shinobi_id], h) for h in tx.roster.holds(after=lo, before=hi) if h.shinobi_id in index)
+    restrictions = _indexed(ids, tx.roster.restrictions(after=lo, before=hi))
+    holds = _indexed(ids, tx.roster.holds(after=lo, before=hi))
     records = RosterRecords(
         ids=ids, rank=people.rank, clearance=people.clearance,
-        unavailable=np.fromiter((s in UNAVAILABLE_STATUSES for s in people.status), bool, len(people)),
-        assigned=np.isin(ids, busy) | np.fromiter((s is ShinobiStatus.ON_MISSION for s in people.status), bool,
+        unavailable=np.fromiter(map(UNAVAILABLE_STATUSES.__contains__, people.status), bool, len(people)),
+        assigned=np.isin(ids, busy) | np.fromiter(map(ShinobiStatus.ON_MISSION.__eq__, people.status), bool,
                                                   len(people)),
         sleep_owner=owner, sleep_start=start[mine], sleep_end=end[mine],
         gate_owner=g_owner, gate_at=gate.at[g_mine], gate_in=gate.flag[g_mine],
@@ -122,6 +129,13 @@ def read_roster(tx: Transaction, times: Sequence[datetime], policy: FitnessPolic
         _, a_owner = _owners(ids, acts.owner_ids)
         records = replace(records, acts_owner=a_owner, acts_at=acts.at)
     return RosterRead(people, records)
+
+
+def _indexed(ids: np.ndarray, records: Sequence[R]) -> tuple[tuple[int, R], ...]:
+    """Each record (of those naming a shinobi of `ids`, ascending) with the index of its shinobi."""
+    mine, at = _owners(ids, np.fromiter((r.shinobi_id for r in records), np.int64, len(records)))
+    kept = [r for r, m in zip(records, mine.tolist(), strict=True) if m]
+    return tuple(zip(at.tolist(), kept, strict=True))
 
 
 def _owners(ids: np.ndarray, owner_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

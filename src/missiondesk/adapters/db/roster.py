@@ -47,8 +47,9 @@ class RosterRepository(_Repo):
             rows = [r for r in rows if r[0] not in barred]
         n = len(rows)
         ids, ranks, clearances, statuses_, specialties, names = zip(*rows, strict=True) if rows else ((),) * 6
-        kinds: dict[str, int] = {}  # each distinct set of specialties (as stored), parsed once
-        which = np.fromiter(map(lambda k: kinds.setdefault(k or "[]", len(kinds)), specialties), np.int64, n)
+        # each distinct set of specialties (as stored), parsed once
+        kinds = {k: i for i, k in enumerate(dict.fromkeys(specialties))}
+        which = np.fromiter(map(kinds.__getitem__, specialties), np.int64, n)
         return RosterPeople(
             ids=np.fromiter(ids, np.int64, n),
             rank=np.fromiter(map(_RANK_ORDER.__getitem__, ranks), np.int16, n),
@@ -69,13 +70,7 @@ class RosterRepository(_Repo):
         start, end) in POSIX seconds, exact to the microsecond, by shinobi and start. Read from the digests
         (one row per shinobi), and from the log itself for any shinobi whose digest starts too late."""
         lo, hi = sleep_digest.micros(ending_after), sleep_digest.micros(starting_before)
-        rows = self._rows(select(SleepDigestRow.shinobi_id, SleepDigestRow.complete_after_us,
-                                 SleepDigestRow.episodes).order_by(SleepDigestRow.shinobi_id))
-        whole = [r for r in rows if r[1] <= lo]
-        short = [r[0] for r in rows if r[1] > lo]
-        pairs = np.frombuffer(b"".join(bytes(r[2]) for r in whole), dtype="<i8").reshape(-1, 2)
-        owner = np.repeat(np.fromiter((r[0] for r in whole), np.int64, len(whole)),
-                          np.fromiter((len(r[2]) // 16 for r in whole), np.int64, len(whole)))
+        owner, pairs, short = self._digests(SleepDigestRow, SleepDigestRow.episodes, lo, 2)
         if short:  # read back further than their digest keeps: the log
             q = (select(SleepEpisodeRow.shinobi_id, self._micros(SleepEpisodeRow.start_at),
                         self._micros(SleepEpisodeRow.end_at))
@@ -95,13 +90,7 @@ class RosterRepository(_Repo):
         Read from the digests (one row per shinobi), and from the log itself for any shinobi whose digest
         starts too late."""
         lo, hi = sleep_digest.micros(since), sleep_digest.micros(until)
-        rows = self._rows(select(GateDigestRow.shinobi_id, GateDigestRow.complete_after_us, GateDigestRow.events)
-                          .order_by(GateDigestRow.shinobi_id))
-        whole = [r for r in rows if r[1] <= lo]
-        short = [r[0] for r in rows if r[1] > lo]
-        table = np.frombuffer(b"".join(bytes(r[2]) for r in whole), dtype="<i8").reshape(-1, gate_digest.WIDTH)
-        owner = np.repeat(np.fromiter((r[0] for r in whole), np.int64, len(whole)),
-                          np.fromiter((len(r[2]) // (8 * gate_digest.WIDTH) for r in whole), np.int64, len(whole)))
+        owner, table, short = self._digests(GateDigestRow, GateDigestRow.events, lo, gate_digest.WIDTH)
         if short:  # read back further than their digest keeps: the log
             log = self._gate_log(short, since=since, until=until)
             owner = np.concatenate([owner, log[:, 0]])
@@ -156,6 +145,19 @@ class RosterRepository(_Repo):
              .where(self._among(AccountRow.shinobi_id, shinobi_ids)).order_by(AccountRow.shinobi_id, AuditRow.at))
         table = self._table(q, 2)
         return Columns(table[:, 0].copy(), table[:, 1] / 1e6, np.zeros(len(table), bool))
+
+    def _digests(self, row: Any, packed: Any, lo: int, width: int) -> tuple[np.ndarray, np.ndarray, list[int]]:
+        """The digests complete from `lo` (µs) on, unpacked: the owner of each entry (`width` int64 values), the
+        entries (by shinobi, each one's as packed); and the shinobi whose digest starts too late. The database
+        picks the rows and measures each; the driver's tuples are unzipped and joined in C, no Python step per
+        shinobi."""
+        rows = self._rows(select(row.shinobi_id, func.length(packed), packed)
+                          .where(row.complete_after_us <= lo).order_by(row.shinobi_id))
+        ids, sizes, blobs = zip(*rows, strict=True) if rows else ((), (), ())
+        entries = np.frombuffer(b"".join(blobs), dtype="<i8").reshape(-1, width)
+        owner = np.repeat(np.array(ids, dtype=np.int64), np.array(sizes, dtype=np.int64) // (8 * width))
+        short = [r[0] for r in self._rows(select(row.shinobi_id).where(row.complete_after_us > lo))]
+        return owner, entries, short
 
     # -- reading columns -----------------------------------------------------------------------------
     def _rows(self, q: Any) -> list[Any]:
