@@ -4,6 +4,7 @@ Seeds a fresh SQLite database with a shinobi, seven nights of sleep and a nap, a
 welfare hold, and an S-rank mission; then times `services.fitness.check_fitness` (the whole use case:
 authorisation, the reads, both fatigue models, every rule) against `services.roster.get_shinobi` (a
 trivial read through the same unit of work) in the same run. Exit 1 when the target is missed.
+--quick (for CI): 100 runs instead of 500.
 """
 from __future__ import annotations
 
@@ -27,8 +28,10 @@ TARGET_MS = 5.0
 
 def main() -> int:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--runs", type=int, default=500)
+    ap.add_argument("--runs", type=int, default=None, help="timed calls (default 500; 100 with --quick)")
+    ap.add_argument("--quick", action="store_true", help="fewer runs (CI)")
     args = ap.parse_args()
+    runs = args.runs if args.runs is not None else 100 if args.quick else 500
     with tempfile.TemporaryDirectory() as tmp:
         rt = start(Settings(database_url=f"sqlite:///{Path(tmp) / 'bench.db'}", bootstrap_password="bench-pass-1234"))
         now = datetime(2026, 3, 14, 6, 30, tzinfo=UTC)
@@ -60,7 +63,7 @@ def main() -> int:
             fitness.check_fitness(rt.uow, clerk, s, mission_id=m, at=now, policy=rt.policy)
             roster.get_shinobi(rt.uow, clerk, s)
         fit_times, base_times = [], []
-        for _ in range(args.runs):
+        for _ in range(runs):
             t0 = time.perf_counter()
             roster.get_shinobi(rt.uow, clerk, s)
             base_times.append(time.perf_counter() - t0)

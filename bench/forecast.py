@@ -5,12 +5,15 @@ Run: python bench/forecast.py [--quick] [--seed N]
 The shinobi page's chart: 48 hours at 30-minute steps (97 points) from a departure time, over 14 days of
 sleep log (a night of about 7.5 h, now and then a nap, seeded noise). Timed, median of repeated runs:
 
-- baseline: the old per-point loop, `estimate_fatigue` (the minute stepper) once per point;
-- predict_series: one vectorised pass of the roster's core for all the points.
+- baseline: a per-point loop, `estimate_fatigue` (the vectorised core, a batch of one) once per point;
+- reference: the same loop through the minute stepper (tests/fatigue_reference.py, the tests' reference and
+  the production path for one shinobi until the fatigue package ran everything through the core);
+- predict_series: one vectorised pass of the core for all the points.
 
-Printed as ms and the ratio baseline / predict_series, both measured in this run; the two answers are
-checked against each other (levels, and the largest difference in KSS and E). Exits 1 if they disagree
-beyond the unit tests' tolerance (relative 1e-6), or if predict_series is not faster than the loop.
+Printed as ms and the ratios baseline / predict_series and reference / predict_series, all measured in this run;
+predict_series's answers are checked against the reference's (levels, and the largest difference in KSS and E).
+Exits 1 if they disagree beyond the unit tests' tolerance (relative 1e-6), or if predict_series is not faster
+than the baseline loop.
 --quick (for CI): fewer repetitions.
 """
 
@@ -25,6 +28,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from tests.fatigue_reference import reference_estimate  # noqa: E402
 
 from missiondesk.domain.fatigue import SleepEpisode, estimate_fatigue, find_overlap, predict_series  # noqa: E402
 
@@ -58,9 +64,9 @@ def sleep_log(rng: random.Random) -> list[SleepEpisode]:
     return episodes
 
 
-def per_point_loop(episodes: list[SleepEpisode]) -> list:
+def per_point_loop(episodes: list[SleepEpisode], estimate=estimate_fatigue) -> list:
     step = timedelta(minutes=STEP_MINUTES)
-    return [estimate_fatigue(episodes, START + k * step) for k in range(HOURS * 60 // STEP_MINUTES + 1)]
+    return [estimate(episodes, START + k * step) for k in range(HOURS * 60 // STEP_MINUTES + 1)]
 
 
 def main() -> int:
@@ -71,12 +77,14 @@ def main() -> int:
     runs = 5 if args.quick else 21
 
     episodes = sleep_log(random.Random(args.seed))
-    per_point_loop(episodes)  # warm imports and caches on both sides
+    per_point_loop(episodes)  # warm imports and caches on every side
+    per_point_loop(episodes, reference_estimate)
     predict_series(episodes, START, HOURS, STEP_MINUTES)
     loop = median_time(lambda: per_point_loop(episodes), runs)
+    stepper = median_time(lambda: per_point_loop(episodes, reference_estimate), runs)
     series = median_time(lambda: predict_series(episodes, START, HOURS, STEP_MINUTES), runs)
 
-    ref = per_point_loop(episodes)
+    ref = per_point_loop(episodes, reference_estimate)
     got = [est for _, est in predict_series(episodes, START, HOURS, STEP_MINUTES)]
     levels_equal = all(a.level == b.level for a, b in zip(got, ref, strict=True))
     worst = 0.0
@@ -93,10 +101,12 @@ def main() -> int:
     print(f"{len(ref)} points ({HOURS} h at {STEP_MINUTES} min) over {len(episodes)} episodes ({DAYS} days), "
           f"median of {runs} runs")
     print(f"baseline: estimate_fatigue per point  {loop * 1e3:9.2f} ms")
+    print(f"reference: minute stepper per point   {stepper * 1e3:9.2f} ms")
     print(f"predict_series (one vectorised pass)  {series * 1e3:9.2f} ms")
     print(f"ratio baseline / predict_series       {loop / series:9.1f}x  {'ok' if faster else 'NOT FASTER'}")
-    print(f"agreement: levels {'equal' if levels_equal else 'DIFFER'}, max relative KSS/E difference {worst:.1e}"
-          f"  {'ok' if agree else 'BEYOND 1e-6'}")
+    print(f"ratio reference / predict_series      {stepper / series:9.1f}x")
+    print(f"agreement with the reference: levels {'equal' if levels_equal else 'DIFFER'}, max relative KSS/E "
+          f"difference {worst:.1e}  {'ok' if agree else 'BEYOND 1e-6'}")
     return 0 if agree and faster else 1
 
 

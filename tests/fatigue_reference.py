@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from functools import lru_cache
 
+import numpy as np
+
 from missiondesk.domain.fatigue import DEFAULT_BANDS, FatigueBands, FatigueEstimate, ModelOutputs, SleepEpisode
 from missiondesk.domain.fatigue.equations import (
     KSS_MAX,
@@ -52,7 +54,7 @@ def _clock_hour(at: datetime, tz: tzinfo) -> float:
 @lru_cache(maxsize=32)
 def _forcing_table(h_at: float) -> tuple[float, ...]:
     """-0.55 c at grid minute n (n <= 0 minutes from `at`), indexed by n mod 1440; doubled for slicing."""
-    day = tuple(float(safte_forcing((h_at + j / 60.0) % 24.0)) for j in range(_DAY_MIN))
+    day = tuple(safte_forcing((h_at + np.arange(_DAY_MIN) / 60.0) % 24.0).tolist())
     return day + day
 
 

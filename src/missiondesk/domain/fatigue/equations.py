@@ -82,12 +82,10 @@ def three_process_awake(s_wake: Num, hours: Num) -> Num:
 
 
 def three_process_asleep(s_start: Num, hours: Num) -> Num:
-    """S after `hours` asleep, from S = s_start (linear rise below 12.2 until tb, then exponential)."""
-    tb = (TPM_S_BREAK - s_start) / TPM_K
-    rising = s_start + TPM_K * hours
-    after_break = TPM_S_UPPER - (TPM_S_UPPER - TPM_S_BREAK) * np.exp(TPM_G * (hours - tb))
-    above = TPM_S_UPPER - (TPM_S_UPPER - s_start) * np.exp(TPM_G * hours)
-    return np.where(s_start < TPM_S_BREAK, np.where(hours <= tb, rising, after_break), above)
+    """S after `hours` asleep, from S = s_start: below 12.2, S = Ss + k t until tb = (12.2 - Ss)/k; from
+    S_b = S(tb) (12.2, or Ss when Ss >= 12.2 and tb is 0), S = 14.3 - (14.3 - S_b) exp(g (t - tb))."""
+    linear = np.minimum(np.maximum((TPM_S_BREAK - s_start) / TPM_K, 0.0), hours)  # the hours of the linear rise
+    return TPM_S_UPPER - (TPM_S_UPPER - (s_start + TPM_K * linear)) * np.exp(TPM_G * (hours - linear))
 
 
 def kss_of(alertness: Num) -> Num:

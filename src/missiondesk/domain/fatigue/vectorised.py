@@ -41,6 +41,9 @@ _LEAD_IN_MIN = int(LEAD_IN.total_seconds()) // 60
 _DAY_MIN = 1440
 _B = SAFTE_B
 _KEEP = 1.0 - SAFTE_B
+_KEEP_POW = _KEEP ** np.arange(_DAY_MIN + 2, dtype=np.float64)  # (1 - B)^j for j up to a day (a piece is shorter)
+_KEEP_INV_POW = _KEEP ** -np.arange(_DAY_MIN + 2, dtype=np.float64)
+_DENSE_MINUTES = 20_000  # below this many minutes in all, a crossing is found by evaluating each of them
 
 
 class _Day:
@@ -71,11 +74,10 @@ class _Day:
         self.rise = (SAFTE_SI_MAX * _B) * np.arange(_DAY_MIN, dtype=np.float64) - self.a
         self.period_rise = SAFTE_SI_MAX * _B * _DAY_MIN
         # powers of (1 - B), and per-piece anchored sums Q[p, j] = sum_{i<j} (1-B)^-i * (-a_{q+i}), j = 0..length
-        steps = np.arange(int(lengths.max()) + 2, dtype=np.float64)
-        self.keep_pow = _KEEP**steps
+        self.keep_pow = _KEEP_POW
         within = np.arange(_DAY_MIN, dtype=np.int64) - np.repeat(starts, lengths)
         slots = np.zeros(_DAY_MIN + self.pieces, dtype=np.float64)
-        slots[np.arange(_DAY_MIN) + piece_of + 1] = (_KEEP**-steps)[within] * -self.a
+        slots[np.arange(_DAY_MIN) + piece_of + 1] = _KEEP_INV_POW[within] * -self.a
         sums = np.cumsum(slots)
         self.q_offset = starts + np.arange(self.pieces, dtype=np.int64)  # slot of j = 0
         self.q = sums - np.repeat(sums[self.q_offset], lengths + 1)
@@ -116,20 +118,6 @@ class _Grid:
     def theta(self, i: np.ndarray) -> np.ndarray:
         return self.day.theta[i % _DAY_MIN]
 
-    def piece_of(self, i: np.ndarray) -> np.ndarray:
-        return (i // _DAY_MIN) * self.day.pieces + self.day.piece_of[i % _DAY_MIN]
-
-    def piece_start(self, p: np.ndarray) -> np.ndarray:
-        return (p // self.day.pieces) * _DAY_MIN + self.day.piece_start[p % self.day.pieces]
-
-    def piece_end(self, p: np.ndarray) -> np.ndarray:
-        """Where piece p ends (the next one starts); theta is monotone on [start, end]."""
-        end = (p // self.day.pieces) * _DAY_MIN + self.day.piece_start[p % self.day.pieces + 1]
-        return np.minimum(end, self.size)
-
-    def piece_rising(self, p: np.ndarray) -> np.ndarray:
-        return self.day.piece_rising[p % self.day.pieces]
-
     def saturation_exit(self, value: np.ndarray) -> np.ndarray:
         """The first grid index i with 4.4 B i - a_i > value (a search of that increasing sequence)."""
         day = self.day
@@ -151,8 +139,9 @@ class _Grid:
     def linear(self, n: np.ndarray, d: np.ndarray, k: np.ndarray, p: np.ndarray) -> np.ndarray:
         """D after the linear map from minute n (debt d) to minute k (n <= k <= piece end) in piece p."""
         day = self.day
-        q = self.piece_start(p)
-        off = day.q_offset[p % day.pieces]
+        days, local = np.divmod(p, day.pieces)
+        q = days * _DAY_MIN + day.piece_start[local]
+        off = day.q_offset[local]
         pw = day.keep_pow[np.maximum(k - 1 - q, 0)]
         return day.keep_pow[k - n] * d + pw * (day.q[off + k - q] - day.q[off + n - q])
 
@@ -163,6 +152,15 @@ def _rising_crossing(grid: _Grid, n: np.ndarray, d: np.ndarray, m: np.ndarray, p
     Bisects for the first minute k in (n, m] with D_lin(k) < max(theta_k, 0): below 0 means the floor
     (D = 0 from there on); otherwise D is stuck at D_lin(k) up to m.
     """
+    lengths = m - n  # >= 1: the minutes (n, m] in question
+    total = int(lengths.sum())
+    if total <= _DENSE_MINUTES:  # a few sleeps (one shinobi's): every minute at once, not ~10 passes of a bisection
+        item = np.repeat(np.arange(n.size), lengths)
+        offsets = np.cumsum(lengths) - lengths
+        k = n[item] + 1 + (np.arange(total) - offsets[item])
+        below = grid.linear(n[item], d[item], k, p[item]) < np.maximum(grid.theta(k), 0.0)
+        hi = n + 1 + np.add.reduceat(~below, offsets)  # false, ..., false, true, ...: the first true
+        return np.maximum(grid.linear(n, d, hi, p), 0.0)
     lo, hi = n.copy(), m.copy()  # predicate false at lo, true at hi
     while True:
         open_ = hi - lo > 1
@@ -177,60 +175,58 @@ def _rising_crossing(grid: _Grid, n: np.ndarray, d: np.ndarray, m: np.ndarray, p
 
 def _sleep_batch(grid: _Grid, debt: np.ndarray, start: np.ndarray, end: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Closed-form SAFTE over sleeps [start, end) (grid indices); returns (debt at end, last SI)."""
+    day = grid.day
     stop = end - 1  # the last minute is stepped explicitly, for SIw
     cur = start.copy()
     d = debt.copy()
     # saturation: x_{s+k} = a_{s+k} + B (D - 4.4 k) >= 4.4  <=>  g_{s+k} >= 4.4 - B D - 4.4 B s;
     # only possible when B D >= 4.4 - max(a)
-    sat = np.flatnonzero(debt >= (SAFTE_SI_MAX - grid.a_max) / _B)
+    sat = (debt >= (SAFTE_SI_MAX - grid.a_max) / _B).nonzero()[0]
     if sat.size:
         threshold = SAFTE_SI_MAX - _B * debt[sat] - SAFTE_SI_MAX * _B * start[sat]
-        exit_at = grid.saturation_exit(-threshold)
-        cur[sat] = np.clip(exit_at, start[sat], stop[sat])
+        cur[sat] = np.minimum(np.maximum(grid.saturation_exit(-threshold), start[sat]), stop[sat])
         d[sat] = debt[sat] - SAFTE_SI_MAX * (cur[sat] - start[sat])
 
-    active = np.flatnonzero((cur < stop) & (d > 0.0))
+    active = ((cur < stop) & (d > 0.0)).nonzero()[0]
     while active.size:
         n = cur[active]
         dn = d[active]
-        p = grid.piece_of(n)
-        m = np.minimum(grid.piece_end(p), stop[active])
-        stuck = dn < grid.theta(n)
-        rising = grid.piece_rising(p)
+        days, t = np.divmod(n, _DAY_MIN)
+        local = day.piece_of[t]
+        p = days * day.pieces + local
+        m = np.minimum(days * _DAY_MIN + day.piece_start[local + 1], stop[active])  # the piece's end, or the stop
+        stuck = dn < day.theta[t]
+        rising = day.piece_rising[local]
         new = np.empty_like(dn)
 
         # falling theta: a stuck stretch ends at the first minute with theta <= D, then linear to m
-        fall = np.flatnonzero(~rising)
-        if fall.size:
-            nf, df, mf, pf = n[fall], dn[fall], m[fall], p[fall]
-            release = nf.copy()
-            held = np.flatnonzero(stuck[fall])
-            if held.size:
-                release[held] = np.clip(grid.release(pf[held], df[held]), nf[held], mf[held])
-            new[fall] = np.maximum(grid.linear(release, df, mf, pf), 0.0)
+        falling = ~rising
+        if falling.any():
+            sel = slice(None) if falling.all() else falling.nonzero()[0]
+            nf, df, mf, pf = n[sel], dn[sel], m[sel], p[sel]
+            release = np.where(stuck[sel], np.minimum(np.maximum(grid.release(pf, df), nf), mf), nf)
+            new[sel] = np.maximum(grid.linear(release, df, mf, pf), 0.0)
 
         # rising theta: stuck stays stuck; linear runs until D falls below max(theta, 0)
-        rise_stuck = rising & stuck
-        new[rise_stuck] = dn[rise_stuck]
-        lin = np.flatnonzero(rising & ~stuck)
-        if lin.size:
-            nr, dr, mr, pr = n[lin], dn[lin], m[lin], p[lin]
+        if rising.any():
+            sel = slice(None) if rising.all() else rising.nonzero()[0]
+            nr, dr, mr, pr, held = n[sel], dn[sel], m[sel], p[sel], stuck[sel]
             d_end = grid.linear(nr, dr, mr, pr)
-            theta_end = grid.theta(mr)
+            theta_end = day.theta[mr % _DAY_MIN]
             # "D < max(theta, 0)" is monotone over the piece: false at m means linear throughout, and
             # with theta <= 0 up to m only the floor can bind, so max(D_m, 0) is exact. Else bisect.
-            easy = (d_end >= np.maximum(theta_end, 0.0)) | (theta_end <= 0.0)
-            new[lin[easy]] = np.maximum(d_end[easy], 0.0)
-            hard = ~easy
+            out = np.maximum(d_end, 0.0)
+            hard = (d_end < theta_end) & (theta_end > 0.0) & ~held
             if hard.any():
-                new[lin[hard]] = _rising_crossing(grid, nr[hard], dr[hard], mr[hard], pr[hard])
+                out[hard] = _rising_crossing(grid, nr[hard], dr[hard], mr[hard], pr[hard])
+            new[sel] = np.where(held, dr, out)
 
         cur[active] = m
         d[active] = new
         active = active[(m < stop[active]) & (new > 0.0)]
 
     # last minute, stepped as in the spec; its SI is SIw
-    si = np.clip(grid.a(stop) + _B * d, 0.0, SAFTE_SI_MAX)
+    si = np.minimum(np.maximum(grid.a(stop) + _B * d, 0.0), SAFTE_SI_MAX)  # np.clip, without its overhead
     return np.maximum(d - si, 0.0), si
 
 
