@@ -19,6 +19,7 @@ STALE_AFTER = timedelta(days=30)
 LEAVING_WITHIN = timedelta(hours=24)
 LATE_DEPARTURE = timedelta(minutes=15)  # a team booked to leave this long ago and still inside is shown too
 HOLD_REVIEW_AFTER = timedelta(days=7)  # a welfare hold this old is due for its review
+AWAY_SHOWN = 50  # those outside the village the desk names (the longest away); the gate page pages them all
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,8 @@ class Desk:
     """Everything the hokage's desk shows, as of `now`."""
 
     now: datetime
-    away: tuple[Away, ...]
+    away: tuple[Away, ...]  # the AWAY_SHOWN longest outside, the longest first (the gate page lists them all)
+    away_count: int  # how many are outside
     leaving: tuple[Leaving, ...]
     alerts: tuple[DeskAlert, ...]  # the hokage's own unread DUTY_OF_CARE and ASSIGNMENT_AT_RISK alerts
     holds: tuple[HeldForReview, ...]
@@ -92,11 +94,11 @@ def desk(tx: Transaction, caller: Caller, now: datetime) -> Desk:
     last = tx.roster.gate(since=now, until=now)
     out_ids = last.owner_ids[~last.flag].tolist()
     left_at = dict(zip(out_ids, last.at[~last.flag].tolist(), strict=True))
-    assigned = tx.missions.list(status=MissionStatus.ASSIGNED)
+    assigned = {m.id: m for m in tx.missions.list(status=MissionStatus.ASSIGNED)}
     on_mission: dict[int, Mission] = {}
-    for mid, a in tx.assignments.for_missions(m.id for m in assigned).items():
+    for mid, a in tx.assignments.for_missions(assigned).items():
         for sid in a.left_ids:
-            on_mission[sid] = next(m for m in assigned if m.id == mid)
+            on_mission[sid] = assigned[mid]
 
     own = tx.alerts.for_recipient(caller.shinobi_id, kinds=("DUTY_OF_CARE", "ASSIGNMENT_AT_RISK"))
     risk_words: dict[int, list[str]] = {}
@@ -107,14 +109,13 @@ def desk(tx: Transaction, caller: Caller, now: datetime) -> Desk:
     open_holds = [h for h in tx.roster.holds(after=now, before=now) if h.lifted_at is None]
     unread = [al for al in own if al.read_at is None]
 
-    people = tx.shinobi.get_many({*out_ids, *(s for a in booked for s in a.shinobi_ids), *(h.shinobi_id for h in
-                                  open_holds), *(al.subject_shinobi_id for al in unread if al.subject_shinobi_id)},
-                                 links=False)
-    names = {i: s.name for i, s in people.items()}
-    away = tuple(sorted((Away(sid, names.get(sid, str(sid)), datetime.fromtimestamp(left_at[sid], UTC),
-                              on_mission.get(sid))
-                         for sid in out_ids if people[sid].status not in FALLEN_STATUSES),
-                        key=lambda a: (a.left_at, a.shinobi_id)))
+    people = tx.roster.names_and_status({*out_ids, *(s for a in booked for s in a.shinobi_ids),
+                                         *(h.shinobi_id for h in open_holds),
+                                         *(al.subject_shinobi_id for al in unread if al.subject_shinobi_id)})
+    names = {i: name for i, (name, _) in people.items()}
+    outside = sorted((left_at[sid], sid) for sid in out_ids if people[sid][1] not in FALLEN_STATUSES)
+    away = tuple(Away(sid, names.get(sid, str(sid)), datetime.fromtimestamp(t, UTC), on_mission.get(sid))
+                 for t, sid in outside[:AWAY_SHOWN])
     leaving_missions = tx.missions.get_many({a.mission_id for a in booked})
     leaving = []
     for a in booked:
@@ -134,7 +135,8 @@ def desk(tx: Transaction, caller: Caller, now: datetime) -> Desk:
     audiences = tuple(Audience(d.id, d.name, r.at) for d in tx.custody.list(status=DetaineeStatus.HELD)
                       for r in d.audience_requests if r.status is AudienceStatus.OPEN)
     reviews, may_record = alerting.reviews_to_record(tx, caller, now)
-    return Desk(now=now, away=away, leaving=tuple(sorted(leaving, key=lambda t: t.departs_at)), alerts=alerts,
+    return Desk(now=now, away=away, away_count=len(outside),
+                leaving=tuple(sorted(leaving, key=lambda t: t.departs_at)), alerts=alerts,
                 holds=holds, pending=pending, stale=stale, audiences=audiences, reviews=tuple(reviews),
                 may_record_reviews=may_record)
 

@@ -3,6 +3,7 @@ bounded in SQL by the time window the rules look at, and read without an object 
 10,000 has some 140,000 sleep episodes in its fortnight)."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -59,6 +60,15 @@ class RosterRepository(_Repo):
             specialty_sets=tuple(tuple(_json_list(k)) for k in kinds),
             specialty_set=which,
         )
+
+    def names_and_status(self, ids: Iterable[int]) -> dict[int, tuple[str, ShinobiStatus]]:
+        """The name and status of each of these shinobi (a page naming a few hundred: plain tuples, no Shinobi)."""
+        ids = list(ids)
+        if not ids:
+            return {}
+        rows = self._rows(select(ShinobiRow.id, ShinobiRow.name, ShinobiRow.status)
+                          .where(self._among(ShinobiRow.id, ids)))
+        return {i: (name, _STATUS[status]) for i, name, status in rows}
 
     def on_assignment(self) -> np.ndarray:
         """The shinobi held by an active assignment."""
