@@ -569,6 +569,29 @@ def test_roster_matches_single_on_awkward_schedules():
         assert _equal(est, reference_estimate(episodes, at)), episodes
 
 
+@pytest.mark.parametrize("dense_minutes", [0, 10**9], ids=["bisection", "every-minute"])
+def test_both_ways_of_finding_a_crossing_agree_with_the_reference(monkeypatch, dense_minutes):
+    """The core finds where D falls below theta in a rising piece by bisection (many sleeps, a roster) or by
+    evaluating every minute (a few, one shinobi's): both ways, on the awkward schedules, against the stepper."""
+    from missiondesk.domain.fatigue import vectorised
+
+    crossings = []
+    real = vectorised._rising_crossing
+    monkeypatch.setattr(vectorised, "_DENSE_MINUTES", dense_minutes)
+    monkeypatch.setattr(vectorised, "_rising_crossing", lambda *a: crossings.append(a[1].size) or real(*a))
+    at = at_day(6, 20)
+    schedules = [  # well rested, then a long sleep into the evening: D relaxes onto a rising theta
+        [*baseline(4), sleep(4, 9, 30, 14)],
+        [*baseline(5), sleep(5, 23, 0, 16)],  # a lie-in to 15:00
+        [sleep(1, 12, 0, 15.75), sleep(3, 11, 30, 3.2), sleep(4, 11, 0, 2), sleep(5, 11, 45, 15.3)],
+        [sleep(d, 23, 0, 8) for d in range(5)] + [sleep(6, 17, 0, 1)],  # and no crossing
+    ]
+    for episodes, est in zip(schedules, estimate_roster(schedules, at), strict=True):
+        assert _equal(est, reference_estimate(episodes, at)), episodes
+        assert _equal(estimate_fatigue(episodes, at), reference_estimate(episodes, at)), episodes
+    assert len(crossings) >= 3  # the schedules do reach a crossing, through the roster and one by one
+
+
 # ------------------------------------------------------------------ the forecast: one vectorised pass
 BAND_EDGES_KSS = (7.0, 8.0)
 BAND_EDGES_E = (90.0, 77.5)
