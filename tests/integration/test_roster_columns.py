@@ -8,10 +8,17 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from missiondesk.adapters.db import gate_digest, sleep_digest
-from missiondesk.adapters.db.tables import GateDigestRow, GateEventRow, SleepDigestRow, SleepEpisodeRow
+from missiondesk.adapters.db.tables import (
+    AccountRow,
+    AuditRow,
+    GateDigestRow,
+    GateEventRow,
+    SleepDigestRow,
+    SleepEpisodeRow,
+)
 from missiondesk.domain.fitness import FitnessPolicy, RosterFacts
 from missiondesk.domain.gate import Direction
 from missiondesk.domain.ranks import Classification, ShinobiRank, ShinobiStatus
@@ -160,3 +167,51 @@ def test_times_read_as_columns_keep_their_second_when_the_fraction_is_near_the_n
     epoch = datetime(1970, 1, 1, tzinfo=UTC)
     assert [round(x * 1e6) for x in cols.at[mine].tolist()] == [(t - epoch) // timedelta(microseconds=1)
                                                                 for t in times]
+
+
+# acts of their own as (minute from 13 days before dawn), at any hour; the village's zone drawn among three
+acts_at = st.lists(st.integers(0, 13 * 24 * 60), min_size=1, max_size=60)
+zones = st.sampled_from(["UTC", "Asia/Tokyo", "America/New_York"])
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(minutes=acts_at, zone=zones)
+def test_the_roster_reads_the_acts_that_can_cut_a_night_and_judges_as_with_all(api, runtime, minutes, zone):
+    """The roster reads a silent shinobi's own acts only at the hours they can cut an estimated night
+    (services/fitness.night_hours); with every act read instead (the per-shinobi facts), the same estimate."""
+    from zoneinfo import ZoneInfo
+
+    policy = FitnessPolicy(tz=ZoneInfo(zone))
+    with runtime.uow.begin(write=True) as tx:
+        tx.session.execute(AuditRow.__table__.delete().where(AuditRow.action == "test.act"))
+        account = tx.session.execute(select(AccountRow.shinobi_id, AccountRow.username)
+                                     .where(AccountRow.username == "genin")).one()
+        seq = tx.session.execute(select(func.coalesce(func.max(AuditRow.seq), 0))).scalar_one()
+        start = DAWN - timedelta(days=13)
+        for k, minute in enumerate(sorted(minutes), 1):
+            tx.session.add(AuditRow(seq=seq + k, at=start + timedelta(minutes=minute, seconds=7), actor=account[1],
+                                    action="test.act", target=None, details={}, prev_hash="0" * 64,
+                                    hash=f"{seq + k:064d}"))
+        tx.commit()
+    sid = account[0]
+    if not _seen(runtime, sid):  # out through the gate a week ago, back two days ago: their log is silent
+        for direction, at in (("out", "2026-03-07T06:00:00Z"), ("in", "2026-03-12T03:00:00Z")):
+            api.ok("clerk", "POST", "/gate/events", 201, json={"direction": direction, "at": at, "shinobi_ids": [sid]})
+    with runtime.uow.begin(write=False) as tx:
+        cols = fitness.read_roster(tx, [DAWN], policy).facts(DAWN, policy)
+        each = RosterFacts.of(fitness.gather_facts(tx, [int(i) for i in cols.ids], DAWN), DAWN, tz=policy.tz)
+    i = cols.ids.tolist().index(sid)
+
+    def history(f: RosterFacts, k: int) -> list[tuple[float, float]]:  # the (estimated) sleep the models run on
+        mine = f.sleep_owner == k
+        return sorted(zip(f.sleep_start[mine].tolist(), f.sleep_end[mine].tolist(), strict=True))
+
+    assert history(cols, i) == history(each, each.ids.tolist().index(sid)), (zone, sorted(minutes))
+    for name in ("kss", "effectiveness"):
+        got, want = getattr(cols.fatigue(policy), name)[i], getattr(each.fatigue(policy), name)[i]
+        assert np.isclose(got, want, equal_nan=True), (name, got, want, zone, sorted(minutes))
+
+
+def _seen(runtime, sid: int) -> bool:
+    with runtime.uow.begin(write=False) as tx:
+        return bool(tx.gate.events_for([sid])[sid])

@@ -3,15 +3,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, time, timedelta, tzinfo
 from typing import Protocol, TypeVar
 
 import numpy as np
 
 from ..domain.access import Caller
 from ..domain.errors import NotFound
-from ..domain.estimate import AWAKE
 from ..domain.fatigue import HISTORY_WINDOW, FatigueEstimate, predict_series
+from ..domain.fatigue.estimate import AWAKE, INSIDE_NIGHT, OUTSIDE_NIGHT
 from ..domain.fitness import (
     FitnessPolicy,
     MissionFacts,
@@ -125,10 +125,41 @@ def read_roster(tx: Transaction, times: Sequence[datetime], policy: FitnessPolic
     for t in times:
         silent |= records.silent_and_seen(t.timestamp())
     if silent.any():
-        acts = tx.roster.acts(ids[silent].tolist(), since=lo - HISTORY - AWAKE, until=hi)
+        since = lo - HISTORY - AWAKE
+        acts = tx.roster.acts(ids[silent].tolist(), since=since, until=hi, hours=night_hours(policy.tz, since, hi))
         _, a_owner = _owners(ids, acts.owner_ids)
         records = replace(records, acts_owner=a_owner, acts_at=acts.at)
     return RosterRead(people, records)
+
+
+def night_hours(tz: tzinfo, since: datetime, until: datetime) -> tuple[tuple[int, int], ...]:
+    """The hours of the UTC day at which an act of a shinobi's own can cut a night of an estimated history: those
+    within AWAKE of the village's night at home (which holds the night outside), at each UTC offset the village's
+    zone has between `since` and `until`, as (start, end) seconds of the day, wrapping past midnight. An act at
+    any other hour leaves every estimate as it is (domain/fatigue/estimate.py: it keeps AWAKE either side of
+    itself awake, and sleep is only ever estimated in those nights), so the roster reads only these: at an office
+    whose clerks and medics act thousands of times a fortnight, most of them by day."""
+    assert _within(OUTSIDE_NIGHT, INSIDE_NIGHT), "the night outside lies within the night at home"
+    start = _second(INSIDE_NIGHT[0]) - int(AWAKE.total_seconds())
+    end = _second(INSIDE_NIGHT[1]) + int(AWAKE.total_seconds())
+    steps = int((until - since) / timedelta(hours=6)) + 1
+    offsets = {int(t.astimezone(tz).utcoffset().total_seconds())  # type: ignore[union-attr]
+               for t in (since + k * timedelta(hours=6) for k in range(steps + 1))}
+    offsets.add(int(until.astimezone(tz).utcoffset().total_seconds()))  # type: ignore[union-attr]
+    return tuple(sorted(((start - o) % 86_400, (end - o) % 86_400) for o in offsets))
+
+
+def _second(t: time) -> int:
+    return t.hour * 3600 + t.minute * 60 + t.second
+
+
+def _within(inner: tuple[time, time], outer: tuple[time, time]) -> bool:
+    """A night (start, end, past midnight when end <= start) inside another."""
+    def span(n: tuple[time, time]) -> tuple[int, int]:
+        a, b = _second(n[0]), _second(n[1])
+        return a, b + (86_400 if b <= a else 0)
+    (a, b), (c, d) = span(inner), span(outer)
+    return (c <= a and b <= d) or (c <= a + 86_400 and b + 86_400 <= d)
 
 
 def _indexed(ids: np.ndarray, records: Sequence[R]) -> tuple[tuple[int, R], ...]:

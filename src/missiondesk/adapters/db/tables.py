@@ -550,9 +550,11 @@ class AuditRow(Base):
     """The append-only audit log; `seq` is contiguous and each `hash` chains the last."""
 
     __tablename__ = "audit_entry"
+    # an account's acts in a time window: the estimate's awake moments, read for the roster (services/fitness)
+    __table_args__ = (Index("ix_audit_entry_actor_at", "actor", "at"),)
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     at: Mapped[datetime]
-    actor: Mapped[str | None] = mapped_column(String(80), index=True)
+    actor: Mapped[str | None] = mapped_column(String(80))
     action: Mapped[str] = mapped_column(String(60), index=True)
     target: Mapped[str | None] = mapped_column(String(80), index=True)
     details: Mapped[dict[str, Any]] = mapped_column(default=dict)
