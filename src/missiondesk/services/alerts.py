@@ -23,6 +23,7 @@ from ..domain.roster import Alert
 from . import authz
 from .audit import record
 from .paging import Paged, Window
+from .ports import existing
 from .unit_of_work import Transaction, transactional
 
 
@@ -62,7 +63,7 @@ def _queue_deliveries(tx: Transaction, now: datetime, alert_id: int, recipient_i
 
 def reader_may_see(tx: Transaction, mission: Mission, reader_id: int) -> bool:
     """Whether this shinobi (not the caller: an alert's reader) may see the mission."""
-    reader = tx.shinobi.get(reader_id)
+    reader = existing(tx.shinobi.get(reader_id))
     roles = tx.accounts.roles_of_shinobi([reader_id])[reader_id]
     as_reader = Caller(account_id=0, username=f"shinobi-{reader.id}", shinobi_id=reader.id, roles=roles,
                        clearance=reader.clearance, divisions=frozenset(reader.divisions))
@@ -232,7 +233,7 @@ def acknowledge_alert(tx: Transaction, caller: Caller, alert_id: int, now: datet
         stopped = tx.alerts.stop_ladder(a.ladder_id, by=caller.shinobi_id, alert_id=alert_id, now=now)
     record(tx, now, caller, "alert.acknowledged", f"alert:{alert_id}", ladder_id=a.ladder_id, kind=a.kind,
            stopped_the_ladder=stopped)
-    view = _views(tx, caller, [tx.alerts.get(alert_id)])[0]
+    view = _views(tx, caller, [existing(tx.alerts.get(alert_id))])[0]
     tx.commit()
     return view
 
@@ -358,7 +359,7 @@ def complete_review(tx: Transaction, caller: Caller, review_id: int, note: str, 
     tx.reviews.complete(review_id, by=caller.username, note=note.strip(), now=now)
     record(tx, now, caller, "welfare_review.done", f"shinobi:{r.shinobi_id}", review_id=review_id,
            hold_id=r.hold_id, label=r.label)
-    result = ReviewView(tx.reviews.get(review_id), tx.shinobi.get(r.shinobi_id).name)
+    result = ReviewView(existing(tx.reviews.get(review_id)), existing(tx.shinobi.get(r.shinobi_id)).name)
     tx.commit()
     return result
 

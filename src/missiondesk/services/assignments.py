@@ -35,6 +35,7 @@ from . import authz
 from .audit import record
 from .fitness import gather_facts, mission_facts
 from .missions import visible_mission
+from .ports import existing
 from .unit_of_work import Transaction, transactional
 
 
@@ -125,7 +126,7 @@ def _propose(tx: Transaction, caller: Caller, mission: Mission, shinobi_ids: Seq
                            accepted_ids=[caller.shinobi_id])
     record(tx, now, caller, "assignment.proposed", f"mission:{mission.id}", assignment_id=a.id,
            shinobi_ids=list(shinobi_ids), departs_at=departs_at)
-    proposer = tx.shinobi.get(caller.shinobi_id)
+    proposer = existing(tx.shinobi.get(caller.shinobi_id))
     for sid in a.awaiting_ids:
         message = (f"{proposer.name} asks you to go with them on the {mission.rank.value}-rank mission "
                    f"“{mission.title}”, departing {timing.fmt_time(departs_at)}. Nobody is sent until every member "
@@ -195,7 +196,7 @@ def accept_proposal(tx: Transaction, caller: Caller, assignment_id: int, now: da
     if len(a.awaiting_ids) == 1:  # the caller was the last
         tx.assignments.activate(a.id)
         _send(tx, caller, a, now)  # its mission, members and departure are as read
-    result = tx.assignments.get(a.id)
+    result = existing(tx.assignments.get(a.id))
     tx.commit()
     return result
 
@@ -208,12 +209,12 @@ def decline_proposal(tx: Transaction, caller: Caller, assignment_id: int, now: d
     _require_open(a)
     tx.assignments.decline(a.id, now)
     record(tx, now, caller, "assignment.declined", f"mission:{mission.id}", assignment_id=a.id)
-    me = tx.shinobi.get(caller.shinobi_id)
+    me = existing(tx.shinobi.get(caller.shinobi_id))
     for sid in a.accepted_ids:
         alerting.raise_alert(tx, now, sid, "TEAM_PROPOSAL_DECLINED",
                f"{me.name} declined to go on “{mission.title}”: the proposed team will not be sent.",
                mission_id=mission.id, assignment_id=a.id, subject_shinobi_id=caller.shinobi_id)
-    result = tx.assignments.get(a.id)
+    result = existing(tx.assignments.get(a.id))
     tx.commit()
     return result
 
@@ -257,7 +258,7 @@ def _judge_booked(tx: Transaction, a: Assignment, members: Sequence[int], at: da
     """Every individual rule for these members of a booked team at `at`, as if this booking did not hold
     them (their own assignment is not "another mission"). At the gate they stand in front of the clerk:
     the gate log's word on where they are is not asked."""
-    mission = tx.missions.get(a.mission_id)
+    mission = existing(tx.missions.get(a.mission_id))
     facts = gather_facts(tx, members, at, besides=a.id)
     if at_the_gate:
         facts = [replace(f, last_gate_direction=None) for f in facts]

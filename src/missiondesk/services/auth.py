@@ -14,6 +14,7 @@ from ..domain.roster import Account
 from ..domain.throttle import Count, Key, Scope, ThrottlePolicy, Verdict, after_failure, judge
 from . import passwords
 from .audit import record
+from .ports import existing
 from .unit_of_work import Transaction, UnitOfWork, transactional
 
 
@@ -193,7 +194,7 @@ def caller_for_username(tx: Transaction, username: str) -> Caller:
     account = tx.accounts.by_username(username)
     if account is None:
         raise Unauthenticated(f"no account named {username!r}", code="UNKNOWN_ACCOUNT")
-    return tx.accounts.caller_for_account(account.id)
+    return existing(tx.accounts.caller_for_account(account.id))
 
 
 # -- one's own account: the password and the sessions ----------------------------------------------------

@@ -18,6 +18,7 @@ from ..domain.roster import Alert, Shinobi
 from . import alerts as alerting
 from . import authz
 from .audit import record
+from .ports import existing
 from .unit_of_work import Transaction, transactional
 
 ANBU = "anbu"
@@ -91,7 +92,7 @@ def take_into_custody(tx: Transaction, caller: Caller, cmd: Intake, now: datetim
                                  custodian_ids=list(cmd.escort_ids), by=caller.username, now=now)
     record(tx, now, caller, "custody.intake", f"detainee:{detainee_id}", at=cmd.at,
            custodian_ids=list(cmd.escort_ids))
-    d = tx.custody.get(detainee_id)
+    d = existing(tx.custody.get(detainee_id))
     tx.commit()
     return d
 
@@ -111,7 +112,7 @@ def transfer(tx: Transaction, caller: Caller, detainee_id: int, to_ids: tuple[in
     tx.custody.add_link(detainee_id, list(to_ids), at, caller.username, now)
     record(tx, now, caller, "custody.transfer", f"detainee:{detainee_id}", at=at,
            from_ids=list(d.custodian_ids), to_ids=list(to_ids))
-    result = tx.custody.get(detainee_id)
+    result = existing(tx.custody.get(detainee_id))
     tx.commit()
     return result
 
@@ -127,7 +128,7 @@ def end_custody(tx: Transaction, caller: Caller, detainee_id: int, status: Detai
     _may_hand_over(tx, caller, d)
     tx.custody.end(detainee_id, status, at, note)
     record(tx, now, caller, f"custody.{status.value}", f"detainee:{detainee_id}", at=at, note=note)
-    result = tx.custody.get(detainee_id)
+    result = existing(tx.custody.get(detainee_id))
     tx.commit()
     return result
 
@@ -156,7 +157,7 @@ def request_audience(tx: Transaction, caller: Caller, detainee_id: int, with_: s
     for hokage in tx.accounts.with_role(Role.HOKAGE):
         alerting.raise_alert(tx, now, hokage, "AUDIENCE_REQUEST", audience_message(d.name, request_id),
                              detainee_id=detainee_id)
-    result = tx.custody.get(detainee_id)
+    result = existing(tx.custody.get(detainee_id))
     tx.commit()
     return result
 
@@ -176,7 +177,7 @@ def decide_audience(tx: Transaction, caller: Caller, detainee_id: int, request_i
     tx.custody.decide_audience(request_id, status, at, caller.username, note)
     record(tx, now, caller, f"custody.audience_{status.value}", f"detainee:{detainee_id}", request_id=request_id,
            at=at)
-    result = tx.custody.get(detainee_id)
+    result = existing(tx.custody.get(detainee_id))
     tx.commit()
     return result
 

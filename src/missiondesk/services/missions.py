@@ -16,6 +16,7 @@ from . import alerts as alerting
 from . import authz
 from .audit import record
 from .paging import Paged, Window
+from .ports import existing
 from .unit_of_work import Transaction, transactional
 
 
@@ -77,7 +78,7 @@ def post_mission(tx: Transaction, caller: Caller, cmd: PostMission, now: datetim
                                  by=caller.username, threat=cmd.threat, threat_count=cmd.threat_count)
     record(tx, now, caller, "mission.created", f"mission:{mission_id}", rank=cmd.rank.value,
            classification=cmd.classification.value, status=status.value)
-    m = tx.missions.get(mission_id)
+    m = existing(tx.missions.get(mission_id))
     tx.commit()
     return MissionView(m, None, _suggest(tx, m))
 
@@ -92,7 +93,7 @@ def authorize_mission(tx: Transaction, caller: Caller, mission_id: int, now: dat
     if status is not m.status:
         tx.missions.set_status(mission_id, status)
         record(tx, now, caller, "mission.opened", f"mission:{mission_id}")
-    result = tx.missions.get(mission_id)
+    result = existing(tx.missions.get(mission_id))
     tx.commit()
     return MissionView(result, None, _suggest(tx, result))
 
@@ -191,7 +192,7 @@ def edit_mission(tx: Transaction, caller: Caller, mission_id: int, cmd: EditMiss
 
         record(tx, now, caller, "mission.edited", f"mission:{mission_id}",
                changed={k: {"from": plain(getattr(m, k)), "to": plain(v)} for k, v in changes.items()})
-    result = tx.missions.get(mission_id)
+    result = existing(tx.missions.get(mission_id))
     tx.commit()
     return MissionView(result, tx.assignments.for_mission(mission_id), _suggest(tx, result))
 
@@ -214,6 +215,6 @@ def cancel_mission(tx: Transaction, caller: Caller, mission_id: int, reason: str
     tx.missions.set_status(mission_id, MissionStatus.CANCELLED, closed_at=now)
     record(tx, now, caller, "mission.cancelled", f"mission:{mission_id}", reason=reason.strip(),
            status_before=m.status.value, proposals_declined=[a.id for a in proposals])
-    result = tx.missions.get(mission_id)
+    result = existing(tx.missions.get(mission_id))
     tx.commit()
     return MissionView(result, None, _suggest(tx, result))

@@ -37,6 +37,7 @@ from ..domain.ranks import Role
 from . import alerts as alerting
 from .audit import record
 from .channels import Channel, DeliveryFailed, Outbound
+from .ports import existing
 from .unit_of_work import Transaction, UnitOfWork, transactional
 
 log = logging.getLogger(__name__)
@@ -72,7 +73,7 @@ def run_timers(tx: Transaction, now: datetime, policy: AlertPolicy) -> int:
         _climb(tx, ladder, now, policy)
         done += 1
     for review in tx.reviews.due_unalerted(now, BATCH):
-        name = tx.shinobi.get(review.shinobi_id).name
+        name = existing(tx.shinobi.get(review.shinobi_id)).name
         medics = tx.accounts.with_role(Role.MEDIC)
         for mid in medics:
             alerting.raise_alert(tx, now, mid, WELFARE_REVIEW_DUE,
@@ -129,13 +130,13 @@ def claim(tx: Transaction, worker: str, now: datetime, policy: AlertPolicy, tz: 
     out: list[Claimed] = []
     deliveries = tx.outbox.claim_due(worker=worker, now=now, until=now + policy.lease, limit=limit)
     for d in deliveries:
-        alert = tx.alerts.get(d.alert_id)
+        alert = existing(tx.alerts.get(d.alert_id))
         prefs = tx.contacts.preferences([alert.recipient_id]).get(alert.recipient_id, Preferences())
         send_at = prefs.send_at(alert.kind, now, tz)
         if send_at > now:
             tx.outbox.defer(d.id, send_at)
             continue
-        recipient = tx.shinobi.get(alert.recipient_id)
+        recipient = existing(tx.shinobi.get(alert.recipient_id))
         mission_id = None
         if alert.mission_id is not None:
             mission = tx.missions.get(alert.mission_id)
@@ -151,7 +152,7 @@ def claim(tx: Transaction, worker: str, now: datetime, policy: AlertPolicy, tz: 
                    "office_copy": alert.office_copy, "recipient_shinobi_id": recipient.id,
                    "delivery_id": d.id, "idempotency_key": d.idempotency_key}
         subject = f"[missiondesk] {alert.kind.replace('_', ' ').lower()}" + (
-            f": {tx.shinobi.get(alert.subject_shinobi_id).name}" if alert.subject_shinobi_id else "")
+            f": {existing(tx.shinobi.get(alert.subject_shinobi_id)).name}" if alert.subject_shinobi_id else "")
         out.append(Claimed(d.id, Outbound(delivery_id=d.id, idempotency_key=d.idempotency_key, channel=d.channel,
                                           target=d.target, recipient_name=recipient.name, kind=alert.kind,
                                           subject=subject, text=alert.message, payload=payload, sent_at=now,
@@ -184,7 +185,7 @@ def release(tx: Transaction, delivery_ids: list[int], worker: str) -> None:
 @transactional(write=True, exclusive=False)
 def _record_attempt(tx: Transaction, delivery_id: int, worker: str, now: datetime, policy: AlertPolicy,
                     error: DeliveryFailed | None) -> bool:
-    d = tx.outbox.get(delivery_id)
+    d = existing(tx.outbox.get(delivery_id))
     retry_at = None
     if error is not None and error.retry:
         retry_at = policy.retry_at(now, d.attempts + 1)
@@ -196,8 +197,8 @@ def _record_attempt(tx: Transaction, delivery_id: int, worker: str, now: datetim
 
 @transactional(write=True)
 def _given_up(tx: Transaction, delivery_id: int, now: datetime, error: DeliveryFailed | None) -> None:
-    d = tx.outbox.get(delivery_id)
-    alert = tx.alerts.get(d.alert_id)
+    d = existing(tx.outbox.get(delivery_id))
+    alert = existing(tx.alerts.get(d.alert_id))
     record(tx, now, None, "delivery.failed", f"shinobi:{alert.recipient_id}", delivery_id=delivery_id,
            alert_id=d.alert_id, channel=d.channel, attempts=d.attempts, error=(error.reason if error else "")[:200])
     tx.commit()

@@ -18,6 +18,7 @@ from . import authz
 from .audit import record
 from .missions import may_see, visible_mission
 from .paging import Paged, Window
+from .ports import existing
 from .unit_of_work import Transaction, transactional
 
 
@@ -115,7 +116,7 @@ def file_report(tx: Transaction, caller: Caller, mission_id: int, cmd: FileRepor
         reviews = alerting.schedule_reviews(tx, h.id, sid, cmd.at)  # the medics are told when each falls due
         record(tx, now, None, "welfare_hold.created", f"shinobi:{sid}", hold_id=h.id, since=cmd.at,
                mission_id=mission_id, review_ids=reviews)
-    result = ReportFiled(report=_report(tx.assignments.report_for(mission_id)), mission_status=status,
+    result = ReportFiled(report=_report(existing(tx.assignments.report_for(mission_id))), mission_status=status,
                          welfare_hold_ids=tuple(hold_ids))
     tx.commit()
     return result

@@ -4,6 +4,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from ..domain.access import Caller
 from ..domain.errors import Conflict, Invalid, NotFound
@@ -109,7 +110,7 @@ def change_shinobi(tx: Transaction, caller: Caller, shinobi_id: int, cmd: Change
     _require_grants(tx, caller, cmd.clearance, cmd.divisions)
     if cmd.divisions is not None and ANBU in before.divisions and ANBU not in cmd.divisions:
         authz.require(tx, caller, "grantAnbu", message="only the hokage takes the anbu division away")
-    changes = {k: v for k, v in (
+    changes: dict[str, Any] = {k: v for k, v in (
         ("name", cmd.name.strip() if cmd.name is not None else None),
         ("rank", cmd.rank), ("clearance", cmd.clearance),
         ("divisions", sorted(set(cmd.divisions)) if cmd.divisions is not None else None),

@@ -17,6 +17,8 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import Any, Concatenate, ParamSpec, Protocol, TypeVar
 
+from . import ports
+
 P = ParamSpec("P")
 R = TypeVar("R")
 
@@ -24,23 +26,44 @@ MAX_ATTEMPTS = 5
 
 
 class Transaction(Protocol):
-    shinobi: Any
-    accounts: Any
-    medical: Any
-    missions: Any
-    assignments: Any
-    alerts: Any
-    outbox: Any
-    contacts: Any
-    medic_duty: Any
-    reviews: Any
-    gate: Any
-    audit: Any
-    custody: Any
-    briefs: Any
-    risk: Any
-    throttle: Any
-    roster: Any
+    """One use case's view of the store: its repositories (services/ports.py), read-only here so that any object
+    holding them as plain attributes (the SQL transaction, the tests' fake) is one."""
+
+    @property
+    def shinobi(self) -> ports.ShinobiRepo: ...
+    @property
+    def accounts(self) -> ports.AccountRepo: ...
+    @property
+    def medical(self) -> ports.MedicalRepo: ...
+    @property
+    def missions(self) -> ports.MissionRepo: ...
+    @property
+    def assignments(self) -> ports.AssignmentRepo: ...
+    @property
+    def alerts(self) -> ports.AlertRepo: ...
+    @property
+    def outbox(self) -> ports.OutboxRepo: ...
+    @property
+    def contacts(self) -> ports.ContactRepo: ...
+    @property
+    def medic_duty(self) -> ports.MedicDutyRepo: ...
+    @property
+    def reviews(self) -> ports.WelfareReviewRepo: ...
+    @property
+    def gate(self) -> ports.GateRepo: ...
+    @property
+    def audit(self) -> ports.AuditRepo: ...
+    @property
+    def custody(self) -> ports.CustodyRepo: ...
+    @property
+    def briefs(self) -> ports.BriefRepo: ...
+    @property
+    def risk(self) -> ports.RiskRepo: ...
+    @property
+    def throttle(self) -> ports.ThrottleRepo: ...
+    @property
+    def roster(self) -> ports.RosterRepo: ...
+
     pending_security: list[dict[str, Any]]
 
     def commit(self) -> None: ...

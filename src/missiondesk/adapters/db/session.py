@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
@@ -72,6 +72,9 @@ def _sqlite_engine(url: str) -> Engine:
 
 
 class SqlTransaction:
+    """The services' `Transaction` (services/unit_of_work.py) on one SQLAlchemy session: each repository is one
+    of services/ports.py's protocols, which mypy holds it to (below the class)."""
+
     def __init__(self, session: Session, clock: Clock):
         self.session = session
         self.clock = clock
@@ -141,6 +144,13 @@ class SqlTransaction:
         self.pending_security.append({"at": self.clock.now(), **entry})
 
 
+if TYPE_CHECKING:  # mypy: a mismatch with the protocols is reported here, not where a service is handed one
+    from ...services.unit_of_work import Transaction, UnitOfWork
+
+    def _is_a_transaction(tx: SqlTransaction) -> Transaction:
+        return tx
+
+
 class SqlUnitOfWork:
     """Opens one transaction per use case on an engine shared by the process."""
 
@@ -192,3 +202,8 @@ class SqlUnitOfWork:
         finally:
             session.rollback()
             session.close()
+
+
+if TYPE_CHECKING:
+    def _is_a_unit_of_work(uow: SqlUnitOfWork) -> UnitOfWork:
+        return uow
