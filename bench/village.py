@@ -83,6 +83,7 @@ from missiondesk.adapters.db.tables import (  # noqa: E402
 from missiondesk.config import normalise_url  # noqa: E402
 from missiondesk.domain.alerts import WELFARE_REVIEWS  # noqa: E402
 from missiondesk.domain.audit import GENESIS, canonical, chain_hash  # noqa: E402
+from missiondesk.domain.fatigue import HISTORY_WINDOW  # noqa: E402
 from missiondesk.domain.ranks import (  # noqa: E402
     AUTHORIZATIONS_NEEDED,
     DEFAULT_TEAM_SIZE,
@@ -98,7 +99,7 @@ NOW = datetime(2026, 3, 14, 6, 20, tzinfo=UTC)  # the incident's dawn: MISSIONDE
 CLOCK = "2026-03-14T06:20:00Z"
 PASSWORD = "village-bench-password-1"  # noqa: S105 - a benchmark's throwaway village
 CHUNK = 5000
-WINDOW = timedelta(days=14)
+WINDOW = HISTORY_WINDOW  # the fortnight the fitness rules read
 
 S = timedelta(seconds=1)
 H = timedelta(hours=1)

@@ -47,7 +47,8 @@ def test_the_badge_counts_what_the_sign_in_saw(app, api: Api, begins):
     api.ok("hokage", "POST", f"/shinobi/{a}/partners", json={"partner_id": p})
     c = browser_for(app, "partner")
     assert unread_on(c.get("/board").text) == "0"
-    api.ok("medic", "POST", f"/shinobi/{a}/welfare-holds", 201, json={"reason": "loss", "since": "2026-01-01T00:00:00Z"})
+    api.ok("medic", "POST", f"/shinobi/{a}/welfare-holds", 201,
+           json={"reason": "loss", "since": "2026-01-01T00:00:00Z"})
     m = api.open_mission("S")
     api.ok("asker", "POST", f"/missions/{m}/assignments", 409, json={"shinobi_ids": [a]})
     assert unread_on(c.get("/board").text) == "1"

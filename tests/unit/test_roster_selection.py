@@ -1,5 +1,5 @@
 """The whole-roster paths against the one-shinobi rules they stand for: `assess_roster` gives each
-shinobi exactly the codes `assess` gives; the columnar fatigue model answers as `estimate_fatigue`,
+shinobi exactly the codes `assess` gives; the columnar fatigue model answers as the minute stepper,
 in any episode order; `select_team` keeps its invariants and never does worse than the strongest few."""
 from __future__ import annotations
 
@@ -12,12 +12,13 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from missiondesk.domain import risk
-from missiondesk.domain.fatigue import SleepEpisode, estimate_fatigue, estimate_roster, estimate_roster_arrays
+from missiondesk.domain.fatigue import SleepEpisode, estimate_roster, estimate_roster_arrays
 from missiondesk.domain.fitness import RosterFacts, assess, assess_roster
 from missiondesk.domain.missions import Mission
 from missiondesk.domain.ranks import Classification, MissionRank, ShinobiRank
 from missiondesk.domain.risk import Member, Threat
 
+from ..fatigue_reference import reference_estimate
 from .test_fitness_rules import DEPART, FACTS, JONIN, POLICY, mission
 
 # Sleep around the departure: whole nights, naps, one running past the departure, none at all.
@@ -66,7 +67,7 @@ def test_columnar_fatigue_answers_as_the_one_shinobi_model_in_any_order(logs, rn
                                     np.array([e.start.timestamp() for _, e in rows]),
                                     np.array([e.end.timestamp() for _, e in rows]), len(logs), DEPART)
     for got, log in zip(arrays.estimates(), logs, strict=True):
-        want = estimate_fatigue(log, DEPART)
+        want = reference_estimate(log, DEPART)  # the minute stepper: the one-shinobi path is the same core
         assert got.level == want.level
         for field in ("kss", "effectiveness", "kss_with_inertia", "effectiveness_with_inertia", "hours_awake"):
             g, w = getattr(got, field), getattr(want, field)

@@ -512,7 +512,7 @@ class RosterFacts:
            away: np.ndarray | None = None) -> RosterFacts:
         """The roster's facts at `departs_at` from its records (which must reach 14 days before it): who is
         away by the gate log, which orders and holds are in force, and the sleep log with each silent log
-        the gate log can speak for replaced by its estimate (`domain/estimate.py`), as for one shinobi."""
+        the gate log can speak for replaced by its estimate (`domain/fatigue/estimate.py`), as for one shinobi."""
         n = len(records)
         t = departs_at.timestamp()
         light = np.zeros((n, len(_MISSION_RANKS)), dtype=bool)

@@ -29,8 +29,6 @@ from . import authz
 from .missions import visible_mission
 from .unit_of_work import Transaction, transactional
 
-HISTORY = HISTORY_WINDOW
-
 
 class _OfShinobi(Protocol):
     @property
@@ -61,8 +59,8 @@ def gather_facts(tx: Transaction, shinobi_ids: Sequence[int], departs_at: dateti
     gate = tx.gate.events_for(shinobi_ids)
     restrictions = tx.medical.restrictions_for(shinobi_ids)
     holds = tx.medical.holds_for(shinobi_ids)
-    sleep = tx.shinobi.sleep_many(shinobi_ids, ending_after=departs_at - HISTORY) if with_sleep else {}
-    acts = tx.audit.acts_of(shinobi_ids, since=departs_at - HISTORY, until=departs_at)
+    sleep = tx.shinobi.sleep_many(shinobi_ids, ending_after=departs_at - HISTORY_WINDOW) if with_sleep else {}
+    acts = tx.audit.acts_of(shinobi_ids, since=departs_at - HISTORY_WINDOW, until=departs_at)
     if asking is not None and asking[0] in acts and asking[1] <= departs_at:
         acts[asking[0]].append(asking[1])
     out = []
@@ -104,8 +102,8 @@ def read_roster(tx: Transaction, times: Sequence[datetime], policy: FitnessPolic
     lo, hi = min(times), max(times)
     people = tx.roster.people(statuses=statuses, without_roles=without_roles)
     ids = people.ids
-    since = lo - max(HISTORY + AWAKE, policy.duty.window)
-    sleep_ids, start, end = tx.roster.sleep(ending_after=lo - HISTORY, starting_before=hi)
+    since = lo - max(HISTORY_WINDOW + AWAKE, policy.duty.window)
+    sleep_ids, start, end = tx.roster.sleep(ending_after=lo - HISTORY_WINDOW, starting_before=hi)
     gate = tx.roster.gate(since=since, until=hi + AWAKE)
     busy = tx.roster.on_assignment()
     mine, owner = _owners(ids, sleep_ids)
@@ -125,7 +123,7 @@ def read_roster(tx: Transaction, times: Sequence[datetime], policy: FitnessPolic
     for t in times:
         silent |= records.silent_and_seen(t.timestamp())
     if silent.any():
-        since = lo - HISTORY - AWAKE
+        since = lo - HISTORY_WINDOW - AWAKE
         acts = tx.roster.acts(ids[silent].tolist(), since=since, until=hi, hours=night_hours(policy.tz, since, hi))
         _, a_owner = _owners(ids, acts.owner_ids)
         records = replace(records, acts_owner=a_owner, acts_at=acts.at)

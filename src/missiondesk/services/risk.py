@@ -11,7 +11,7 @@ import numpy as np
 from ..domain import risk as model_
 from ..domain.access import Caller
 from ..domain.errors import Invalid
-from ..domain.fatigue import RosterFatigue, estimate_roster
+from ..domain.fatigue import HISTORY_WINDOW, RosterFatigue, estimate_roster
 from ..domain.fitness import FitnessPolicy, RosterFacts, RosterVerdict, assess_roster
 from ..domain.missions import Mission
 from ..domain.ranks import Role, ShinobiRank, ShinobiStatus
@@ -19,7 +19,7 @@ from ..domain.risk import Estimate, Member, RiskModel
 from ..domain.roster import RosterPeople, Shinobi
 from . import authz
 from .audit import record
-from .fitness import HISTORY, mission_facts, read_roster
+from .fitness import mission_facts, read_roster
 from .missions import visible_mission
 from .unit_of_work import Transaction, transactional
 
@@ -64,7 +64,7 @@ def _features(tx: Transaction, history: list[dict[str, Any]], policy: FitnessPol
     x_s, y_s, x_c, y_c = [], [], [], []
     ids = sorted({m[0] for h in history for m in h["members"]})
     earliest = min(h["departs_at"] for h in history)
-    sleep = tx.shinobi.sleep_many(ids, ending_after=earliest - HISTORY)
+    sleep = tx.shinobi.sleep_many(ids, ending_after=earliest - HISTORY_WINDOW)
     for h in history:
         effs = estimate_roster([sleep[m[0]] for m in h["members"]], h["departs_at"], policy.tz)
         team = [Member(id=m[0], rank=ShinobiRank(m[1]), specialties=m[2], effectiveness=f.effectiveness)
