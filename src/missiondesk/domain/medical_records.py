@@ -29,6 +29,61 @@ class InjuryReport:
 
 
 @dataclass(frozen=True)
+class Injury:
+    id: int
+    shinobi_id: int
+    body_part: str
+    kind: str
+    severity: str  # a Severity value
+    at: datetime
+    mission_id: int | None  # None too when the reader may not see the mission
+    notes: str | None
+    recorded_by: str | None
+
+
+@dataclass(frozen=True)
+class Treatment:
+    id: int
+    shinobi_id: int
+    kind: str
+    at: datetime
+    medic_id: int | None
+    injury_id: int | None
+    notes: str | None
+
+
+@dataclass(frozen=True)
+class Medication:
+    id: int
+    shinobi_id: int
+    drug: str
+    amount: float
+    unit: str
+    at: datetime
+    injury_id: int | None
+    recorded_by: str | None
+
+
+@dataclass(frozen=True)
+class MedicalNote:
+    id: int
+    shinobi_id: int
+    text: str
+    at: datetime
+    recorded_by: str | None
+
+
+@dataclass(frozen=True)
+class MedicalEntries:
+    """What a shinobi's medical record holds besides restrictions and holds, each list oldest first."""
+
+    injuries: tuple[Injury, ...]
+    treatments: tuple[Treatment, ...]
+    medications: tuple[Medication, ...]
+    notes: tuple[MedicalNote, ...]
+
+
+@dataclass(frozen=True)
 class Dose:
     drug: str
     amount: float

@@ -2,11 +2,10 @@
 the read's own transaction), destroyed for good by anyone who may read them."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from ..domain.access import Caller
+from ..domain.briefs import Brief
 from ..domain.errors import Conflict, Gone, Invalid, NotFound
 from . import authz
 from .audit import record
@@ -14,29 +13,9 @@ from .missions import visible_mission
 from .unit_of_work import Transaction, transactional
 
 
-@dataclass(frozen=True)
-class Brief:
-    """A mission's brief: its text while it lives; who destroyed it, when and why once it is gone."""
-
-    id: int
-    mission_id: int
-    text: str | None  # None once destroyed
-    created_by: str | None
-    created_at: datetime
-    destroyed_at: datetime | None
-    destroyed_by: str | None
-    destroy_reason: str | None
-
-
-def _brief(row: dict[str, Any]) -> Brief:
-    return Brief(id=row["id"], mission_id=row["mission_id"], text=row["text"], created_by=row["created_by"],
-                 created_at=row["created_at"], destroyed_at=row["destroyed_at"], destroyed_by=row["destroyed_by"],
-                 destroy_reason=row["destroy_reason"])
-
-
 def _latest(tx: Transaction, mission_id: int) -> Brief | None:
-    row = tx.briefs.latest(mission_id)
-    return _brief(row) if row is not None else None
+    brief: Brief | None = tx.briefs.latest(mission_id)
+    return brief
 
 
 def _gone(brief: Brief) -> Gone:
@@ -69,7 +48,7 @@ def write_brief(tx: Transaction, caller: Caller, mission_id: int, text: str, now
     live = _latest(tx, mission_id)
     if live is not None and live.destroyed_at is None:
         raise Conflict("this mission already has a brief; destroy it before writing another", code="BRIEF_EXISTS")
-    brief = _brief(tx.briefs.add(mission_id, text, caller.username, now))
+    brief: Brief = tx.briefs.add(mission_id, text, caller.username, now)
     record(tx, now, caller, "brief.written", f"mission:{mission_id}", brief_id=brief.id)
     tx.commit()
     return brief

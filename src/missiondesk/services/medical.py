@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
 
 from ..domain import timing
 from ..domain.access import Caller
@@ -11,7 +10,16 @@ from ..domain.errors import Conflict, Invalid, NotFound
 from ..domain.fatigue import SleepEpisode
 from ..domain.fitness import FitnessPolicy
 from ..domain.medical import Restriction, RestrictionKind, RestrictionStatus, WelfareHold
-from ..domain.medical_records import PILL_WINDOW, Severity, pill_warning
+from ..domain.medical_records import (
+    PILL_WINDOW,
+    Injury,
+    MedicalEntries,
+    MedicalNote,
+    Medication,
+    Severity,
+    Treatment,
+    pill_warning,
+)
 from . import alerts as alerting
 from . import authz
 from .assignments import warn_if_at_risk
@@ -161,6 +169,7 @@ def lift_hold(tx: Transaction, caller: Caller, hold_id: int, at: datetime, note:
     alerting.close_reviews(tx, hold_id, caller.username, now)
     record(tx, now, caller, "welfare_hold.lifted", f"welfare_hold:{hold_id}", shinobi_id=h.shinobi_id, at=at)
     result = tx.medical.get_hold(hold_id)
+    assert result is not None  # the hold just lifted
     tx.commit()
     return result
 
@@ -173,51 +182,6 @@ def list_holds(tx: Transaction, caller: Caller, shinobi_id: int) -> list[Welfare
 
 
 # -- the medical record: injuries, treatments, medication, notes -------------------------------------------
-@dataclass(frozen=True)
-class Injury:
-    id: int
-    shinobi_id: int
-    body_part: str
-    kind: str
-    severity: str  # a domain.medical_records.Severity value
-    at: datetime
-    mission_id: int | None  # None too when the reader may not see the mission
-    notes: str | None
-    recorded_by: str | None
-
-
-@dataclass(frozen=True)
-class Treatment:
-    id: int
-    shinobi_id: int
-    kind: str
-    at: datetime
-    medic_id: int | None
-    injury_id: int | None
-    notes: str | None
-
-
-@dataclass(frozen=True)
-class Medication:
-    id: int
-    shinobi_id: int
-    drug: str
-    amount: float
-    unit: str
-    at: datetime
-    injury_id: int | None
-    recorded_by: str | None
-
-
-@dataclass(frozen=True)
-class MedicalNote:
-    id: int
-    shinobi_id: int
-    text: str
-    at: datetime
-    recorded_by: str | None
-
-
 @dataclass(frozen=True)
 class DoseRecorded:
     """A dose recorded, and the warnings it raised (chakra pills over the limit in 24 hours)."""
@@ -238,32 +202,10 @@ class MedicalRecord:
     welfare_holds: tuple[WelfareHold, ...]
 
 
-def _injury(r: dict[str, Any]) -> Injury:
-    return Injury(id=r["id"], shinobi_id=r["shinobi_id"], body_part=r["body_part"], kind=r["kind"],
-                  severity=r["severity"], at=r["at"], mission_id=r["mission_id"], notes=r["notes"],
-                  recorded_by=r["recorded_by"])
-
-
-def _treatment(r: dict[str, Any]) -> Treatment:
-    return Treatment(id=r["id"], shinobi_id=r["shinobi_id"], kind=r["kind"], at=r["at"], medic_id=r["medic_id"],
-                     injury_id=r["injury_id"], notes=r["notes"])
-
-
-def _medication(r: dict[str, Any]) -> Medication:
-    return Medication(id=r["id"], shinobi_id=r["shinobi_id"], drug=r["drug"], amount=float(r["amount"]),
-                      unit=r["unit"], at=r["at"], injury_id=r["injury_id"], recorded_by=r["recorded_by"])
-
-
-def _note(r: dict[str, Any]) -> MedicalNote:
-    return MedicalNote(id=r["id"], shinobi_id=r["shinobi_id"], text=r["text"], at=r["at"],
-                       recorded_by=r["recorded_by"])
-
-
 def _injury_of(tx: Transaction, shinobi_id: int, injury_id: int) -> Injury:
-    row = tx.medical.get_injury(injury_id)
-    if row is None:
+    injury: Injury | None = tx.medical.get_injury(injury_id)
+    if injury is None:
         raise NotFound("injury", injury_id)
-    injury = _injury(row)
     if injury.shinobi_id != shinobi_id:
         raise Invalid(f"injury {injury_id} is not in this shinobi's record", code="INJURY_OF_ANOTHER",
                       details=[{"injury_id": injury_id}])
@@ -286,9 +228,9 @@ def add_injury(tx: Transaction, caller: Caller, shinobi_id: int, cmd: AddInjury,
     get_existing(tx, shinobi_id)
     if cmd.mission_id is not None:
         visible_mission(tx, caller, cmd.mission_id)
-    injury = _injury(tx.medical.add_injury(shinobi_id=shinobi_id, body_part=cmd.body_part, kind=cmd.kind,
-                                           severity=cmd.severity.value, at=cmd.at, mission_id=cmd.mission_id,
-                                           notes=cmd.notes, by=caller.username, now=now))
+    injury: Injury = tx.medical.enter_injury(shinobi_id=shinobi_id, body_part=cmd.body_part, kind=cmd.kind,
+                                             severity=cmd.severity.value, at=cmd.at, mission_id=cmd.mission_id,
+                                             notes=cmd.notes, by=caller.username, now=now)
     record(tx, now, caller, "injury.recorded", f"shinobi:{shinobi_id}", injury_id=injury.id)
     tx.commit()
     return injury
@@ -302,9 +244,9 @@ def add_treatment(tx: Transaction, caller: Caller, shinobi_id: int, kind: str, a
     get_existing(tx, shinobi_id)
     if injury_id is not None:
         _injury_of(tx, shinobi_id, injury_id)
-    treatment = _treatment(tx.medical.add_treatment(shinobi_id=shinobi_id, kind=kind, at=at,
+    treatment: Treatment = tx.medical.add_treatment(shinobi_id=shinobi_id, kind=kind, at=at,
                                                     medic_id=caller.shinobi_id, injury_id=injury_id, notes=notes,
-                                                    now=now))
+                                                    now=now)
     record(tx, now, caller, "treatment.recorded", f"shinobi:{shinobi_id}", treatment_id=treatment.id)
     tx.commit()
     return treatment
@@ -329,9 +271,9 @@ def add_medication(tx: Transaction, caller: Caller, shinobi_id: int, cmd: AddMed
         raise Invalid("a dose must be more than zero", code="DOSE_INVALID")
     if cmd.injury_id is not None:
         _injury_of(tx, shinobi_id, cmd.injury_id)
-    dose = _medication(tx.medical.add_medication(shinobi_id=shinobi_id, drug=cmd.drug, amount=cmd.amount,
+    dose: Medication = tx.medical.add_medication(shinobi_id=shinobi_id, drug=cmd.drug, amount=cmd.amount,
                                                  unit=cmd.unit, at=cmd.at, injury_id=cmd.injury_id,
-                                                 by=caller.username, now=now))
+                                                 by=caller.username, now=now)
     nearby = tx.medical.doses(shinobi_id, cmd.at - PILL_WINDOW, cmd.at + PILL_WINDOW)
     warning = pill_warning(nearby, cmd.at)
     warnings = [warning] if warning else []
@@ -348,7 +290,7 @@ def add_note(tx: Transaction, caller: Caller, shinobi_id: int, text: str, at: da
     get_existing(tx, shinobi_id)
     if not text.strip():
         raise Invalid("a note needs text", code="TEXT_REQUIRED")
-    note = _note(tx.medical.add_note(shinobi_id=shinobi_id, text_=text, at=at, by=caller.username, now=now))
+    note: MedicalNote = tx.medical.add_note(shinobi_id=shinobi_id, text_=text, at=at, by=caller.username, now=now)
     record(tx, now, caller, "medical_note.recorded", f"shinobi:{shinobi_id}", note_id=note.id)
     tx.commit()
     return note
@@ -359,14 +301,13 @@ def medical_record(tx: Transaction, caller: Caller, shinobi_id: int) -> MedicalR
     """The whole record: for medics, the hokage and the shinobi themself."""
     authz.require(tx, caller, "readMedical", authz.shinobi_resource(shinobi_id))
     get_existing(tx, shinobi_id)
-    rows = tx.medical.record_of(shinobi_id)
-    injuries = [_injury(r) for r in rows["injuries"]]
+    entries: MedicalEntries = tx.medical.entries_of(shinobi_id)
+    injuries = list(entries.injuries)
     named = tx.missions.get_many({i.mission_id for i in injuries if i.mission_id is not None})
     seen = {mid for mid, m in named.items() if may_see(tx, caller, m)}
     # the record never names a mission the reader may not see
     injuries = [i if i.mission_id is None or i.mission_id in seen else replace(i, mission_id=None) for i in injuries]
-    return MedicalRecord(injuries=tuple(injuries), treatments=tuple(_treatment(r) for r in rows["treatments"]),
-                         medications=tuple(_medication(r) for r in rows["medications"]),
-                         notes=tuple(_note(r) for r in rows["notes"]),
+    return MedicalRecord(injuries=tuple(injuries), treatments=entries.treatments, medications=entries.medications,
+                         notes=entries.notes,
                          restrictions=tuple(tx.medical.restrictions_for([shinobi_id])[shinobi_id]),
                          welfare_holds=tuple(tx.medical.holds_for([shinobi_id])[shinobi_id]))

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pydantic import AwareDatetime, BaseModel
 
-from ...services.briefs import Brief
+from ...domain.briefs import Brief
 
 
 class BriefWrittenRead(BaseModel):

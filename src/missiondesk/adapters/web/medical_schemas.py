@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from pydantic import AwareDatetime, BaseModel
 
-from ...services.medical import DoseRecorded, Injury, MedicalNote, MedicalRecord, Medication, Treatment
+from ...domain.medical_records import Injury, MedicalNote, Medication, Treatment
+from ...services.medical import DoseRecorded, MedicalRecord
 from .schemas import HoldRead, RestrictionRead
 
 

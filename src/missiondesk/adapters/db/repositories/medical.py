@@ -2,21 +2,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Row, select, update
 
 from ....domain.medical import Restriction, RestrictionKind, RestrictionStatus, WelfareHold
-from ....domain.medical_records import Dose
-from ..tables import (
-    InjuryRow,
-    MedicalNoteRow,
-    MedicationRow,
-    RestrictionRow,
-    TreatmentRow,
-    WelfareHoldRow,
-)
+from ....domain.medical_records import Dose, Injury, MedicalEntries, MedicalNote, Medication, Treatment
+from ..tables import InjuryRow, MedicalNoteRow, MedicationRow, RestrictionRow, TreatmentRow, WelfareHoldRow
 from .base import _Repo
 
 
@@ -79,20 +73,27 @@ class MedicalRepository(_Repo):
         return out
 
     # -- the medical record ----------------------------------------------------------------------
-    def add_injury(self, *, shinobi_id: int, body_part: str, kind: str, severity: str, at: datetime,
-                   mission_id: int | None, notes: str | None, by: str | None, now: datetime) -> dict[str, Any]:
+    def enter_injury(self, *, shinobi_id: int, body_part: str, kind: str, severity: str, at: datetime,
+                     mission_id: int | None, notes: str | None, by: str | None, now: datetime) -> Injury:
         row = InjuryRow(shinobi_id=shinobi_id, body_part=body_part, kind=kind, severity=severity, at=at,
                         mission_id=mission_id, notes=notes, recorded_by=by, recorded_at=now)
         self.session.add(row)
         self.session.flush()
         return _injury(row)
 
-    def get_injury(self, injury_id: int) -> dict[str, Any] | None:
+    def add_injury(self, *, shinobi_id: int, body_part: str, kind: str, severity: str, at: datetime,
+                   mission_id: int | None, notes: str | None, by: str | None, now: datetime) -> dict[str, Any]:
+        """`enter_injury` as a dict: the shape services/reports.py still reads (row["id"]); to go once it
+        reads `enter_injury`'s Injury."""
+        return asdict(self.enter_injury(shinobi_id=shinobi_id, body_part=body_part, kind=kind, severity=severity,
+                                        at=at, mission_id=mission_id, notes=notes, by=by, now=now))
+
+    def get_injury(self, injury_id: int) -> Injury | None:
         row = self.session.get(InjuryRow, injury_id)
         return _injury(row) if row else None
 
     def add_treatment(self, *, shinobi_id: int, kind: str, at: datetime, medic_id: int, injury_id: int | None,
-                      notes: str | None, now: datetime) -> dict[str, Any]:
+                      notes: str | None, now: datetime) -> Treatment:
         row = TreatmentRow(shinobi_id=shinobi_id, kind=kind, at=at, medic_id=medic_id, injury_id=injury_id,
                            notes=notes, recorded_at=now)
         self.session.add(row)
@@ -100,7 +101,7 @@ class MedicalRepository(_Repo):
         return _treatment(row)
 
     def add_medication(self, *, shinobi_id: int, drug: str, amount: float, unit: str, at: datetime,
-                       injury_id: int | None, by: str | None, now: datetime) -> dict[str, Any]:
+                       injury_id: int | None, by: str | None, now: datetime) -> Medication:
         row = MedicationRow(shinobi_id=shinobi_id, drug=drug, amount=amount, unit=unit, at=at, injury_id=injury_id,
                             recorded_by=by, recorded_at=now)
         self.session.add(row)
@@ -114,49 +115,57 @@ class MedicalRepository(_Repo):
         return [Dose(drug=r.drug, amount=r.amount, at=r.at) for r in rows]
 
     def add_note(self, *, shinobi_id: int, text_: str, at: datetime, by: str | None, now: datetime
-                 ) -> dict[str, Any]:
+                 ) -> MedicalNote:
         row = MedicalNoteRow(shinobi_id=shinobi_id, text=text_, at=at, recorded_by=by, recorded_at=now)
         self.session.add(row)
         self.session.flush()
         return _note(row)
 
-    def record_of(self, shinobi_id: int) -> dict[str, list[dict[str, Any]]]:
+    def entries_of(self, shinobi_id: int) -> MedicalEntries:
+        """The shinobi's injuries, treatments, medication and notes, each oldest first."""
         def rows(table: Any, order: Any) -> list[Any]:
             return list(self.session.scalars(select(table).where(table.shinobi_id == shinobi_id)
                                              .order_by(order, table.id)))
 
-        return {"injuries": [_injury(r) for r in rows(InjuryRow, InjuryRow.at)],
-                "treatments": [_treatment(r) for r in rows(TreatmentRow, TreatmentRow.at)],
-                "medications": [_medication(r) for r in rows(MedicationRow, MedicationRow.at)],
-                "notes": [_note(r) for r in rows(MedicalNoteRow, MedicalNoteRow.at)]}
+        return MedicalEntries(injuries=tuple(_injury(r) for r in rows(InjuryRow, InjuryRow.at)),
+                              treatments=tuple(_treatment(r) for r in rows(TreatmentRow, TreatmentRow.at)),
+                              medications=tuple(_medication(r) for r in rows(MedicationRow, MedicationRow.at)),
+                              notes=tuple(_note(r) for r in rows(MedicalNoteRow, MedicalNoteRow.at)))
+
+    def record_of(self, shinobi_id: int) -> dict[str, list[dict[str, Any]]]:
+        """`entries_of` as lists of dicts: the shape services/shinobi_view.py still reads (and edits); to go
+        once it reads `entries_of`."""
+        e = self.entries_of(shinobi_id)
+        return {"injuries": [asdict(x) for x in e.injuries], "treatments": [asdict(x) for x in e.treatments],
+                "medications": [asdict(x) for x in e.medications], "notes": [asdict(x) for x in e.notes]}
 
 
-def _injury(r: InjuryRow) -> dict[str, Any]:
-    return {"id": r.id, "shinobi_id": r.shinobi_id, "body_part": r.body_part, "kind": r.kind,
-            "severity": r.severity, "at": r.at, "mission_id": r.mission_id, "notes": r.notes,
-            "recorded_by": r.recorded_by}
+def _injury(r: InjuryRow) -> Injury:
+    return Injury(id=r.id, shinobi_id=r.shinobi_id, body_part=r.body_part, kind=r.kind, severity=r.severity,
+                  at=r.at, mission_id=r.mission_id, notes=r.notes, recorded_by=r.recorded_by)
 
 
-def _treatment(r: TreatmentRow) -> dict[str, Any]:
-    return {"id": r.id, "shinobi_id": r.shinobi_id, "kind": r.kind, "at": r.at, "medic_id": r.medic_id,
-            "injury_id": r.injury_id, "notes": r.notes}
+def _treatment(r: TreatmentRow) -> Treatment:
+    return Treatment(id=r.id, shinobi_id=r.shinobi_id, kind=r.kind, at=r.at, medic_id=r.medic_id,
+                     injury_id=r.injury_id, notes=r.notes)
 
 
-def _medication(r: MedicationRow) -> dict[str, Any]:
-    return {"id": r.id, "shinobi_id": r.shinobi_id, "drug": r.drug, "amount": r.amount, "unit": r.unit,
-            "at": r.at, "injury_id": r.injury_id, "recorded_by": r.recorded_by}
+def _medication(r: MedicationRow) -> Medication:
+    return Medication(id=r.id, shinobi_id=r.shinobi_id, drug=r.drug, amount=float(r.amount), unit=r.unit, at=r.at,
+                      injury_id=r.injury_id, recorded_by=r.recorded_by)
 
 
-def _note(r: MedicalNoteRow) -> dict[str, Any]:
-    return {"id": r.id, "shinobi_id": r.shinobi_id, "text": r.text, "at": r.at, "recorded_by": r.recorded_by}
+def _note(r: MedicalNoteRow) -> MedicalNote:
+    return MedicalNote(id=r.id, shinobi_id=r.shinobi_id, text=r.text, at=r.at, recorded_by=r.recorded_by)
 
 
-def _restriction(row: RestrictionRow) -> Restriction:
+def _restriction(row: RestrictionRow | Row[Any]) -> Restriction:
+    """From an ORM row, or a row of its columns (roster.py reads those)."""
     return Restriction(id=row.id, shinobi_id=row.shinobi_id, kind=RestrictionKind(row.kind),
                        status=RestrictionStatus(row.status), reason=row.reason, starts_at=row.starts_at,
                        ends_at=row.ends_at, lifted_at=row.lifted_at, injury_id=row.injury_id)
 
 
-def _hold(row: WelfareHoldRow) -> WelfareHold:
+def _hold(row: WelfareHoldRow | Row[Any]) -> WelfareHold:
     return WelfareHold(id=row.id, shinobi_id=row.shinobi_id, reason=row.reason, since=row.since,
                        lifted_at=row.lifted_at, note=row.note)
