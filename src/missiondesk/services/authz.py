@@ -25,6 +25,7 @@ import cedarpy
 from ..domain.access import Caller
 from ..domain.errors import Forbidden, NotFound
 from ..domain.ranks import Classification
+from .unit_of_work import Transaction
 
 POLICY_FILE = "missiondesk.cedar"
 HOKAGE_PREFIX = "hokage-"
@@ -128,7 +129,7 @@ def decide(caller: Caller, action: str, target: Resource, context: dict[str, Any
 
 
 # -- enforcement, with the audit trail -------------------------------------------------------------
-def _note(tx: Any, caller: Caller, action: str, what: str, targets: Iterable[Resource], **details: Any) -> None:
+def _note(tx: Transaction, caller: Caller, action: str, what: str, targets: Iterable[Resource], **details: Any) -> None:
     targets = list(targets)
     target = targets[0].target if len(targets) == 1 else None
     entry = {"actor": caller.username, "action": what, "target": target,
@@ -142,7 +143,7 @@ SENSITIVE_READS = {"readMedical": "medical.read", "readSleep": "medical.read", "
                    "viewCustody": "custody.read"}
 
 
-def require(tx: Any, caller: Caller, action: str, target: Resource = VILLAGE, *, hide: bool = False,
+def require(tx: Transaction, caller: Caller, action: str, target: Resource = VILLAGE, *, hide: bool = False,
             context: dict[str, Any] | None = None, message: str | None = None) -> Decision:
     """Permit, or raise: `Hidden` (404) when `hide`, else `Forbidden` (403). Audited when denied, and when
     a sensitive read is let through."""
@@ -157,13 +158,13 @@ def require(tx: Any, caller: Caller, action: str, target: Resource = VILLAGE, *,
     return d
 
 
-def allowed(tx: Any, caller: Caller, action: str, target: Resource,
+def allowed(tx: Transaction, caller: Caller, action: str, target: Resource,
             context: dict[str, Any] | None = None) -> bool:
     """A yes/no question: nothing was attempted, nothing is audited."""
     return decide(caller, action, target, context).allowed
 
 
-def filter_allowed(tx: Any, caller: Caller, action: str, items: Sequence[Any], target_of: Any) -> list[Any]:
+def filter_allowed(tx: Transaction, caller: Caller, action: str, items: Sequence[Any], target_of: Any) -> list[Any]:
     """The items the caller may `action` (a list shows only what its reader may see; nothing is audited)."""
     decisions = decide_many(caller, action, [target_of(i) for i in items])
     return [i for i, d in zip(items, decisions, strict=True) if d.allowed]
