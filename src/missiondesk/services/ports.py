@@ -6,8 +6,7 @@ which satisfy them structurally; so does the in-memory fake the service tests ru
 (tests/support/fake_uow.py). The types named here are the domain's, or small protocols of this module where a
 repository hands out a value of its own (a bearer token, a delivery): services import no adapters.
 
-A method's result marked `Results` is a dict today (`dict[str, Any]`); those are becoming dataclasses, and are
-typed here once they are.
+A result marked `Results` is still a `dict[str, Any]`: those are to become dataclasses.
 """
 from __future__ import annotations
 
@@ -21,11 +20,12 @@ import numpy as np
 from ..domain.access import Caller
 from ..domain.alerts import Ladder, MedicShift, Preferences, WebhookEndpoint, WelfareReview
 from ..domain.audit import AuditEntry
+from ..domain.briefs import Brief
 from ..domain.custody import AudienceStatus, Detainee, DetaineeStatus
 from ..domain.fatigue import SleepEpisode
 from ..domain.gate import Direction, GateEvent
 from ..domain.medical import Restriction, RestrictionKind, RestrictionStatus, WelfareHold
-from ..domain.medical_records import Dose
+from ..domain.medical_records import Dose, Injury, MedicalEntries, MedicalNote, Medication, Treatment
 from ..domain.missions import Mission, MissionLine
 from ..domain.ranks import Classification, MissionRank, MissionStatus, Role, ShinobiRank, ShinobiStatus
 from ..domain.risk import RiskModel, Threat
@@ -34,9 +34,10 @@ from ..domain.throttle import Count, Key
 
 T = TypeVar("T")
 
-Results: TypeAlias = Any
-"""A record the repository still hands out as `dict[str, Any]` (medical records, briefs, the gate log, mission
-reports, the risk model's history): typed when it becomes a dataclass."""
+Results: TypeAlias = dict[str, Any]
+"""A record a repository still hands out as a dict (an injury entered and the medical record as the report and
+the shinobi page read them, the gate log, a mission's report, the risk model's history): the ones left to become
+dataclasses."""
 
 
 def existing(row: T | None) -> T:
@@ -136,16 +137,20 @@ class MedicalRepo(Protocol):  # tx.medical
     def get_hold(self, hold_id: int) -> WelfareHold | None: ...
     def lift_hold(self, hold_id: int, at: datetime, note: str) -> None: ...
     def holds_for(self, ids: Iterable[int]) -> dict[int, list[WelfareHold]]: ...
+    def enter_injury(self, *, shinobi_id: int, body_part: str, kind: str, severity: str, at: datetime,
+                     mission_id: int | None, notes: str | None, by: str | None, now: datetime) -> Injury: ...
     def add_injury(self, *, shinobi_id: int, body_part: str, kind: str, severity: str, at: datetime,
-                   mission_id: int | None, notes: str | None, by: str | None, now: datetime) -> Results: ...
-    def get_injury(self, injury_id: int) -> Results | None: ...
+                   mission_id: int | None, notes: str | None, by: str | None,
+                   now: datetime) -> Results: ...  # enter_injury as a dict, for services/reports.py
+    def get_injury(self, injury_id: int) -> Injury | None: ...
     def add_treatment(self, *, shinobi_id: int, kind: str, at: datetime, medic_id: int, injury_id: int | None,
-                      notes: str | None, now: datetime) -> Results: ...
+                      notes: str | None, now: datetime) -> Treatment: ...
     def add_medication(self, *, shinobi_id: int, drug: str, amount: float, unit: str, at: datetime,
-                       injury_id: int | None, by: str | None, now: datetime) -> Results: ...
+                       injury_id: int | None, by: str | None, now: datetime) -> Medication: ...
     def doses(self, shinobi_id: int, since: datetime, until: datetime) -> list[Dose]: ...
-    def add_note(self, *, shinobi_id: int, text_: str, at: datetime, by: str | None, now: datetime) -> Results: ...
-    def record_of(self, shinobi_id: int) -> Results: ...
+    def add_note(self, *, shinobi_id: int, text_: str, at: datetime, by: str | None, now: datetime) -> MedicalNote: ...
+    def entries_of(self, shinobi_id: int) -> MedicalEntries: ...
+    def record_of(self, shinobi_id: int) -> dict[str, list[Results]]: ...  # entries_of as dicts, for shinobi_view
 
 
 class MissionRepo(Protocol):  # tx.missions
@@ -295,8 +300,8 @@ class CustodyRepo(Protocol):  # tx.custody
 
 
 class BriefRepo(Protocol):  # tx.briefs
-    def add(self, mission_id: int, text_: str, by: str | None, now: datetime) -> Results: ...
-    def latest(self, mission_id: int) -> Results | None: ...
+    def add(self, mission_id: int, text_: str, by: str | None, now: datetime) -> Brief: ...
+    def latest(self, mission_id: int) -> Brief | None: ...
     def destroy(self, brief_id: int, by: str, reason: str, now: datetime) -> None: ...
 
 
