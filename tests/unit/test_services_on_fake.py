@@ -179,6 +179,31 @@ def test_cancelling_declines_the_proposed_team_and_tells_its_members(uow: FakeUn
               missions.EditMission(title="Again"), NOW)
 
 
+def test_a_mission_waiting_for_authorisation_may_be_edited(uow: FakeUnitOfWork):
+    """Moved from tests/integration/test_mission_edits.py (the same rule through the API, on both engines)."""
+    hokage = uow.caller("hokage", roles=[Role.HOKAGE], clearance=Classification.TOP_SECRET)
+    m = missions.post_mission(uow, hokage, missions.PostMission("Escort the daimyo", MissionRank.S, "escort",
+                                                                reward_ryo=2_000_000, min_team_size=4), NOW).mission
+    assert m.status is MissionStatus.PENDING_AUTHORIZATION
+    edited = missions.edit_mission(uow, hokage, m.id, missions.EditMission(reward_ryo=3_000_000), NOW).mission
+    assert (edited.reward_ryo, edited.status) == (3_000_000, MissionStatus.PENDING_AUTHORIZATION)
+    assert uow.committed.missions[m.id] == edited
+
+
+def test_the_hokage_cancels_a_mission_waiting_for_authorisation(uow: FakeUnitOfWork):
+    """Moved from tests/integration/test_mission_edits.py: once cancelled, a signature is not needed (409 through
+    the API, as test_assignments.py checks of an open mission)."""
+    hokage = uow.caller("hokage", roles=[Role.HOKAGE], clearance=Classification.TOP_SECRET)
+    elder = uow.caller("elder", roles=[Role.COUNCIL])
+    m = missions.post_mission(uow, hokage, missions.PostMission("Hold the pass", MissionRank.A, "defense",
+                                                                min_team_size=3), NOW).mission
+    assert m.status is MissionStatus.PENDING_AUTHORIZATION
+    done = missions.cancel_mission(uow, hokage, m.id, "The daimyo paid", NOW).mission
+    assert done.status is MissionStatus.CANCELLED
+    assert isinstance(unchanged(uow, "AUTHORIZATION_NOT_NEEDED", missions.authorize_mission, uow, elder, m.id, NOW),
+                      Conflict)
+
+
 # -- the roster ---------------------------------------------------------------------------------------------------
 def test_adding_a_shinobi_with_an_account_audits_both(uow: FakeUnitOfWork):
     hokage = uow.caller("hokage", roles=[Role.HOKAGE], clearance=Classification.TOP_SECRET)
