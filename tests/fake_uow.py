@@ -390,9 +390,6 @@ class FakeGate(_Repo):
                     and (include_detainees or r.detainee_id is None)), None)
         return None if row is None else (row.event.at, event_id)
 
-    def log(self, **_: Any) -> list[dict[str, Any]]:
-        raise NotImplementedError("the gate log's paging is tested on the databases (test_paging_gate.py)")
-
 
 # -- the unit of work ------------------------------------------------------------------------------------------
 class FakeTransaction:

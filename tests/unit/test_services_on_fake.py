@@ -4,6 +4,7 @@ database, no HTTP: each test runs in milliseconds. The same rules through the AP
 tests/integration/ (test_mission_edits.py, test_roster_changes.py, test_custody_gate_medical.py)."""
 from __future__ import annotations
 
+import inspect
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -15,8 +16,9 @@ from missiondesk.domain.fitness import FitnessPolicy
 from missiondesk.domain.gate import Direction
 from missiondesk.domain.ranks import Classification, MissionRank, MissionStatus, Role, ShinobiRank, ShinobiStatus
 from missiondesk.domain.roster import AssignmentStatus
-from missiondesk.services import custody, gate, missions, roster
+from missiondesk.services import custody, gate, missions, ports, roster
 
+from .. import fake_uow
 from ..fake_uow import FakeUnitOfWork
 
 NOW = datetime(2026, 3, 14, 6, 20, tzinfo=UTC)
@@ -61,6 +63,26 @@ def test_the_fake_keeps_only_what_is_committed(uow: FakeUnitOfWork):
         assert tx.shinobi.get(sid) == uow.committed.shinobi[sid]
         with pytest.raises(AssertionError):
             tx.commit()  # a read-only use case does not commit
+
+
+FAKES = [(fake_uow.FakeShinobi, ports.ShinobiRepo), (fake_uow.FakeAccounts, ports.AccountRepo),
+         (fake_uow.FakeMissions, ports.MissionRepo), (fake_uow.FakeAssignments, ports.AssignmentRepo),
+         (fake_uow.FakeAlerts, ports.AlertRepo), (fake_uow.FakeContacts, ports.ContactRepo),
+         (fake_uow.FakeOutbox, ports.OutboxRepo), (fake_uow.FakeRisk, ports.RiskRepo),
+         (fake_uow.FakeAudit, ports.AuditRepo), (fake_uow.FakeCustody, ports.CustodyRepo),
+         (fake_uow.FakeGate, ports.GateRepo)]
+
+
+@pytest.mark.parametrize(("fake", "port"), FAKES, ids=[f.__name__ for f, _ in FAKES])
+def test_each_fake_method_is_called_as_its_port_declares(fake, port):
+    """Names, kinds and defaults of the parameters (the annotations are the port's, spelled alike): a service
+    calling the fake calls the SQL repository the same way."""
+    methods = [n for n, f in vars(fake).items() if callable(f) and not n.startswith("_")]
+    assert methods
+    for name in methods:
+        ours, theirs = inspect.signature(getattr(fake, name)), inspect.signature(getattr(port, name))
+        assert [(p.name, p.kind, p.default) for p in ours.parameters.values()] == \
+            [(p.name, p.kind, p.default) for p in theirs.parameters.values()], name
 
 
 # -- missions ----------------------------------------------------------------------------------------------------
