@@ -4,18 +4,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import CursorResult, Update, func, select, update
 
 from ....domain.access import Caller
 from ....domain.ranks import Classification, Role
 from ....domain.roster import Account
-from ..tables import (
-    AccountRow,
-    ShinobiRow,
-    TokenRow,
-)
+from ..tables import AccountRow, ShinobiRow, TokenRow
 from .base import _Repo
 
 
@@ -73,13 +69,16 @@ class AccountRepository(_Repo):
             q = q.where(TokenRow.id == token_id)
         if except_digest is not None:
             q = q.where(TokenRow.digest != except_digest)
-        return int(self.session.execute(q.values(revoked_at=now)).rowcount or 0)
+        return int(self._written(q.values(revoked_at=now)).rowcount or 0)
 
     def revoke_token(self, digest: str, now: datetime) -> bool:
-        result = self.session.execute(update(TokenRow).where(TokenRow.digest == digest,
-                                                             TokenRow.revoked_at.is_(None))
-                                      .values(revoked_at=now))
+        result = self._written(update(TokenRow).where(TokenRow.digest == digest, TokenRow.revoked_at.is_(None))
+                               .values(revoked_at=now))
         return bool(result.rowcount)
+
+    def _written(self, statement: Update) -> CursorResult[Any]:
+        """An UPDATE's result, which says how many rows it matched."""
+        return cast(CursorResult[Any], self.session.execute(statement))
 
     def caller_for_token(self, digest: str, now: datetime) -> Caller | None:
         return self._caller(select(AccountRow, ShinobiRow)

@@ -9,13 +9,7 @@ from typing import Any
 from sqlalchemy import or_, select, update
 
 from ....domain.roster import Assignment, AssignmentStatus, MemorialEntry
-from ..tables import (
-    AssignmentMemberRow,
-    AssignmentRow,
-    MemorialRow,
-    ReportRow,
-    ShinobiRow,
-)
+from ..tables import AssignmentMemberRow, AssignmentRow, MemorialRow, ReportRow, ShinobiRow
 from .base import _Repo
 
 
@@ -37,7 +31,9 @@ class AssignmentRepository(_Repo):
                                                   known_codes=(known_codes or {}).get(s, []))
                               for i, s in enumerate(shinobi_ids)])
         self.session.flush()
-        return self.get(row.id)
+        added = self.get(row.id)
+        assert added is not None  # just written
+        return added
 
     def get(self, assignment_id: int) -> Assignment | None:
         rows = self.session.scalars(select(AssignmentRow).where(AssignmentRow.id == assignment_id)).all()

@@ -1,6 +1,7 @@
 """The audit log: a hash chain."""
 from __future__ import annotations
 
+import builtins
 import json
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
@@ -9,10 +10,7 @@ from typing import Any
 from sqlalchemy import Text, cast, select, text
 
 from ....domain.audit import GENESIS, AuditEntry, canonical, chain_hash, load_details
-from ..tables import (
-    AccountRow,
-    AuditRow,
-)
+from ..tables import AccountRow, AuditRow
 from .base import _Repo
 
 
@@ -38,7 +36,7 @@ class AuditRepository(_Repo):
 
     def list(self, *, actor: str | None = None, action: str | None = None, target: str | None = None,
              since: datetime | None = None, until: datetime | None = None, after_seq: int = 0,
-             limit: int = 1000) -> list[AuditEntry]:
+             limit: int = 1000) -> builtins.list[AuditEntry]:
         q = select(AuditRow).where(AuditRow.seq > after_seq).order_by(AuditRow.seq).limit(limit)
         if actor is not None:
             q = q.where(AuditRow.actor == actor)
@@ -52,7 +50,8 @@ class AuditRepository(_Repo):
             q = q.where(AuditRow.at < until)
         return [_entry(r) for r in self.session.scalars(q)]
 
-    def acts_of(self, shinobi_ids: Iterable[int], *, since: datetime, until: datetime) -> dict[int, list[datetime]]:
+    def acts_of(self, shinobi_ids: Iterable[int], *, since: datetime, until: datetime
+                ) -> dict[int, builtins.list[datetime]]:
         """When each shinobi's own account acted on the record (sign-ins, requests), oldest first."""
         ids = list(shinobi_ids)
         out: dict[int, list[datetime]] = {i: [] for i in ids}

@@ -1,6 +1,7 @@
 """Detainees, their chain of custody and audience requests."""
 from __future__ import annotations
 
+import builtins
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime
@@ -8,12 +9,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 
 from ....domain.custody import AudienceRequest, AudienceStatus, Detainee, DetaineeStatus, Link
-from ..tables import (
-    AudienceRequestRow,
-    CustodyCustodianRow,
-    CustodyLinkRow,
-    DetaineeRow,
-)
+from ..tables import AudienceRequestRow, CustodyCustodianRow, CustodyLinkRow, DetaineeRow
 from .base import _Repo
 
 
@@ -62,13 +58,13 @@ class CustodyRepository(_Repo):
         found = self._convert(self.session.scalars(select(DetaineeRow).where(DetaineeRow.id == detainee_id)))
         return found[0] if found else None
 
-    def list(self, *, status: DetaineeStatus | None = None) -> list[Detainee]:
+    def list(self, *, status: DetaineeStatus | None = None) -> builtins.list[Detainee]:
         q = select(DetaineeRow).order_by(DetaineeRow.id)
         if status is not None:
             q = q.where(DetaineeRow.status == status.value)
         return self._convert(self.session.scalars(q))
 
-    def _convert(self, rows: Iterable[DetaineeRow]) -> list[Detainee]:
+    def _convert(self, rows: Iterable[DetaineeRow]) -> builtins.list[Detainee]:
         rows = list(rows)
         ids = [r.id for r in rows]
         if not ids:

@@ -1,6 +1,7 @@
 """Missions and their authorizations."""
 from __future__ import annotations
 
+import builtins
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime
@@ -11,10 +12,7 @@ from sqlalchemy import select, update
 from ....domain.missions import Mission, MissionLine
 from ....domain.ranks import Classification, MissionRank, MissionStatus
 from ....domain.risk import Threat
-from ..tables import (
-    AuthorizationRow,
-    MissionRow,
-)
+from ..tables import AuthorizationRow, MissionRow
 from .base import _Repo
 
 
@@ -49,12 +47,14 @@ class MissionRepository(_Repo):
             q = q.where(m.rank == rank.value)
         if status is not None:
             q = q.where(m.status == status.value)
-        ranks, clearances, statuses = ({e.value: e for e in E} for E in (MissionRank, Classification, MissionStatus))
+        ranks = {e.value: e for e in MissionRank}
+        clearances = {e.value: e for e in Classification}
+        statuses = {e.value: e for e in MissionStatus}
         return [MissionLine(r.id, r.title, ranks[r.rank], clearances[r.classification], statuses[r.status],
                             r.posted_at, r.reward_ryo) for r in self.session.execute(q)]
 
     def list(self, *, status: MissionStatus | None = None, after: int | None = None, limit: int | None = None,
-             posted_before: datetime | None = None) -> list[Mission]:
+             posted_before: datetime | None = None) -> builtins.list[Mission]:
         """By id; from after the id `after`, at most `limit` of them, posted before a time, when given."""
         q = select(MissionRow).order_by(MissionRow.id).limit(limit)
         if posted_before is not None:
@@ -65,7 +65,7 @@ class MissionRepository(_Repo):
             q = q.where(MissionRow.status == status.value)
         return self._convert(self.session.scalars(q).all())
 
-    def _convert(self, rows: Iterable[MissionRow]) -> list[Mission]:
+    def _convert(self, rows: Iterable[MissionRow]) -> builtins.list[Mission]:
         rows = list(rows)
         signed: dict[int, list[str]] = defaultdict(list)
         ids = [r.id for r in rows]

@@ -4,17 +4,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 
 from ....domain.risk import RiskModel
-from ..tables import (
-    AssignmentMemberRow,
-    AssignmentRow,
-    MissionRow,
-    ReportRow,
-    RiskModelRow,
-    ShinobiRow,
-)
+from ..tables import AssignmentMemberRow, AssignmentRow, MissionRow, ReportRow, RiskModelRow, ShinobiRow
 from .base import _Repo
 
 
@@ -32,7 +25,7 @@ class RiskRepository(_Repo):
         self.session.flush()
 
     @staticmethod
-    def _learned_from(*columns: Any):
+    def _learned_from(*columns: Any) -> Select[Any]:
         """The reports a fit learns from: a mission with a team, and an outcome (aborted ones teach nothing)."""
         return (select(*columns).select_from(ReportRow)
                 .join(MissionRow, MissionRow.id == ReportRow.mission_id)
