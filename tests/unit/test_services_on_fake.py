@@ -240,6 +240,19 @@ def test_adding_a_shinobi_with_an_account_audits_both(uow: FakeUnitOfWork):
                                 account=roster.NewAccount("lee", "another long passphrase 78")), NOW)
 
 
+@pytest.mark.parametrize(("password", "code"), [
+    ("password", "PASSWORD_TOO_COMMON"), ("Password2026!", "PASSWORD_TOO_COMMON"),
+    ("qwertyuiop", "PASSWORD_TOO_COMMON"), ("konohagakure1", "PASSWORD_TOO_COMMON"),
+    ("aaaaaaaaaaaa", "PASSWORD_TOO_COMMON"), ("short", "PASSWORD_TOO_SHORT"),
+    ("itachi-uchiha-99", "PASSWORD_CONTAINS_USERNAME"),
+])
+def test_weak_passwords_are_refused(uow: FakeUnitOfWork, password, code):
+    """The cases of tests/integration/test_secrecy_and_audit.py (one API round trip each, on both engines)."""
+    hokage = uow.caller("hokage", roles=[Role.HOKAGE], clearance=Classification.TOP_SECRET)
+    unchanged(uow, code, roster.add_shinobi, uow, hokage,
+              roster.AddShinobi("Itachi", ShinobiRank.JONIN, account=roster.NewAccount("itachi", password)), NOW)
+
+
 def test_a_clerk_grants_no_more_than_they_hold(uow: FakeUnitOfWork):
     clerk = uow.caller("clerk", roles=[Role.CLERK], clearance=Classification.CONFIDENTIAL)
     add = roster.add_shinobi
