@@ -7,9 +7,10 @@ of work's rollback does. Rows are the domain's frozen dataclasses, so a copy of 
 the whole snapshot.
 
 The repositories here implement services/ports.py's protocols for the use cases the fake-backed tests run:
-missions (posting, authorising, editing, cancelling), the roster (adding, changing, partners), the gate's arrivals
-and departures, and custody. A repository or method a use case needs and the fake lacks fails loudly
-(AttributeError on the transaction or the repository): add it here, in memory, as its SQL twin behaves.
+missions (posting, authorising, editing, cancelling), sending a team (the fitness rules' facts: restrictions,
+holds, sleep, acts), the roster (adding, changing, partners), the gate's arrivals and departures, and custody.
+A repository or method a use case needs and the fake lacks fails loudly (AttributeError on the transaction or the
+repository): add it here, in memory, as its SQL twin behaves.
 """
 from __future__ import annotations
 
@@ -24,7 +25,9 @@ from missiondesk.domain.access import Caller
 from missiondesk.domain.alerts import Preferences, WebhookEndpoint
 from missiondesk.domain.audit import GENESIS, AuditEntry, canonical, chain_hash
 from missiondesk.domain.custody import AudienceRequest, AudienceStatus, Detainee, DetaineeStatus, Link
+from missiondesk.domain.fatigue import SleepEpisode
 from missiondesk.domain.gate import Direction, GateEvent
+from missiondesk.domain.medical import Restriction, RestrictionKind, RestrictionStatus, WelfareHold
 from missiondesk.domain.missions import Mission, MissionLine
 from missiondesk.domain.ranks import Classification, MissionRank, MissionStatus, Role, ShinobiRank, ShinobiStatus
 from missiondesk.domain.risk import RiskModel, Threat
@@ -58,6 +61,9 @@ class Tables:
     in_village_at_intake: dict[int, bool] = field(default_factory=dict)
     gate: list[GateRow] = field(default_factory=list)
     risk: list[RiskModel] = field(default_factory=list)
+    restrictions: dict[int, Restriction] = field(default_factory=dict)
+    holds: dict[int, WelfareHold] = field(default_factory=dict)
+    sleep: list[tuple[int, SleepEpisode]] = field(default_factory=list)
     last_id: dict[str, int] = field(default_factory=dict)
 
     def copy(self) -> Tables:
@@ -125,6 +131,19 @@ class FakeShinobi(_Repo):
             s = self.t.shinobi[x]
             self.t.shinobi[x] = replace(s, partner_ids=tuple(sorted((*s.partner_ids, y))))
         return True
+
+
+    def sleep_many(self, ids: Iterable[int], *, ending_after: datetime | None = None
+                   ) -> dict[int, list[SleepEpisode]]:
+        out: dict[int, list[SleepEpisode]] = {i: [] for i in ids}
+        for sid, e in sorted(self.t.sleep, key=lambda r: r[1].start):
+            if sid in out and (ending_after is None or e.end > ending_after):
+                out[sid].append(e)
+        return out
+
+    def add_sleep(self, shinobi_id: int, start: datetime, end: datetime, by: str | None, now: datetime) -> int:
+        self.t.sleep.append((shinobi_id, SleepEpisode(start=start, end=end)))
+        return len(self.t.sleep)
 
 
 class FakeAccounts(_Repo):
@@ -237,6 +256,11 @@ class FakeAssignments(_Repo):
     def set_known_codes(self, assignment_id: int, shinobi_id: int, codes: Iterable[str]) -> None:
         self.t.known_codes[assignment_id, shinobi_id] = frozenset(codes)
 
+    def on_active_assignment(self, ids: Iterable[int], *, besides: int | None = None) -> set[int]:
+        wanted = set(ids)
+        return {s for a in self.t.assignments.values() if a.status is AssignmentStatus.ACTIVE and a.id != besides
+                for s in a.shinobi_ids if s in wanted}
+
     def decline(self, assignment_id: int, now: datetime) -> None:
         self.t.assignments[assignment_id] = replace(self.t.assignments[assignment_id],
                                                     status=AssignmentStatus.DECLINED, ended_at=now)
@@ -244,6 +268,43 @@ class FakeAssignments(_Repo):
     def mark_left(self, assignment_id: int, shinobi_ids: Iterable[int], at: datetime) -> None:
         a = self.t.assignments[assignment_id]
         self.t.assignments[assignment_id] = replace(a, left_ids=tuple(sorted({*a.left_ids, *shinobi_ids})))
+
+
+# -- duty restrictions and welfare holds, as the fitness rules read them ---------------------------------------------
+class FakeMedical(_Repo):
+    def add_restriction(self, *, shinobi_id: int, kind: RestrictionKind, status: RestrictionStatus, reason: str,
+                        starts_at: datetime, ends_at: datetime | None, by: str | None, now: datetime,
+                        injury_id: int | None = None) -> Restriction:
+        rid = self.t.next_id("restriction")
+        self.t.restrictions[rid] = Restriction(id=rid, shinobi_id=shinobi_id, kind=kind, status=status, reason=reason,
+                                               starts_at=starts_at, ends_at=ends_at, injury_id=injury_id)
+        return self.t.restrictions[rid]
+
+    def get_restriction(self, restriction_id: int) -> Restriction | None:
+        return self.t.restrictions.get(restriction_id)
+
+    def lift_restriction(self, restriction_id: int, at: datetime, note: str | None) -> None:
+        self.t.restrictions[restriction_id] = replace(self.t.restrictions[restriction_id], lifted_at=at)
+
+    def restrictions_for(self, ids: Iterable[int]) -> dict[int, list[Restriction]]:
+        out: dict[int, list[Restriction]] = {i: [] for i in ids}
+        for r in sorted(self.t.restrictions.values(), key=lambda r: (r.starts_at, r.id)):
+            if r.shinobi_id in out:
+                out[r.shinobi_id].append(r)
+        return out
+
+    def add_hold(self, *, shinobi_id: int, reason: str, since: datetime, mission_id: int | None, by: str | None,
+                 now: datetime) -> WelfareHold:
+        hid = self.t.next_id("hold")
+        self.t.holds[hid] = WelfareHold(id=hid, shinobi_id=shinobi_id, reason=reason, since=since)
+        return self.t.holds[hid]
+
+    def holds_for(self, ids: Iterable[int]) -> dict[int, list[WelfareHold]]:
+        out: dict[int, list[WelfareHold]] = {i: [] for i in ids}
+        for h in sorted(self.t.holds.values(), key=lambda h: (h.since, h.id)):
+            if h.shinobi_id in out:
+                out[h.shinobi_id].append(h)
+        return out
 
 
 # -- alerts, as raise_alert writes them ------------------------------------------------------------------------
@@ -315,6 +376,15 @@ class FakeAudit(_Repo):
         return [e for e in self.t.audit if e.seq > after_seq and (actor is None or e.actor == actor)
                 and (action is None or e.action == action) and (target is None or e.target == target)
                 and (since is None or e.at >= since) and (until is None or e.at <= until)][:limit]
+
+    def acts_of(self, shinobi_ids: Iterable[int], *, since: datetime,
+                until: datetime) -> dict[int, list[datetime]]:
+        out: dict[int, list[datetime]] = {i: [] for i in shinobi_ids}
+        owner = {a.username: a.shinobi_id for a in self.t.accounts.values()}
+        for e in self.t.audit:
+            if owner.get(e.actor or "") in out and since <= e.at <= until:
+                out[owner[e.actor or ""]].append(e.at)
+        return out
 
     def head(self) -> AuditEntry | None:
         return self.t.audit[-1] if self.t.audit else None
@@ -401,6 +471,7 @@ class FakeTransaction:
         self.missions, self.assignments, self.risk = FakeMissions(t), FakeAssignments(t), FakeRisk(t)
         self.alerts, self.contacts, self.outbox = FakeAlerts(t), FakeContacts(t), FakeOutbox(t)
         self.audit, self.custody, self.gate = FakeAudit(t), FakeCustody(t), FakeGate(t)
+        self.medical = FakeMedical(t)
         self.pending_security: list[dict[str, Any]] = []
 
     def commit(self) -> None:

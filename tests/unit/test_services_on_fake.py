@@ -14,9 +14,10 @@ from missiondesk.domain.custody import AudienceStatus, DetaineeStatus
 from missiondesk.domain.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from missiondesk.domain.fitness import FitnessPolicy
 from missiondesk.domain.gate import Direction
+from missiondesk.domain.medical import RestrictionKind, RestrictionStatus
 from missiondesk.domain.ranks import Classification, MissionRank, MissionStatus, Role, ShinobiRank, ShinobiStatus
 from missiondesk.domain.roster import AssignmentStatus
-from missiondesk.services import custody, gate, missions, ports, roster
+from missiondesk.services import assignments, custody, gate, missions, ports, roster
 
 from .. import fake_uow
 from ..fake_uow import FakeUnitOfWork
@@ -70,7 +71,7 @@ FAKES = [(fake_uow.FakeShinobi, ports.ShinobiRepo), (fake_uow.FakeAccounts, port
          (fake_uow.FakeAlerts, ports.AlertRepo), (fake_uow.FakeContacts, ports.ContactRepo),
          (fake_uow.FakeOutbox, ports.OutboxRepo), (fake_uow.FakeRisk, ports.RiskRepo),
          (fake_uow.FakeAudit, ports.AuditRepo), (fake_uow.FakeCustody, ports.CustodyRepo),
-         (fake_uow.FakeGate, ports.GateRepo)]
+         (fake_uow.FakeGate, ports.GateRepo), (fake_uow.FakeMedical, ports.MedicalRepo)]
 
 
 @pytest.mark.parametrize(("fake", "port"), FAKES, ids=[f.__name__ for f, _ in FAKES])
@@ -224,6 +225,68 @@ def test_the_hokage_cancels_a_mission_waiting_for_authorisation(uow: FakeUnitOfW
     assert done.status is MissionStatus.CANCELLED
     assert isinstance(unchanged(uow, "AUTHORIZATION_NOT_NEEDED", missions.authorize_mission, uow, elder, m.id, NOW),
                       Conflict)
+
+
+# -- sending a team, and the gate judging it again ------------------------------------------------------------------
+DEPART = NOW + timedelta(hours=4)
+
+
+def rested(uow: FakeUnitOfWork, *names: str) -> list[int]:
+    """Shinobi who slept 23:00-07:00 each of the seven nights before (the estimate's evidence)."""
+    ids = [uow.person(n) for n in names]
+    with uow.seeding() as tx:
+        for sid in ids:
+            for day in range(7, 14):
+                start = datetime(2026, 3, day, 23, tzinfo=UTC)
+                tx.shinobi.add_sleep(sid, start, start + timedelta(hours=8), None, NOW)
+    return ids
+
+
+def rest_order(uow: FakeUnitOfWork, sid: int, since: datetime) -> None:
+    with uow.seeding() as tx:
+        tx.medical.add_restriction(shinobi_id=sid, kind=RestrictionKind.REST, status=RestrictionStatus.FILED,
+                                   reason="ordered to rest", starts_at=since, ends_at=None, by="medic", now=NOW)
+
+
+def test_a_fit_team_is_sent_and_an_unfit_one_refused_with_the_refusal_kept(uow: FakeUnitOfWork):
+    clerk = uow.caller("clerk", roles=[Role.CLERK])
+    a, b = rested(uow, "Naruto", "Sasuke")
+    post = missions.PostMission
+    m = missions.post_mission(uow, clerk, post("Guard", MissionRank.C, "guard", min_team_size=2), NOW).mission
+    sent = assignments.assign_team(uow, clerk, m.id, assignments.AssignTeam((a, b), DEPART), NOW, POLICY)
+    assert (sent.status, sent.shinobi_ids) == (AssignmentStatus.ACTIVE, (a, b))
+    assert uow.committed.missions[m.id].status is MissionStatus.ASSIGNED
+    assert {uow.committed.shinobi[s].status for s in (a, b)} == {ShinobiStatus.ON_MISSION}
+    assert [e.action for e in uow.audit()][-1] == "assignment.created"
+    # one of another team is under a rest order: nobody goes, and the refusal is on the record (committed)
+    c, d = rested(uow, "Sakura", "Sai")
+    rest_order(uow, d, NOW - timedelta(hours=1))
+    other = missions.post_mission(uow, clerk, post("Escort", MissionRank.C, "escort", min_team_size=2), NOW).mission
+    commits = uow.commits
+    error = refused("ASSIGNMENT_REFUSED", assignments.assign_team, uow, clerk, other.id,
+                    assignments.AssignTeam((c, d), DEPART), NOW, POLICY)
+    assert {(x["shinobi_id"], x["code"]) for x in error.details} == {(d, "MEDICAL_REST")}
+    assert uow.commits == commits + 1
+    [entry] = uow.audit("assignment.refused")
+    assert entry.target == f"mission:{other.id}" and [r["code"] for r in entry.details["reasons"]] == [
+        "MEDICAL_REST"]
+    assert uow.committed.missions[other.id].status is MissionStatus.OPEN
+    assert {uow.committed.shinobi[s].status for s in (c, d)} == {ShinobiStatus.ACTIVE}
+    assert [x for x in uow.committed.assignments.values() if x.mission_id == other.id] == []
+    # and a rest order after the booking: the gate judges the team again when they go out
+    rest_order(uow, b, NOW)
+    gone = gate.GateEntry(Direction.OUT, DEPART - timedelta(minutes=10), shinobi_ids=(a, b))
+    error = refused("ASSIGNMENT_REFUSED", gate.log_gate, uow, clerk, gone, NOW, policy=POLICY)
+    assert {(x["shinobi_id"], x["code"]) for x in error.details} == {(b, "MEDICAL_REST")}
+    assert uow.committed.gate == [] and len(uow.audit("assignment.refused")) == 2  # nobody logged out
+    hokage = uow.caller("hokage", roles=[Role.HOKAGE], clearance=Classification.TOP_SECRET)
+    logged = gate.log_gate(uow, hokage, gate.GateEntry(Direction.OUT, gone.at, shinobi_ids=(a, b),
+                                                       override_justification="the bridge falls otherwise"),
+                           NOW, policy=POLICY)
+    assert len(logged.event_ids) == 2 and uow.committed.assignments[sent.id].left_ids == (a, b)
+    [override] = uow.audit("assignment.override")
+    assert override.details["justification"] == "the bridge falls otherwise"
+    assert verify(uow.committed.audit).ok
 
 
 # -- the roster ---------------------------------------------------------------------------------------------------
