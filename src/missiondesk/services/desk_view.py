@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TypedDict
 
 from ..domain.access import Caller
 from ..domain.audit import AuditEntry
@@ -161,6 +162,16 @@ ACTIONS = (
 )
 
 
+class AuditFilters(TypedDict):
+    """The audit page's filters, as AuditRepo.list takes them."""
+
+    actor: str | None
+    action: str | None
+    target: str | None
+    since: datetime | None
+    until: datetime | None
+
+
 @dataclass(frozen=True)
 class AuditPage:
     entries: tuple[AuditEntry, ...]  # newest first
@@ -190,7 +201,7 @@ def _audit_page(tx: Transaction, caller: Caller, *, before: int | None = None,
         raise Invalid("the end of the range is before its start", code="TIME_RANGE_INVALID")
     head = tx.audit.head()
     top = head.seq if head else 0
-    filters = {"actor": actor, "action": action, "target": target, "since": since, "until": until}
+    filters = AuditFilters(actor=actor, action=action, target=target, since=since, until=until)
     if after is not None:
         found = tx.audit.list(after_seq=max(0, after), limit=size + 1, **filters)
         page = found[:size]

@@ -193,7 +193,9 @@ class RosterRepository(_Repo):
         if conn.dialect.name != "postgresql":
             return list(conn.execute(q).cursor.fetchall())
         compiled = q.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
-        with conn.connection.driver_connection.cursor(binary=True) as cursor:
+        driver = conn.connection.driver_connection
+        assert driver is not None, "a connection in a transaction has its driver's"
+        with driver.cursor(binary=True) as cursor:
             cursor.execute(str(compiled), compiled.params)
             return list(cursor.fetchall())
 

@@ -1,13 +1,14 @@
 """The shinobi: their rows, partners and sleep."""
 from __future__ import annotations
 
+import builtins
 import json
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import cast, func, literal, select, update
+from sqlalchemy import ColumnElement, cast, func, literal, select, update
 from sqlalchemy.dialects.postgresql import JSONB
 
 from ....domain.fatigue import SleepEpisode
@@ -52,7 +53,7 @@ class ShinobiRepository(_Repo):
         return self._convert(rows, links=links)
 
     def list(self, *, status: ShinobiStatus | None = None, rank: ShinobiRank | None = None, links: bool = True,
-             after: int | None = None, limit: int | None = None) -> list[Shinobi]:
+             after: int | None = None, limit: int | None = None) -> builtins.list[Shinobi]:
         """By id; from after the id `after`, at most `limit` of them, when given."""
         q = select(*_SHINOBI_COLUMNS).order_by(ShinobiRow.id).limit(limit)
         if after is not None:
@@ -63,12 +64,12 @@ class ShinobiRepository(_Repo):
             q = q.where(ShinobiRow.rank == rank.value)
         return list(self._convert(self.session.execute(q).all(), links=links).values())
 
-    def list_in_division(self, division: str, *, links: bool = True) -> list[Shinobi]:
+    def list_in_division(self, division: str, *, links: bool = True) -> builtins.list[Shinobi]:
         """Those whose divisions hold `division`, by id: the JSON array searched in SQL (SQLite: json_each;
         PostgreSQL: jsonb containment), not the whole village read to be filtered here."""
         if self.session.get_bind().dialect.name == "sqlite":
             each = func.json_each(ShinobiRow.divisions).table_valued("value")
-            held = select(literal(1)).select_from(each).where(each.c.value == division).exists()
+            held: ColumnElement[bool] = select(literal(1)).select_from(each).where(each.c.value == division).exists()
             if division.isascii():  # the array's text holds the name as json.dumps wrote it: parse only those
                 held = (func.instr(ShinobiRow.divisions, json.dumps(division)) > 0) & held
         else:
@@ -76,7 +77,7 @@ class ShinobiRepository(_Repo):
         q = select(*_SHINOBI_COLUMNS).where(held).order_by(ShinobiRow.id)
         return list(self._convert(self.session.execute(q).all(), links=links).values())
 
-    def _named(self, holding: str, besides: Iterable[int]) -> list[Any]:
+    def _named(self, holding: str, besides: Iterable[int]) -> builtins.list[Any]:
         needle = holding.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         where = [ShinobiRow.name.ilike(f"%{needle}%", escape="\\")] if needle else []
         besides = list(besides)
@@ -85,7 +86,7 @@ class ShinobiRepository(_Repo):
         return where
 
     def list_named(self, holding: str, *, besides: Iterable[int] = (), limit: int, links: bool = True
-                   ) -> list[Shinobi]:
+                   ) -> builtins.list[Shinobi]:
         """The first `limit` whose name holds `holding` (any case; everyone when empty), but the `besides`
         ids, by name then id."""
         q = (select(*_SHINOBI_COLUMNS).where(*self._named(holding, besides))
@@ -119,8 +120,8 @@ class ShinobiRepository(_Repo):
         }
 
     def change(self, shinobi_id: int, *, name: str | None = None, rank: ShinobiRank | None = None,
-               clearance: Classification | None = None, divisions: list[str] | None = None,
-               specialties: list[str] | None = None) -> None:
+               clearance: Classification | None = None, divisions: builtins.list[str] | None = None,
+               specialties: builtins.list[str] | None = None) -> None:
         values: dict[str, Any] = {}
         if name is not None:
             values["name"] = name
@@ -150,11 +151,11 @@ class ShinobiRepository(_Repo):
         return True
 
     # -- sleep ---------------------------------------------------------------------------------
-    def sleep(self, shinobi_id: int, *, ending_after: datetime | None = None) -> list[SleepEpisode]:
+    def sleep(self, shinobi_id: int, *, ending_after: datetime | None = None) -> builtins.list[SleepEpisode]:
         return self.sleep_many([shinobi_id], ending_after=ending_after)[shinobi_id]
 
     def sleep_many(self, ids: Iterable[int], *, ending_after: datetime | None = None
-                   ) -> dict[int, list[SleepEpisode]]:
+                   ) -> dict[int, builtins.list[SleepEpisode]]:
         ids = list(ids)
         out: dict[int, list[SleepEpisode]] = {i: [] for i in ids}
         if not ids:
