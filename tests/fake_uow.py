@@ -261,6 +261,15 @@ class FakeAssignments(_Repo):
         return {s for a in self.t.assignments.values() if a.status is AssignmentStatus.ACTIVE and a.id != besides
                 for s in a.shinobi_ids if s in wanted}
 
+    def accept(self, assignment_id: int, shinobi_id: int, now: datetime) -> None:
+        a = self.t.assignments[assignment_id]
+        if shinobi_id not in a.accepted_ids:
+            self.t.assignments[assignment_id] = replace(a, accepted_ids=(*a.accepted_ids, shinobi_id))
+
+    def activate(self, assignment_id: int) -> None:
+        self.t.assignments[assignment_id] = replace(self.t.assignments[assignment_id],
+                                                    status=AssignmentStatus.ACTIVE)
+
     def decline(self, assignment_id: int, now: datetime) -> None:
         self.t.assignments[assignment_id] = replace(self.t.assignments[assignment_id],
                                                     status=AssignmentStatus.DECLINED, ended_at=now)

@@ -8,10 +8,12 @@ import inspect
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from missiondesk.domain.audit import verify
 from missiondesk.domain.custody import AudienceStatus, DetaineeStatus
-from missiondesk.domain.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
+from missiondesk.domain.errors import AssignmentRefused, Conflict, DomainError, Forbidden, Invalid, NotFound
 from missiondesk.domain.fitness import FitnessPolicy
 from missiondesk.domain.gate import Direction
 from missiondesk.domain.medical import RestrictionKind, RestrictionStatus
@@ -287,6 +289,43 @@ def test_a_fit_team_is_sent_and_an_unfit_one_refused_with_the_refusal_kept(uow: 
     [override] = uow.audit("assignment.override")
     assert override.details["justification"] == "the bridge falls otherwise"
     assert verify(uow.committed.audit).ok
+
+
+@settings(max_examples=40, deadline=None)
+@given(rest_started=st.one_of(st.integers(0, 20), st.integers(0, 3 * 24 * 60)),  # minutes; near now, and any
+       depart=st.one_of(st.integers(-16, 1), st.integers(-30 * 24 * 60, 30 * 24 * 60)),
+       with_mate=st.booleans(), she_asks=st.booleans())
+# the order recorded five minutes ago, the departure named ten minutes back: inside the grace, before the order
+@example(rest_started=5, depart=-10, with_mate=False, she_asks=True)
+@example(rest_started=5, depart=-10, with_mate=True, she_asks=False)
+def test_a_shinobi_ordered_to_rest_is_never_sent_whatever_departure_is_chosen(rest_started, depart, with_mate,
+                                                                                she_asks):
+    """tests/integration/test_proposals.py's property through the API (6.6 s on SQLite), on the fake: for any
+    departure a non-office caller may name, a shinobi under a rest order open at now is never sent: not alone,
+    not proposed by a teammate and accepted, not by her own proposal accepted by a rested teammate."""
+    uow = FakeUnitOfWork(NOW)
+    clerk = uow.caller("clerk", roles=[Role.CLERK])
+    resting, mate = uow.caller("resting"), uow.caller("mate")
+    with uow.seeding() as tx:
+        tx.medical.add_restriction(shinobi_id=resting.shinobi_id, kind=RestrictionKind.REST,
+                                   status=RestrictionStatus.RECOMMENDED, reason="ordered to rest",
+                                   starts_at=NOW - timedelta(minutes=rest_started), ends_at=None, by="medic", now=NOW)
+    m = missions.post_mission(uow, clerk, missions.PostMission("Weed the garden", MissionRank.D, "chore",
+                                                               posted_at=datetime(2026, 1, 1, tzinfo=UTC)),
+                              NOW).mission
+    asker = resting if she_asks or not with_mate else mate
+    team = (resting.shinobi_id, mate.shinobi_id) if with_mate else (resting.shinobi_id,)
+    cmd = assignments.AssignTeam(team, NOW + timedelta(minutes=depart))
+    try:
+        a = assignments.assign_team(uow, asker, m.id, cmd, NOW, POLICY)
+    except (AssignmentRefused, Conflict, Invalid):  # 409 or 422 through the API
+        pass
+    else:
+        assert a.status is AssignmentStatus.PROPOSED, a
+        with pytest.raises((AssignmentRefused, Conflict, Invalid)):
+            assignments.accept_proposal(uow, mate if asker is resting else resting, a.id, NOW, POLICY)
+    assert uow.committed.missions[m.id].status is MissionStatus.OPEN
+    assert uow.committed.shinobi[resting.shinobi_id].status is ShinobiStatus.ACTIVE
 
 
 # -- the roster ---------------------------------------------------------------------------------------------------
