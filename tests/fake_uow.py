@@ -540,9 +540,9 @@ class FakeUnitOfWork:
                       clearance=clearance, divisions=frozenset(divisions))
 
     def person(self, name: str, *, rank: ShinobiRank = ShinobiRank.CHUNIN, divisions: Iterable[str] = (),
-               status: ShinobiStatus = ShinobiStatus.ACTIVE) -> int:
+               status: ShinobiStatus = ShinobiStatus.ACTIVE, clearance: Classification = Classification.PUBLIC) -> int:
         with self.seeding() as tx:
-            sid = tx.shinobi.add(name=name, rank=rank, clearance=Classification.PUBLIC, divisions=sorted(divisions),
+            sid = tx.shinobi.add(name=name, rank=rank, clearance=clearance, divisions=sorted(divisions),
                                  specialties=[], now=self.now)
             tx.shinobi.set_status([sid], status)
         return sid

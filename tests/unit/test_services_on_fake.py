@@ -387,6 +387,14 @@ def test_changing_a_shinobi_audits_the_new_values_and_guards_roles_and_the_anbu(
               policy=POLICY)  # an account holding a role is the hokage's to change
     anbu = uow.person("Yamato", divisions=["anbu"])
     unchanged(uow, "FORBIDDEN", change, uow, clerk, anbu, roster.ChangeShinobi(divisions=()), NOW, policy=POLICY)
+    # a clerk changes only whom he could have created: no one cleared above him, no clearance above his own
+    secret = uow.person("Secret", clearance=Classification.SECRET)
+    unchanged(uow, "FORBIDDEN", change, uow, clerk, secret, roster.ChangeShinobi(rank=ShinobiRank.CHUNIN), NOW,
+              policy=POLICY)
+    unchanged(uow, "FORBIDDEN", change, uow, clerk, sid, roster.ChangeShinobi(clearance=Classification.SECRET), NOW,
+              policy=POLICY)
+    genin = uow.caller("genin", rank=ShinobiRank.GENIN)
+    unchanged(uow, "FORBIDDEN", change, uow, genin, sid, roster.ChangeShinobi(name="x"), NOW, policy=POLICY)
     change(uow, hokage, anbu, roster.ChangeShinobi(divisions=()), NOW, policy=POLICY)
     assert uow.committed.shinobi[anbu].divisions == ()
 
