@@ -2,9 +2,10 @@
 
 Each declares the methods the services (and the adapters handed a `Transaction`) call, with the argument and
 return types of the SQL implementations in adapters/db/ (repositories/, alerts.py, roster.py, throttle.py),
-which satisfy them structurally; so does the in-memory fake the service tests run on
-(tests/support/fake_uow.py). The types named here are the domain's, or small protocols of this module where a
-repository hands out a value of its own (a bearer token, a delivery): services import no adapters.
+which satisfy them structurally (adapters/db/session.py has mypy check it); the in-memory fake the service tests
+run on (tests/fake_uow.py) implements the methods its use cases call, with the same parameters. The types named
+here are the domain's, or small protocols of this module where a repository hands out a value of its own (a bearer
+token, a delivery): services import no adapters.
 
 A result marked `Results` is still a `dict[str, Any]`: those are to become dataclasses.
 """
