@@ -12,7 +12,8 @@ the command uses (tests/e2e/test_cli_startup.py, bench/cli.py).
 from __future__ import annotations
 
 import sys
-from typing import Any
+from collections.abc import MutableMapping
+from typing import TYPE_CHECKING
 
 import typer
 from typer.core import TyperGroup
@@ -20,6 +21,9 @@ from typer.core import TyperGroup
 from ...clock import ClockSettingInvalid
 from . import alerts, assignments, audit, backup, custody, fitness, gate, missions, risk, roster, serve
 from .common import err
+
+if TYPE_CHECKING:
+    from typer._click.core import Command  # Typer vendors Click (typer._click) and names no Command of its own
 
 __all__ = ["app", "main"]
 
@@ -30,16 +34,16 @@ def built_when_used(group: typer.Typer) -> typer.Typer:
     shows its help; not for `missiondesk --help`, nor for a command of another group."""
 
     class Deferred(TyperGroup):
-        _built: dict[str, Any] | None = None
+        _built: MutableMapping[str, Command] | None = None
 
         @property
-        def commands(self) -> dict[str, Any]:
+        def commands(self) -> MutableMapping[str, Command]:
             if self._built is None:
                 self._built = typer.main.get_group(group).commands
             return self._built
 
         @commands.setter
-        def commands(self, given: dict[str, Any]) -> None:  # TyperGroup.__init__'s: the stand-in's own, none
+        def commands(self, given: MutableMapping[str, Command]) -> None:  # TyperGroup.__init__'s: none of its own
             assert not given, "the commands are the group's"
 
     return typer.Typer(cls=Deferred, help=group.info.help, no_args_is_help=group.info.no_args_is_help)

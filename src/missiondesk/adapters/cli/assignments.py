@@ -1,11 +1,14 @@
 """Teams: `assign` (send or propose one), and `assignment accept/decline` (answer a proposal)."""
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from .common import AsOpt, DatabaseOpt, MissionArg, Session, fails_cleanly, out, parse_time
+
+if TYPE_CHECKING:
+    from ...domain.roster import Assignment
 
 commands = typer.Typer()
 assignment_app = typer.Typer(help="Proposed teams: accept or decline.", no_args_is_help=True)
@@ -33,7 +36,7 @@ def assign(mission_id: MissionArg,
     _print_assignment(a)
 
 
-def _print_assignment(a) -> None:
+def _print_assignment(a: Assignment) -> None:
     out.print(f"assignment {a.id} ({a.status.value}): mission {a.mission_id}, team {list(a.shinobi_ids)}, departs "
               f"{a.departs_at.isoformat()}" + (" (override)" if a.override_justification else "")
               + (f"; awaiting {list(a.awaiting_ids)}" if a.awaiting_ids else ""))

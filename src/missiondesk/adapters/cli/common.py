@@ -21,6 +21,7 @@ from ...domain.errors import DomainError
 if TYPE_CHECKING:
     from ...domain.access import Caller
     from ...runtime import Runtime
+    from ...services.unit_of_work import UnitOfWork
 
 out = Console()
 err = Console(stderr=True)
@@ -48,7 +49,7 @@ class Session:
         self.caller: Caller = auth.caller_for_username(self.rt.uow, username)
 
     @property
-    def uow(self):
+    def uow(self) -> UnitOfWork:
         return self.rt.uow
 
     def now(self) -> datetime:

@@ -63,11 +63,11 @@ def custody_release(detainee_id: DetaineeArg,
 @fails_cleanly
 def custody_show(detainee_id: DetaineeArg, database: DatabaseOpt = None, as_user: AsOpt = None) -> None:
     """A detainee's chain of custody, oldest first."""
-    from ...services import custody, roster
+    from ...services import custody_view
 
     s = Session(database, as_user)
-    d = custody.get_detainee(s.uow, s.caller, detainee_id)
-    people = {p.id: p.name for p in roster.list_shinobi(s.uow, s.caller)}
+    record = custody_view.custody_record(s.uow, s.caller, detainee_id)  # the detainee's page: the chain named
+    d, people = record.detainee, record.names
     held = d.held_for(s.now())
     t = Table("#", "from", "custodians", "handed over by",
               title=f"{d.name} ({d.origin or 'origin unknown'}): {d.status.value}, held "

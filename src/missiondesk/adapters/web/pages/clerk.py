@@ -7,6 +7,7 @@ service decides again on submit.
 """
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -15,8 +16,10 @@ from fastapi.responses import HTMLResponse, Response
 
 from ....domain.access import Caller
 from ....domain.errors import DomainError, Forbidden, Invalid
+from ....domain.missions import Mission
 from ....domain.ranks import REWARD_BANDS, Classification, MissionRank, Role, ShinobiRank
 from ....domain.risk import Threat
+from ....domain.roster import Shinobi
 from ....services import authz, briefs, missions, roster, shinobi_form_view
 from ..errors import status_for
 from . import missions as mission_pages
@@ -96,7 +99,7 @@ def _slugs(value: str, field: str) -> tuple[str, ...]:
     return items
 
 
-def _when(value: str, ctx: PageContext):
+def _when(value: str, ctx: PageContext) -> datetime | None:
     """A datetime-local field in the village's zone; empty is None. A bad value is a 422, as on the API."""
     if not value.strip():
         return None
@@ -106,7 +109,7 @@ def _when(value: str, ctx: PageContext):
         raise Invalid(e.message, code="VALIDATION_ERROR") from None
 
 
-def _local(ctx: PageContext, t) -> str:
+def _local(ctx: PageContext, t: datetime) -> str:
     return t.astimezone(ctx.c.settings.village_tz).strftime("%Y-%m-%dT%H:%M")
 
 
@@ -115,8 +118,8 @@ MISSION_FIELDS = ("title", "rank", "kind", "classification", "reward_ryo", "min_
                   "description", "posted_at")
 
 
-def _mission_form(request: Request, ctx: PageContext, *, form: dict[str, str], mission=None, http_status: int = 200,
-                  error: DomainError | None = None) -> HTMLResponse:
+def _mission_form(request: Request, ctx: PageContext, *, form: dict[str, str], mission: Mission | None = None,
+                  http_status: int = 200, error: DomainError | None = None) -> HTMLResponse:
     return render(request, ctx, "clerk_mission_form.html", http_status=http_status, form=form, m=mission,
                   error=error, ranks=list(MissionRank), threats=list(Threat),
                   classifications=[c for c in Classification
@@ -226,7 +229,7 @@ def _shinobi_form(request: Request, ctx: PageContext, *, form: dict[str, Any] | 
     services/shinobi_form_view; `form`: the fields as sent, else the record's)."""
     s = view.shinobi if view is not None else None
     return render(request, ctx, "clerk_shinobi_form.html", http_status=http_status,
-                  form=form if form is not None else _shinobi_fields(s), s=s, error=error,
+                  form=form if form is not None else _shinobi_fields(s) if s is not None else {}, s=s, error=error,
                   partner_error=partner_error, ranks=list(ShinobiRank),
                   clearances=[c for c in Classification if _may(ctx, "grantClearance", _clearance(c))],
                   grantable_roles=list(Role) if _may(ctx, "grantRoles") else [],
@@ -236,8 +239,8 @@ def _shinobi_form(request: Request, ctx: PageContext, *, form: dict[str, Any] | 
                   partners=view.partners if view is not None else (), matching=view.matching if view else 0,
                   names=view.names if view is not None else {}, twins=view.twins if view else frozenset(),
                   find=find, partner=partner or {},
-                  more_url=_more_partners_url(s.id, find, shown) if view and view.matching > len(view.partners)
-                  and shown < shinobi_form_view.PARTNERS_MOST else None)
+                  more_url=_more_partners_url(view.shinobi.id, find, shown)
+                  if view and view.matching > len(view.partners) and shown < shinobi_form_view.PARTNERS_MOST else None)
 
 
 def _more_partners_url(shinobi_id: int, find: str, shown: int) -> str:
@@ -256,7 +259,7 @@ def new_shinobi(request: Request, ctx: Page) -> HTMLResponse:
 def add_shinobi(request: Request, ctx: Posted, name: Annotated[str, Form()] = "", rank: Annotated[str, Form()] = "",
                 clearance: Annotated[str, Form()] = "public", divisions: Annotated[str, Form()] = "",
                 specialties: Annotated[str, Form()] = "", username: Annotated[str, Form()] = "",
-                password: Annotated[str, Form()] = "", roles: Annotated[list[str], Form()] = None) -> Response:
+                password: Annotated[str, Form()] = "", roles: Annotated[list[str] | None, Form()] = None) -> Response:
     form = {"name": name, "rank": rank, "clearance": clearance, "divisions": divisions, "specialties": specialties,
             "username": username, "roles": list(roles or [])}
     try:
@@ -279,7 +282,7 @@ def add_shinobi(request: Request, ctx: Posted, name: Annotated[str, Form()] = ""
 
 
 # -- edit a shinobi, link partners ---------------------------------------------------------------------------------
-def _shinobi_fields(s) -> dict[str, Any]:
+def _shinobi_fields(s: Shinobi) -> dict[str, Any]:
     return {"name": s.name, "rank": s.rank.value, "clearance": s.clearance.value,
             "divisions": ", ".join(s.divisions), "specialties": ", ".join(s.specialties)}
 

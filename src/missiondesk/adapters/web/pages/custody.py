@@ -5,6 +5,7 @@ makes the one service call its API route makes; a refusal re-renders the page wi
 """
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -27,7 +28,7 @@ def _local_now(ctx: PageContext) -> str:
     return ctx.now.astimezone(ctx.c.settings.village_tz).strftime("%Y-%m-%dT%H:%M")
 
 
-def _when(at: str, at_shown: str, ctx: PageContext):
+def _when(at: str, at_shown: str, ctx: PageContext) -> datetime:
     """A time field left as the form offered it (the minute it was shown) means now, to the second: taken as
     the minute's start it could fall before a link made earlier in that minute."""
     if at and at == at_shown:
@@ -61,7 +62,7 @@ def _custody_list(request: Request, ctx: PageContext, http_status: int = 200, **
 
 @router.post("/custody")
 def intake(request: Request, ctx: Posted, name: Annotated[str, Form()] = "", origin: Annotated[str, Form()] = "",
-           at: Annotated[str, Form()] = "", escort_ids: Annotated[list[int], Form()] = None,
+           at: Annotated[str, Form()] = "", escort_ids: Annotated[list[int] | None, Form()] = None,
            in_village: Annotated[str, Form()] = "", at_shown: Annotated[str, Form()] = "") -> Response:
     form = {"name": name, "origin": origin, "at": at, "escort_ids": list(escort_ids or ()),
             "in_village": bool(in_village)}
@@ -98,7 +99,7 @@ def _failed(request: Request, ctx: PageContext, detainee_id: int, e: DomainError
 
 @router.post("/custody/{detainee_id}/transfer")
 def transfer(request: Request, ctx: Posted, detainee_id: int, at: Annotated[str, Form()] = "",
-             to_ids: Annotated[list[int], Form()] = None, at_shown: Annotated[str, Form()] = "") -> Response:
+             to_ids: Annotated[list[int] | None, Form()] = None, at_shown: Annotated[str, Form()] = "") -> Response:
     try:
         custody.transfer(ctx.uow, ctx.caller, detainee_id, tuple(to_ids or ()), _when(at, at_shown, ctx), ctx.now)
     except DomainError as e:

@@ -99,8 +99,8 @@ def _gate_page(request: Request, ctx: PageContext, http_status: int = 200, *, da
 
 @router.post("/gate")
 def log_gate(request: Request, ctx: Posted, direction: Annotated[str, Form()] = "",
-             at: Annotated[str, Form()] = "", shinobi_ids: Annotated[list[int], Form()] = None,
-             detainee_ids: Annotated[list[int], Form()] = None, shinobi_numbers: Annotated[str, Form()] = "",
+             at: Annotated[str, Form()] = "", shinobi_ids: Annotated[list[int] | None, Form()] = None,
+             detainee_ids: Annotated[list[int] | None, Form()] = None, shinobi_numbers: Annotated[str, Form()] = "",
              justification: Annotated[str, Form()] = "", at_shown: Annotated[str, Form()] = "",
              detainee_numbers: Annotated[str, Form()] = "") -> Response:
     """The gate clerk logs people in or out; a booked team member refused at the gate is shown every reason.

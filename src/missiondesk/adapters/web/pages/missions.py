@@ -1,7 +1,7 @@
 """The board and a mission: the team form, authorisation, the brief."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -11,9 +11,10 @@ from fastapi.responses import HTMLResponse, Response
 from ....domain import timing
 from ....domain.errors import AssignmentRefused, DomainError, Gone, Invalid, NotFound
 from ....domain.fitness import OVERRIDABLE
-from ....domain.missions import Casualty, CasualtyStatus, Outcome
+from ....domain.missions import Casualty, CasualtyStatus, Mission, Outcome
 from ....domain.ranks import REWARD_BANDS, MissionRank, MissionStatus
 from ....services import (
+    assignment_view,
     assignments,
     authz,
     board_view,
@@ -21,7 +22,6 @@ from ....services import (
     mission_view,
     missions,
     reports,
-    roster,
 )
 from ..errors import status_for
 from .common import (
@@ -71,7 +71,7 @@ def board(request: Request, ctx: Page, rank: str = "", status: str = "", sort: s
                   prev_url=at(view.page - 1) if view.page > 1 else None)
 
 
-def _mission_actions(ctx: PageContext, m) -> list[str]:
+def _mission_actions(ctx: PageContext, m: Mission) -> list[str]:
     can = []
     res = authz.mission_resource(m.id, m.classification)
     if m.status is MissionStatus.OPEN:
@@ -117,12 +117,12 @@ def _more_url(mission_id: int, find: str, shown: int) -> str:
     return f"/missions/{mission_id}?{urlencode({'find': find, 'shown': shown + mission_view.TEAM_FORM_SHOWN})}#team-h"
 
 
-def _field(t: datetime, tz) -> str:
+def _field(t: datetime, tz: tzinfo) -> str:
     """A time as a datetime-local field's value, in the village's zone."""
     return t.astimezone(tz).strftime("%Y-%m-%dT%H:%M")
 
 
-def _local(t: datetime | None, tz) -> str:
+def _local(t: datetime | None, tz: tzinfo) -> str:
     """A time in the village's zone, the zone named."""
     return t.astimezone(tz).strftime("%Y-%m-%d %H:%M %Z") if t is not None else ""
 
@@ -137,7 +137,7 @@ def mission_page(request: Request, ctx: Page, mission_id: int, use: str = "", fi
 
 @router.post("/missions/{mission_id}/team")
 def send_team(request: Request, ctx: Posted, mission_id: int,
-              shinobi_ids: Annotated[list[int], Form()] = None, departs_at: Annotated[str, Form()] = "",
+              shinobi_ids: Annotated[list[int] | None, Form()] = None, departs_at: Annotated[str, Form()] = "",
               justification: Annotated[str, Form()] = "") -> HTMLResponse:
     chosen = list(shinobi_ids or [])
     partial = request.headers.get("HX-Request") == "true"
@@ -146,16 +146,16 @@ def send_team(request: Request, ctx: Posted, mission_id: int,
                                      departs_at=parse_local(departs_at, ctx) if departs_at else None,
                                      override_justification=justification if justification.strip() else None)
         a = assignments.assign_team(ctx.uow, ctx.caller, mission_id, cmd, ctx.now, ctx.c.policy)
-        result, status = {"ok": True, "assignment": a}, 200
+        result, status = assignment_view.SendResult(assignment=a), 200
     except AssignmentRefused as e:
-        result, status = {"ok": False, "refused": e.details, "message": e.message}, status_for(e)
+        result, status = assignment_view.SendResult(refused=tuple(e.details), message=e.message), status_for(e)
     except DomainError as e:
         shown_in_place(e)
-        result, status = {"ok": False, "error": e}, status_for(e)
+        result, status = assignment_view.SendResult(error=e), status_for(e)
     if partial:  # htmx swaps a refusal (4xx) in place too: base.html's responseHandling
         tz = ctx.c.settings.village_tz
-        names = {s.id: s.name for s in roster.list_shinobi(ctx.uow, ctx.caller)}
-        return render(request, ctx, "_team_result.html", http_status=status, result=result, names=names,
+        sent = assignment_view.sent_team(ctx.uow, ctx.caller, result)  # the names of those it names, no more
+        return render(request, ctx, "_team_result.html", http_status=status, result=sent.result, names=sent.names,
                       code_words=CODE_WORDS, overridable={c.value for c in OVERRIDABLE}, m_id=mission_id,
                       local=lambda t: _local(t, tz))
     return _mission_page(request, ctx, mission_id, http_status=status, result=result, chosen=chosen)
@@ -185,7 +185,7 @@ def read_brief(request: Request, ctx: Posted, mission_id: int) -> HTMLResponse:
 @router.post("/missions/{mission_id}/report")
 def file_report(request: Request, ctx: Posted, mission_id: int, outcome: Annotated[str, Form()] = "",
                 at: Annotated[str, Form()] = "", summary: Annotated[str, Form()] = "",
-                casualties: Annotated[list[str], Form()] = None, specimens: Annotated[str, Form()] = ""
+                casualties: Annotated[list[str] | None, Form()] = None, specimens: Annotated[str, Form()] = ""
                 ) -> Response:
     """The report form: the same command as POST /api/v1/missions/{id}/report, one service call. A refusal is
     shown in place with its code; success goes back to the mission, its record now showing the report.

@@ -16,14 +16,15 @@ from ....domain.risk import PRIOR as RISK_PRIOR
 from ....domain.risk import RiskModel, sigmoid
 from ....services import alerts as alerting
 from ....services import (
+    assignment_view,
     assignments,
     audit,
     authz,
     desk_view,
-    plans,
+    plan_view,
     reports,
     risk,
-    roster,
+    risk_view,
 )
 from ....services.assignments import AssignTeam
 from ....services.paging import Window
@@ -132,7 +133,7 @@ def audit_checkpoint(request: Request, ctx: Posted) -> Response:
         raise Forbidden("checkpointing the audit log is the hokage's")
     try:
         kept = checkpointing(ctx.c.settings)
-        if not kept.on:
+        if kept.folder is None or kept.key is None:  # not kept.on
             missing = " and ".join(n for n, v in (("MISSIONDESK_AUDIT_KEY", kept.key),
                                                   ("MISSIONDESK_AUDIT_CHECKPOINTS", kept.folder)) if v is None)
             raise Invalid(f"no checkpoint was written: no signed checkpoints are kept here (set {missing} "
@@ -171,13 +172,9 @@ def desk_review(request: Request, ctx: Posted, review_id: int, note: Annotated[s
 
 @router.post("/desk/plan")
 def desk_plan(request: Request, ctx: Posted) -> HTMLResponse:
-    plan = plans.plan_board(ctx.uow, ctx.caller, departs_at=ctx.now + timedelta(hours=1), policy=ctx.c.policy,
-                           time_limit=3.0)
-    names = {s.id: s.name for s in roster.list_shinobi(ctx.uow, ctx.caller)}
-    may_send = {t.mission.id for t, d in zip(plan.teams, authz.decide_many(
-        ctx.caller, "sendAnyTeam", [authz.mission_resource(t.mission.id, t.mission.classification)
-                                    for t in plan.teams]), strict=True) if d.allowed}
-    return render(request, ctx, "plan.html", plan=plan, names=names, may_send=may_send)
+    v = plan_view.plan_screen(ctx.uow, ctx.caller, departs_at=ctx.now + timedelta(hours=1), policy=ctx.c.policy,
+                              time_limit=3.0)
+    return render(request, ctx, "plan.html", plan=v.plan, names=v.names, may_send=v.may_send)
 
 
 @router.post("/desk/plan/send")
@@ -185,22 +182,21 @@ def desk_plan_send(request: Request, ctx: Posted, mission_id: Annotated[int, For
                    shinobi_ids: Annotated[list[int], Form()], departs_at: Annotated[str, Form()]) -> Response:
     """Send one team of the plan: the same call as the mission's team form (every rule runs again)."""
     partial = request.headers.get("HX-Request") == "true"
-    names = {s.id: s.name for s in roster.list_shinobi(ctx.uow, ctx.caller)}
     try:
         cmd = AssignTeam(shinobi_ids=tuple(shinobi_ids), departs_at=parse_local(departs_at, ctx))
         a = assignments.assign_team(ctx.uow, ctx.caller, mission_id, cmd, ctx.now, ctx.c.policy)
-        result: dict[str, Any] = {"ok": True, "assignment": a}
+        result, status = assignment_view.SendResult(assignment=a), 200
     except AssignmentRefused as e:
-        result = {"ok": False, "refused": e.details, "message": e.message}
+        result, status = assignment_view.SendResult(refused=tuple(e.details), message=e.message), 409
     except DomainError as e:
         shown_in_place(e)
-        result = {"ok": False, "error": e}
-    if result["ok"] and not partial:
+        result, status = assignment_view.SendResult(error=e), status_for(e)
+    if result.ok and not partial:
         return see_other(f"/missions/{mission_id}")
-    status = 200 if result["ok"] else (409 if "refused" in result else status_for(result["error"]))
+    sent = assignment_view.sent_team(ctx.uow, ctx.caller, result)  # the names of those it names, no more
     return render(request, ctx, "desk_send.html" if partial else "desk_sent.html", http_status=status,
-                  result=result, names=names, code_words=CODE_WORDS, overridable={c.value for c in OVERRIDABLE},
-                  mission_id=mission_id)
+                  result=sent.result, names=sent.names, code_words=CODE_WORDS,
+                  overridable={c.value for c in OVERRIDABLE}, mission_id=mission_id)
 
 
 # -- the risk model and its calibration -------------------------------------------------------------------
@@ -249,15 +245,15 @@ def _calibration(m: RiskModel) -> list[dict[str, Any]]:
 
 def _risk_page(request: Request, ctx: PageContext, http_status: int = 200, error: str | None = None
                ) -> HTMLResponse:
-    m = risk.describe_model(ctx.uow, ctx.caller)
-    filed = risk.count_reports(ctx.uow, ctx.caller)
+    v = risk_view.risk_screen(ctx.uow, ctx.caller)
+    m, filed = v.model, v.filed
     kept_prior = [name for name, fitted, prior in (("success", m.success, RISK_PRIOR.success),
                                                    ("casualty", m.casualty, RISK_PRIOR.casualty))
                   if m.source == "fitted" and fitted == prior]
     return render(request, ctx, "risk.html", http_status=http_status, model=m, filed=filed, kept_prior=kept_prior,
                   needed=max(0, risk.MIN_REPORTS_TO_FIT - filed), min_reports=risk.MIN_REPORTS_TO_FIT,
                   coefficients=_coefficients(m), calibration=_calibration(m), error=error,
-                  may_refit=authz.decide(ctx.caller, "refitRisk", authz.VILLAGE).allowed)
+                  may_refit=v.may_refit)
 
 
 @router.get("/risk")
