@@ -32,3 +32,14 @@ def inside(events: Iterable[GateEvent], t: datetime, *, before_any: Direction = 
     """Inside at `t`: the last event at or before `t` was an arrival; with no event yet, `before_any`
     says where the person is (shinobi start inside; detainees wherever their intake was)."""
     return (last_direction(events, t) or before_any) is Direction.IN
+
+
+@dataclass(frozen=True)
+class GateLogEntry:
+    id: int
+    direction: Direction
+    at: datetime
+    shinobi_id: int | None  # one of the two is set
+    detainee_id: int | None
+    flagged: str | None  # ALREADY_INSIDE or ALREADY_OUTSIDE: kept, and flagged
+    logged_by: str | None

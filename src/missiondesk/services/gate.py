@@ -11,7 +11,7 @@ from ..domain.access import Caller
 from ..domain.custody import Detainee, DetaineeStatus
 from ..domain.errors import Invalid, NotFound
 from ..domain.fitness import FitnessPolicy
-from ..domain.gate import Direction, inside, last_direction
+from ..domain.gate import Direction, GateLogEntry, inside, last_direction
 from ..domain.ranks import FALLEN_STATUSES, ShinobiRank
 from ..domain.roster import RANK_BY_ORDER, RosterPeople
 from . import authz
@@ -128,17 +128,6 @@ class Present:
     next_after: int | None = None  # when the shinobi were read a page at a time and more follow
 
 
-@dataclass(frozen=True)
-class GateLogEntry:
-    id: int
-    direction: Direction
-    at: datetime
-    shinobi_id: int | None  # one of the two is set
-    detainee_id: int | None
-    flagged: str | None  # ALREADY_INSIDE or ALREADY_OUTSIDE: kept, and flagged
-    logged_by: str | None
-
-
 def living_inside(tx: Transaction, now: datetime) -> tuple[RosterPeople, np.ndarray]:
     """Every shinobi, and which of them are inside at `now`: no gate event, or the last one at or before `now`
     (ties by entry) an arrival, as domain/gate.inside says of one person; the dead and missing are nowhere.
@@ -210,6 +199,4 @@ def read_log(tx: Transaction, caller: Caller, *, day: date | None, tz: tzinfo, s
         until = datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz)
     rows = tx.gate.log(since=since, until=until, shinobi_id=shinobi_id, detainee_id=detainee_id,
                        include_detainees=keeper, after=after, limit=window.limit + 1)
-    return Paged.cut([GateLogEntry(id=r["id"], direction=Direction(r["direction"]), at=r["at"],
-                                   shinobi_id=r["shinobi_id"], detainee_id=r["detainee_id"], flagged=r["flagged"],
-                                   logged_by=r["logged_by"]) for r in rows], window, key=lambda e: e.id)
+    return Paged.cut(rows, window, key=lambda e: e.id)

@@ -24,7 +24,7 @@ from ..domain.audit import AuditEntry
 from ..domain.briefs import Brief
 from ..domain.custody import AudienceStatus, Detainee, DetaineeStatus
 from ..domain.fatigue import SleepEpisode
-from ..domain.gate import Direction, GateEvent
+from ..domain.gate import Direction, GateEvent, GateLogEntry
 from ..domain.medical import Restriction, RestrictionKind, RestrictionStatus, WelfareHold
 from ..domain.medical_records import Dose, Injury, MedicalEntries, MedicalNote, Medication, Treatment
 from ..domain.missions import Mission, MissionLine
@@ -140,9 +140,6 @@ class MedicalRepo(Protocol):  # tx.medical
     def holds_for(self, ids: Iterable[int]) -> dict[int, list[WelfareHold]]: ...
     def enter_injury(self, *, shinobi_id: int, body_part: str, kind: str, severity: str, at: datetime,
                      mission_id: int | None, notes: str | None, by: str | None, now: datetime) -> Injury: ...
-    def add_injury(self, *, shinobi_id: int, body_part: str, kind: str, severity: str, at: datetime,
-                   mission_id: int | None, notes: str | None, by: str | None,
-                   now: datetime) -> Results: ...  # enter_injury as a dict, for services/reports.py
     def get_injury(self, injury_id: int) -> Injury | None: ...
     def add_treatment(self, *, shinobi_id: int, kind: str, at: datetime, medic_id: int, injury_id: int | None,
                       notes: str | None, now: datetime) -> Treatment: ...
@@ -151,7 +148,6 @@ class MedicalRepo(Protocol):  # tx.medical
     def doses(self, shinobi_id: int, since: datetime, until: datetime) -> list[Dose]: ...
     def add_note(self, *, shinobi_id: int, text_: str, at: datetime, by: str | None, now: datetime) -> MedicalNote: ...
     def entries_of(self, shinobi_id: int) -> MedicalEntries: ...
-    def record_of(self, shinobi_id: int) -> dict[str, list[Results]]: ...  # entries_of as dicts, for shinobi_view
 
 
 class MissionRepo(Protocol):  # tx.missions
@@ -269,7 +265,7 @@ class GateRepo(Protocol):  # tx.gate
     def position(self, event_id: int, *, include_detainees: bool = True) -> tuple[datetime, int] | None: ...
     def log(self, *, since: datetime | None = None, until: datetime | None = None, shinobi_id: int | None = None,
             detainee_id: int | None = None, include_detainees: bool = True, limit: int = 1000,
-            after: tuple[datetime, int] | None = None) -> list[Results]: ...
+            after: tuple[datetime, int] | None = None) -> list[GateLogEntry]: ...
 
 
 class AuditRepo(Protocol):  # tx.audit

@@ -100,10 +100,10 @@ def file_report(tx: Transaction, caller: Caller, mission_id: int, cmd: FileRepor
     for c in cmd.casualties:
         if c.status is CasualtyStatus.INJURED:
             injury = c.injury or InjuryReport()
-            row = tx.medical.add_injury(shinobi_id=c.shinobi_id, body_part=injury.body_part, kind=injury.kind,
-                                        severity=injury.severity.value, at=cmd.at, mission_id=mission_id,
-                                        notes=injury.notes, by=caller.username, now=now)
-            record(tx, now, caller, "injury.recorded", f"shinobi:{c.shinobi_id}", injury_id=row["id"],
+            entered = tx.medical.enter_injury(shinobi_id=c.shinobi_id, body_part=injury.body_part, kind=injury.kind,
+                                              severity=injury.severity.value, at=cmd.at, mission_id=mission_id,
+                                              notes=injury.notes, by=caller.username, now=now)
+            record(tx, now, caller, "injury.recorded", f"shinobi:{c.shinobi_id}", injury_id=entered.id,
                    mission_id=mission_id)
     back = [sid for sid in team if sid not in lost and people[sid].status is ShinobiStatus.ON_MISSION]
     tx.shinobi.set_status(back, ShinobiStatus.ACTIVE)

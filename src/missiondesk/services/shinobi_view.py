@@ -4,15 +4,24 @@ One unit of work; the template renders what it is given and runs no queries.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Any
 
 from ..domain.access import Caller
 from ..domain.fatigue import SleepEpisode
 from ..domain.fitness import FitnessPolicy, Verdict, assess
+from ..domain.gate import GateLogEntry
 from ..domain.medical import Restriction, RestrictionKind, WelfareHold
-from ..domain.medical_records import CHAKRA_PILL, PILL_WINDOW, Dose, pill_warning
+from ..domain.medical_records import (
+    CHAKRA_PILL,
+    PILL_WINDOW,
+    Dose,
+    Injury,
+    MedicalNote,
+    Medication,
+    Treatment,
+    pill_warning,
+)
 from ..domain.roster import Shinobi
 from . import authz
 from .fitness import Forecast, forecast_of, gather_facts
@@ -61,7 +70,7 @@ class HoldLine:
 
 @dataclass(frozen=True)
 class MedicationLine:
-    dose: dict[str, Any]
+    dose: Medication
     warning: str | None  # the chakra-pill warning the service gives, for the 24 hours around this dose
 
 
@@ -69,10 +78,10 @@ class MedicationLine:
 class MedicalView:
     restrictions: list[RestrictionLine]
     holds: list[HoldLine]
-    injuries: list[dict[str, Any]]
-    treatments: list[dict[str, Any]]
+    injuries: list[Injury]
+    treatments: list[Treatment]
     medications: list[MedicationLine]
-    notes: list[dict[str, Any]]
+    notes: list[MedicalNote]
     medic_names: dict[int, str] = field(default_factory=dict)
 
     @property
@@ -101,7 +110,7 @@ class ShinobiPage:
     shinobi: Shinobi
     medical: MedicalView | None  # None: the caller may not read it
     sleep: list[SleepEpisode] | None
-    gate: list[dict[str, Any]] | None  # recent gate events, newest first
+    gate: list[GateLogEntry] | None  # recent gate events, newest first
     missions: list[MissionLine] | None  # the missions they were sent on that the caller may see, newest first
     may: frozenset[str]  # MEDIC_ACTIONS the caller may do on this shinobi
     names: dict[int, str] = field(default_factory=dict)  # the shinobi's and their partners'
@@ -138,26 +147,26 @@ def _provenance(tx: Transaction, shinobi_id: int, restrictions: list[Restriction
 
 def _medical(tx: Transaction, caller: Caller, shinobi_id: int, now: datetime) -> MedicalView:
     authz.require(tx, caller, "readMedical", authz.shinobi_resource(shinobi_id))  # audited as medical.read
-    rec = tx.medical.record_of(shinobi_id)
-    for injury in rec["injuries"]:  # the record never names a mission the reader may not see
-        if injury["mission_id"] is not None:
-            m = tx.missions.get(injury["mission_id"])
-            if m is None or not may_see(tx, caller, m):
-                injury["mission_id"] = None
+    rec = tx.medical.entries_of(shinobi_id)
+    missions = tx.missions.get_many({i.mission_id for i in rec.injuries if i.mission_id is not None})
+    seen = {mid for mid, m in missions.items() if may_see(tx, caller, m)}
+    # the record never names a mission the reader may not see
+    injuries = [i if i.mission_id is None or i.mission_id in seen else replace(i, mission_id=None)
+                for i in rec.injuries]
     restrictions = tx.medical.restrictions_for([shinobi_id])[shinobi_id]
     holds = tx.medical.holds_for([shinobi_id])[shinobi_id]
     created, later = _provenance(tx, shinobi_id, restrictions, holds)
-    doses = [Dose(drug=d["drug"], amount=d["amount"], at=d["at"]) for d in rec["medications"]]
+    doses = [Dose(drug=d.drug, amount=d.amount, at=d.at) for d in rec.medications]
     # the service's own warning for each pill: the doses within a day either side, the windows from this one on
-    meds = [MedicationLine(d, pill_warning([x for x in doses if abs(x.at - d["at"]) <= PILL_WINDOW], d["at"])
-                           if d["drug"] == CHAKRA_PILL else None) for d in rec["medications"]]
-    medics = tx.shinobi.get_many({t["medic_id"] for t in rec["treatments"]}, links=False)
+    meds = [MedicationLine(d, pill_warning([x for x in doses if abs(x.at - d.at) <= PILL_WINDOW], d.at)
+                           if d.drug == CHAKRA_PILL else None) for d in rec.medications]
+    medics = tx.shinobi.get_many({t.medic_id for t in rec.treatments if t.medic_id is not None}, links=False)
     return MedicalView(
         restrictions=[RestrictionLine(r, _state(r, now), created.get(("r", r.id)),
                                       later.get(("restriction.filed", r.id)), later.get(("restriction.lifted", r.id)))
                       for r in restrictions],
         holds=[HoldLine(h, created.get(("h", h.id)), later.get(("welfare_hold.lifted", h.id))) for h in holds],
-        injuries=rec["injuries"], treatments=rec["treatments"], medications=meds, notes=rec["notes"],
+        injuries=injuries, treatments=list(rec.treatments), medications=meds, notes=list(rec.notes),
         medic_names={i: s.name for i, s in medics.items()})
 
 

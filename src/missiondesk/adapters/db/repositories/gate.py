@@ -4,11 +4,10 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import or_, select
 
-from ....domain.gate import Direction, GateEvent
+from ....domain.gate import Direction, GateEvent, GateLogEntry
 from .. import gate_digest
 from ..tables import (
     GateEventRow,
@@ -58,7 +57,7 @@ class GateRepository(_Repo):
 
     def log(self, *, since: datetime | None = None, until: datetime | None = None, shinobi_id: int | None = None,
             detainee_id: int | None = None, include_detainees: bool = True, limit: int = 1000,
-            after: tuple[datetime, int] | None = None) -> list[dict[str, Any]]:
+            after: tuple[datetime, int] | None = None) -> list[GateLogEntry]:
         """The log by (at, id), from after the position `after` (a later event logged with an earlier time
         takes its place in time, and moves no other event to another page)."""
         q = select(GateEventRow).order_by(GateEventRow.at, GateEventRow.id).limit(limit)
@@ -75,6 +74,6 @@ class GateRepository(_Repo):
             q = q.where(GateEventRow.detainee_id == detainee_id)
         if not include_detainees:
             q = q.where(GateEventRow.detainee_id.is_(None))
-        return [{"id": r.id, "direction": r.direction, "at": r.at, "shinobi_id": r.shinobi_id,
-                 "detainee_id": r.detainee_id, "flagged": r.flagged, "logged_by": r.logged_by}
+        return [GateLogEntry(id=r.id, direction=Direction(r.direction), at=r.at, shinobi_id=r.shinobi_id,
+                             detainee_id=r.detainee_id, flagged=r.flagged, logged_by=r.logged_by)
                 for r in self.session.scalars(q)]

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
@@ -81,13 +80,6 @@ class MedicalRepository(_Repo):
         self.session.flush()
         return _injury(row)
 
-    def add_injury(self, *, shinobi_id: int, body_part: str, kind: str, severity: str, at: datetime,
-                   mission_id: int | None, notes: str | None, by: str | None, now: datetime) -> dict[str, Any]:
-        """`enter_injury` as a dict: the shape services/reports.py still reads (row["id"]); to go once it
-        reads `enter_injury`'s Injury."""
-        return asdict(self.enter_injury(shinobi_id=shinobi_id, body_part=body_part, kind=kind, severity=severity,
-                                        at=at, mission_id=mission_id, notes=notes, by=by, now=now))
-
     def get_injury(self, injury_id: int) -> Injury | None:
         row = self.session.get(InjuryRow, injury_id)
         return _injury(row) if row else None
@@ -131,13 +123,6 @@ class MedicalRepository(_Repo):
                               treatments=tuple(_treatment(r) for r in rows(TreatmentRow, TreatmentRow.at)),
                               medications=tuple(_medication(r) for r in rows(MedicationRow, MedicationRow.at)),
                               notes=tuple(_note(r) for r in rows(MedicalNoteRow, MedicalNoteRow.at)))
-
-    def record_of(self, shinobi_id: int) -> dict[str, list[dict[str, Any]]]:
-        """`entries_of` as lists of dicts: the shape services/shinobi_view.py still reads (and edits); to go
-        once it reads `entries_of`."""
-        e = self.entries_of(shinobi_id)
-        return {"injuries": [asdict(x) for x in e.injuries], "treatments": [asdict(x) for x in e.treatments],
-                "medications": [asdict(x) for x in e.medications], "notes": [asdict(x) for x in e.notes]}
 
 
 def _injury(r: InjuryRow) -> Injury:
