@@ -101,6 +101,9 @@ class FakeShinobi(_Repo):
     def get_many(self, ids: Iterable[int], *, links: bool = True) -> dict[int, Shinobi]:
         return {i: self._linked(self.t.shinobi[i], links) for i in set(ids) if i in self.t.shinobi}
 
+    def names(self, ids: Iterable[int]) -> dict[int, str]:
+        return {i: self.t.shinobi[i].name for i in set(ids) if i in self.t.shinobi}
+
     def list(self, *, status: ShinobiStatus | None = None, rank: ShinobiRank | None = None, links: bool = True,
              after: int | None = None, limit: int | None = None) -> list[Shinobi]:
         rows = [self._linked(s, links) for i, s in sorted(self.t.shinobi.items())

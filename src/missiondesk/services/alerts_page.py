@@ -24,5 +24,5 @@ def alerts_page(tx: Transaction, caller: Caller, window: Window) -> AlertsPage:
     shown = [v for v in view.waiting + view.others.items]
     audiences = audiences_for(tx, caller, [v.alert for v in shown])
     named = {i for v in shown for i in (v.alert.subject_shinobi_id, v.acknowledged_by) if i}
-    names = {sid: s.name for sid, s in tx.shinobi.get_many(named, links=False).items()}
+    names = tx.shinobi.names(named)
     return AlertsPage(view, audiences, names)

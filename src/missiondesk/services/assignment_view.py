@@ -47,7 +47,7 @@ class SentTeam:
 def sent_team(tx: Transaction, caller: Caller, result: SendResult) -> SentTeam:
     """The result box for this outcome: one read of the names it shows (as the roster shows them to anyone
     signed in)."""
-    return SentTeam(result, {sid: s.name for sid, s in tx.shinobi.get_many(result.named(), links=False).items()})
+    return SentTeam(result, tx.shinobi.names(result.named()))
 
 
 __all__ = ["SendResult", "SentTeam", "sent_team"]

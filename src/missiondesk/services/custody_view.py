@@ -19,7 +19,7 @@ from .unit_of_work import Transaction, transactional
 
 
 def _names(tx: Transaction, ids: Iterable[int]) -> dict[int, str]:
-    return {sid: s.name for sid, s in tx.shinobi.get_many(ids, links=False).items()}
+    return tx.shinobi.names(ids)
 
 
 @dataclass(frozen=True)

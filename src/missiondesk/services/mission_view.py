@@ -142,7 +142,7 @@ def mission_screen(tx: Transaction, caller: Caller, mission_id: int, *, now: dat
     wanted |= {int(sid) for e in entries for sid in e.details.get("shinobi_ids", ()) if isinstance(sid, int)}
     missing = wanted - names.keys()
     if missing:
-        names.update({sid: s.name for sid, s in tx.shinobi.get_many(missing, links=False).items()})
+        names.update(tx.shinobi.names(missing))
     left_at = _left_at(tx, team, now)
     report = _report(raw_report, names)
     typical = model_.estimate(model, model_.typical_team(m.rank, m.min_team_size), m.kind, m.threat, m.threat_count)

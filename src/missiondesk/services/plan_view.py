@@ -36,7 +36,7 @@ def _named(tx: Transaction, caller: Caller, plan: Plan) -> PlanScreen:
     decisions = authz.decide_many(caller, "sendAnyTeam", [authz.mission_resource(t.mission.id, t.mission.classification)
                                                           for t in plan.teams])
     return PlanScreen(plan=plan,
-                      names={sid: s.name for sid, s in tx.shinobi.get_many(named, links=False).items()},
+                      names=tx.shinobi.names(named),
                       may_send=frozenset(t.mission.id for t, d in zip(plan.teams, decisions, strict=True)
                                          if d.allowed))
 

@@ -149,7 +149,7 @@ def list_shinobi_page(tx: Transaction, caller: Caller, window: Window, *, status
 def names_of(tx: Transaction, caller: Caller, ids: Iterable[int]) -> dict[int, str]:
     """The names of these shinobi, as the roster shows them to anyone signed in (one read, whatever the
     village's size: what a page needs to name the few people it shows)."""
-    return {sid: s.name for sid, s in tx.shinobi.get_many(ids, links=False).items()}
+    return tx.shinobi.names(ids)
 
 
 @transactional(write=True)

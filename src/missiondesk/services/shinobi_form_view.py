@@ -38,7 +38,7 @@ def shinobi_form(tx: Transaction, caller: Caller, shinobi_id: int, *, find: str 
     limit = max(1, min(shown, PARTNERS_MOST))
     offered = tx.shinobi.list_named(find, besides=besides, limit=limit, links=False)
     matching = tx.shinobi.count_named(find, besides=besides) if len(offered) >= limit else len(offered)
-    names = {sid: p.name for sid, p in tx.shinobi.get_many(s.partner_ids, links=False).items()}
+    names = tx.shinobi.names(s.partner_ids)
     seen = Counter(p.name for p in offered)
     return ShinobiForm(shinobi=s, names=names, partners=tuple(offered), matching=matching,
                        twins=frozenset(n for n, k in seen.items() if k > 1))

@@ -192,7 +192,7 @@ def shinobi_page(tx: Transaction, caller: Caller, shinobi_id: int, now: datetime
                              + timedelta(seconds=1))
         gate = list(reversed(events))
     history = _missions(tx, caller, shinobi_id) if gate is not None else None
-    names = {sid: p.name for sid, p in tx.shinobi.get_many({s.id, *s.partner_ids}, links=False).items()}
+    names = tx.shinobi.names({s.id, *s.partner_ids})
     duty = forecast = None
     if gate is not None:  # checkFitness, as above
         (facts,) = gather_facts(tx, [shinobi_id], now)

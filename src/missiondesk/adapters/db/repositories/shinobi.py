@@ -52,6 +52,14 @@ class ShinobiRepository(_Repo):
         rows = self.session.execute(select(*_SHINOBI_COLUMNS).where(self._among(ShinobiRow.id, ids))).all()
         return self._convert(rows, links=links)
 
+    def names(self, ids: Iterable[int]) -> dict[int, str]:
+        """The names of these shinobi (of those that exist): what a page needs to name the few people it shows."""
+        ids = list(set(ids))
+        if not ids:
+            return {}
+        return dict(self.session.execute(select(ShinobiRow.id, ShinobiRow.name)
+                                         .where(self._among(ShinobiRow.id, ids))).tuples().all())
+
     def list(self, *, status: ShinobiStatus | None = None, rank: ShinobiRank | None = None, links: bool = True,
              after: int | None = None, limit: int | None = None) -> builtins.list[Shinobi]:
         """By id; from after the id `after`, at most `limit` of them, when given."""
