@@ -13,15 +13,14 @@ it, but for the last of them.
 """
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import select, update
 
-from .sleep_digest import micros
+from .sleep_digest import micros, rebuild_digests
 from .tables import GateDigestRow, GateEventRow
 
 KEEP = timedelta(days=28)  # the rules look back 14 days and the estimate's 16 hours before that
@@ -54,26 +53,10 @@ def expected(rows: list[tuple[int, ...]]) -> bytes:
 
 def rebuild(conn: Any, shinobi_ids: Iterable[int] | None = None) -> int:
     """Write the digests of these shinobi (or of everyone) from their gate log; returns how many."""
-    q = select(GateEventRow.shinobi_id, GateEventRow.at, GateEventRow.id, GateEventRow.direction) \
+    log = select(GateEventRow.shinobi_id, GateEventRow.at, GateEventRow.id, GateEventRow.direction) \
         .where(GateEventRow.shinobi_id.is_not(None))
-    wanted = None if shinobi_ids is None else sorted(set(shinobi_ids))
-    if wanted is not None:
-        if not wanted:
-            return 0
-        q = q.where(GateEventRow.shinobi_id.in_(wanted))
-        conn.execute(delete(GateDigestRow).where(GateDigestRow.shinobi_id.in_(wanted)))
-    else:
-        conn.execute(delete(GateDigestRow))
-    per: dict[int, list[tuple[int, int, int]]] = defaultdict(list)
-    for sid, at, event_id, direction in conn.execute(q):
-        per[sid].append((micros(at), event_id, int(direction == "in")))
-    rows = []
-    for sid, events in per.items():
-        kept, cut = _digest(np.array(events, dtype=np.int64))
-        rows.append({"shinobi_id": sid, "events": pack(kept), "complete_after_us": cut})
-    for i in range(0, len(rows), 1000):
-        conn.execute(insert(GateDigestRow), rows[i:i + 1000])
-    return len(rows)
+    return rebuild_digests(conn, GateDigestRow, "events", log, GateEventRow.shinobi_id, shinobi_ids,
+                           lambda at, event_id, direction: (micros(at), event_id, int(direction == "in")), _digest)
 
 
 def add(conn: Any, shinobi_id: int, event_id: int, at: datetime, arrival: bool) -> None:

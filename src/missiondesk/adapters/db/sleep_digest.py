@@ -12,7 +12,7 @@ Episodes ending more than `KEEP` before a shinobi's latest are dropped from it.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -54,24 +54,34 @@ def expected(rows: list[tuple[int, ...]]) -> bytes:
 
 def rebuild(conn: Any, shinobi_ids: Iterable[int] | None = None) -> int:
     """Write the digests of these shinobi (or of everyone) from their sleep log; returns how many."""
-    q = select(SleepEpisodeRow.shinobi_id, SleepEpisodeRow.start_at, SleepEpisodeRow.end_at)
+    log = select(SleepEpisodeRow.shinobi_id, SleepEpisodeRow.start_at, SleepEpisodeRow.end_at)
+    return rebuild_digests(conn, SleepDigestRow, "episodes", log, SleepEpisodeRow.shinobi_id, shinobi_ids,
+                           lambda start, end: (micros(start), micros(end)), _digest)
+
+
+def rebuild_digests(conn: Any, table: Any, column: str, log: Any, owner: Any, shinobi_ids: Iterable[int] | None,
+                    entry: Callable[..., tuple[int, ...]],
+                    digest: Callable[[np.ndarray], tuple[np.ndarray, int]]) -> int:
+    """A digest table (`column`: the packed entries) rewritten for these shinobi (or everyone) from the rows of
+    `log` (shinobi id first, then what `entry` makes one packed entry of), each kept as `digest` says; both
+    digests (sleep here, gate_digest.py) are rebuilt by this one function. Returns how many were written."""
     wanted = None if shinobi_ids is None else sorted(set(shinobi_ids))
     if wanted is not None:
         if not wanted:
             return 0
-        q = q.where(SleepEpisodeRow.shinobi_id.in_(wanted))
-        conn.execute(delete(SleepDigestRow).where(SleepDigestRow.shinobi_id.in_(wanted)))
+        log = log.where(owner.in_(wanted))
+        conn.execute(delete(table).where(table.shinobi_id.in_(wanted)))
     else:
-        conn.execute(delete(SleepDigestRow))
-    per: dict[int, list[tuple[int, int]]] = defaultdict(list)
-    for sid, start, end in conn.execute(q):
-        per[sid].append((micros(start), micros(end)))
+        conn.execute(delete(table))
+    per: dict[int, list[tuple[int, ...]]] = defaultdict(list)
+    for sid, *values in conn.execute(log):
+        per[sid].append(entry(*values))
     rows = []
-    for sid, episodes in per.items():
-        kept, cut = _digest(np.array(episodes, dtype=np.int64))
-        rows.append({"shinobi_id": sid, "episodes": pack(kept), "complete_after_us": cut})
+    for sid, entries in per.items():
+        kept, cut = digest(np.array(entries, dtype=np.int64))
+        rows.append({"shinobi_id": sid, column: pack(kept), "complete_after_us": cut})
     for i in range(0, len(rows), 1000):
-        conn.execute(insert(SleepDigestRow), rows[i:i + 1000])
+        conn.execute(insert(table), rows[i:i + 1000])
     return len(rows)
 
 
