@@ -296,7 +296,7 @@ class FakeMedical(_Repo):
         return self.t.restrictions.get(restriction_id)
 
     def lift_restriction(self, restriction_id: int, at: datetime, note: str | None) -> None:
-        self.t.restrictions[restriction_id] = replace(self.t.restrictions[restriction_id], lifted_at=at)
+        self.t.restrictions[restriction_id] = replace(self.t.restrictions[restriction_id], lifted_at=at, lift_note=note)
 
     def restrictions_for(self, ids: Iterable[int]) -> dict[int, list[Restriction]]:
         out: dict[int, list[Restriction]] = {i: [] for i in ids}

@@ -105,6 +105,9 @@ def test_the_cli_edits_and_cancels_through_the_same_services(tmp_path, monkeypat
     out = cli("mission", "edit", "1", "--title", "Guard the old archive", "--reward", "50000").output
     assert "Guard the old archive" in out and "50,000 ryo" in out
     assert "REWARD_OUT_OF_BAND" in cli("mission", "edit", "1", "--reward", "1", code=1).stderr
+    # the field's own names (reward_ryo, min_team_size); the short ones stay as aliases
+    out = cli("mission", "edit", "1", "--reward-ryo", "60000", "--min-team-size", "3").output
+    assert "60,000 ryo" in out and "team ≥ 3" in out
     assert "cancelled" in cli("mission", "cancel", "1", "--reason", "The archive burned").output
     assert "MISSION_NOT_EDITABLE" in cli("mission", "edit", "1", "--title", "Again", code=1).stderr
     listed = cli("mission", "list").output

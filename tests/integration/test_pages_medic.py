@@ -140,7 +140,8 @@ def test_the_page_says_who_recorded_filed_and_lifted_and_shows_missions_and_the_
     rest = api.ok("medic", "POST", f"/shinobi/{sid}/restrictions", 201,
                   json={"kind": "rest", "reason": "wood release overuse", "starts_at": now.isoformat()})
     api.ok("hokage", "POST", f"/restrictions/{rest['id']}/file")
-    api.ok("medic", "POST", f"/restrictions/{rest['id']}/lift", json={"at": now.isoformat(), "note": "fine"})
+    lifted = api.ok("medic", "POST", f"/restrictions/{rest['id']}/lift", json={"at": now.isoformat(), "note": "fine"})
+    assert lifted["note"] == "fine"  # kept and shown: it was written and never read again
     api.ok("medic", "POST", f"/shinobi/{sid}/treatments", 201, json={"kind": "healing_session",
                                                                     "at": now.isoformat()})
     m = api.open_mission("D", title="Weed the greenhouse")
@@ -153,7 +154,7 @@ def test_the_page_says_who_recorded_filed_and_lifted_and_shows_missions_and_the_
     html = page_of(browser_for(app, "medic"), sid)
     item = re.search(rf'<li class="med-item state-lifted" id="restriction-{rest["id"]}">(.*?)</li>', html, re.S)
     text = re.sub(r"\s+", " ", item.group(1))
-    assert "Recorded by medic" in text and "Filed by hokage" in text and "by medic." in text
+    assert "Recorded by medic" in text and "Filed by hokage" in text and "by medic: fine." in text
     assert "Lift this order" not in text
     assert "healing session</strong> by Shizune" in html
     clerk = page_of(browser_for(app, "clerk"), sid)

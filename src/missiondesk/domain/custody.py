@@ -78,9 +78,9 @@ def check_custodians(ids: tuple[int, ...]) -> None:
         raise Invalid("a custodian is named twice", code="CUSTODIAN_DUPLICATE")
 
 
-def check_transfer(d: Detainee, to_ids: tuple[int, ...], at: datetime) -> None:
+def check_transfer(d: Detainee, custodian_ids: tuple[int, ...], at: datetime) -> None:
     """A transfer continues the chain: the detainee is still held, and time moves forward."""
-    check_custodians(to_ids)
+    check_custodians(custodian_ids)
     if d.status is not DetaineeStatus.HELD:
         raise Conflict(f"detainee {d.id} is {d.status.value}; a custody chain ends there",
                        code="DETAINEE_NOT_HELD")
@@ -88,7 +88,7 @@ def check_transfer(d: Detainee, to_ids: tuple[int, ...], at: datetime) -> None:
     if at <= last:
         raise Invalid(f"a transfer must come after the last link ({last.isoformat()})",
                       code="CUSTODY_TIME_BEFORE_LAST_LINK", details=[{"last_link_at": last.isoformat()}])
-    if set(to_ids) == set(d.custodian_ids):
+    if set(custodian_ids) == set(d.custodian_ids):
         raise Invalid("the detainee is already held by exactly these custodians", code="CUSTODY_UNCHANGED")
 
 

@@ -33,6 +33,7 @@ class Restriction:
     ends_at: datetime | None = None
     lifted_at: datetime | None = None
     injury_id: int | None = None
+    lift_note: str | None = None  # written by whoever lifted it
 
     @property
     def effective_end(self) -> datetime | None:
@@ -56,7 +57,7 @@ class WelfareHold:
     reason: str
     since: datetime
     lifted_at: datetime | None = None
-    note: str | None = None
+    lift_note: str | None = None  # the review that lifted it
 
     def covers(self, t: datetime) -> bool:
         return self.since <= t and (self.lifted_at is None or t < self.lifted_at)

@@ -29,11 +29,6 @@ def is_custody_keeper(tx: Transaction, caller: Caller) -> bool:
     return authz.allowed(tx, caller, "viewCustody", authz.VILLAGE)
 
 
-@transactional(write=False)
-def is_custody_keeper_of(tx: Transaction, caller: Caller) -> bool:
-    return is_custody_keeper(tx, caller)
-
-
 def custody_resource(d: Detainee) -> authz.Resource:
     return authz.Resource("Detainee", str(d.id), {"custodians": list(d.custodian_ids)})
 
@@ -77,7 +72,7 @@ def _check_custodians(tx: Transaction, ids: tuple[int, ...]) -> None:
 class Intake:
     name: str
     at: datetime
-    escort_ids: tuple[int, ...]
+    custodian_ids: tuple[int, ...]  # the escort who brought them in (the API's `escort_ids`)
     origin: str | None = None
     in_village: bool = False
 
@@ -87,11 +82,11 @@ def take_into_custody(tx: Transaction, caller: Caller, cmd: Intake, now: datetim
     authz.require(tx, caller, "takeCustody", message="taking someone into custody is the ANBU's")
     if not cmd.name.strip():
         raise Invalid("a detainee needs a name, even 'unknown'", code="NAME_REQUIRED")
-    _check_custodians(tx, cmd.escort_ids)
+    _check_custodians(tx, cmd.custodian_ids)
     detainee_id = tx.custody.add(name=cmd.name.strip(), origin=cmd.origin, at=cmd.at, in_village=cmd.in_village,
-                                 custodian_ids=list(cmd.escort_ids), by=caller.username, now=now)
+                                 custodian_ids=list(cmd.custodian_ids), by=caller.username, now=now)
     record(tx, now, caller, "custody.intake", f"detainee:{detainee_id}", at=cmd.at,
-           custodian_ids=list(cmd.escort_ids))
+           custodian_ids=list(cmd.custodian_ids))
     d = existing(tx.custody.get(detainee_id))
     tx.commit()
     return d
@@ -103,15 +98,16 @@ def _may_hand_over(tx: Transaction, caller: Caller, d: Detainee) -> None:
 
 
 @transactional(write=True)
-def transfer(tx: Transaction, caller: Caller, detainee_id: int, to_ids: tuple[int, ...], at: datetime,
+def transfer(tx: Transaction, caller: Caller, detainee_id: int, custodian_ids: tuple[int, ...], at: datetime,
              now: datetime) -> Detainee:
+    """Hands the detainee on to `custodian_ids` (the API's `to_ids`) from `at`."""
     d = visible_detainee(tx, caller, detainee_id)
-    rules.check_transfer(d, to_ids, at)
+    rules.check_transfer(d, custodian_ids, at)
     _may_hand_over(tx, caller, d)
-    _check_custodians(tx, to_ids)
-    tx.custody.add_link(detainee_id, list(to_ids), at, caller.username, now)
+    _check_custodians(tx, custodian_ids)
+    tx.custody.add_link(detainee_id, list(custodian_ids), at, caller.username, now)
     record(tx, now, caller, "custody.transfer", f"detainee:{detainee_id}", at=at,
-           from_ids=list(d.custodian_ids), to_ids=list(to_ids))
+           from_ids=list(d.custodian_ids), to_ids=list(custodian_ids))  # the audit's names since its first entry
     result = existing(tx.custody.get(detainee_id))
     tx.commit()
     return result

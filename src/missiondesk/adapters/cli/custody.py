@@ -26,7 +26,7 @@ def custody_intake(name: Annotated[str, typer.Argument(help="The detainee's name
 
     s = Session(database, as_user)
     d = custody.take_into_custody(s.uow, s.caller, custody.Intake(
-        name=name, at=parse_time(at, "at") or s.now(), escort_ids=tuple(escort), origin=origin), s.now())
+        name=name, at=parse_time(at, "at") or s.now(), custodian_ids=tuple(escort), origin=origin), s.now())
     out.print(f"detainee {d.id}: {d.name}, held by {list(d.custodian_ids)}")
 
 

@@ -25,8 +25,10 @@ def mission_post(title: Annotated[str, typer.Argument(help="The board's title.",
                  kind: Annotated[str, typer.Argument(help="escort, retrieval, ...", show_default=False)],
                  classification: Annotated[Classification, typer.Option(help="Who may read it.")
                                            ] = Classification.PUBLIC,
-                 reward: Annotated[int | None, typer.Option(help="Ryo; default the suggested price.")] = None,
-                 min_team: Annotated[int | None, typer.Option(help="Fewest members; default by rank.")] = None,
+                 reward_ryo: Annotated[int | None, typer.Option("--reward-ryo", "--reward",
+                                                                help="Ryo; default the suggested price.")] = None,
+                 min_team_size: Annotated[int | None, typer.Option("--min-team-size", "--min-team",
+                                                                   help="Fewest members; default by rank.")] = None,
                  description: Annotated[str | None, typer.Option(help="What the board says of it.")] = None,
                  database: DatabaseOpt = None, as_user: AsOpt = None) -> None:
     """Post a mission on the board (A and S wait for authorisation)."""
@@ -34,8 +36,8 @@ def mission_post(title: Annotated[str, typer.Argument(help="The board's title.",
 
     s = Session(database, as_user)
     v = missions.post_mission(s.uow, s.caller, missions.PostMission(
-        title=title, rank=rank, kind=kind, classification=classification, reward_ryo=reward,
-        min_team_size=min_team, description=description), s.now())
+        title=title, rank=rank, kind=kind, classification=classification, reward_ryo=reward_ryo,
+        min_team_size=min_team_size, description=description), s.now())
     m = v.mission
     out.print(f"mission {m.id}: {m.title} ({m.rank.value}, {m.status.value}, {m.reward_ryo:,} ryo, "
               f"team ≥ {m.min_team_size})")
@@ -59,8 +61,10 @@ def mission_edit(mission_id: MissionArg,
                  kind: Annotated[str | None, typer.Option(help="A new kind.")] = None,
                  classification: Annotated[Classification | None, typer.Option(help="Up to your own clearance.")
                                            ] = None,
-                 reward: Annotated[int | None, typer.Option(help="Ryo, within the rank's band.")] = None,
-                 min_team: Annotated[int | None, typer.Option(help="Fewest members.")] = None,
+                 reward_ryo: Annotated[int | None, typer.Option("--reward-ryo", "--reward",
+                                                                help="Ryo, within the rank's band.")] = None,
+                 min_team_size: Annotated[int | None, typer.Option("--min-team-size", "--min-team",
+                                                                   help="Fewest members.")] = None,
                  description: Annotated[str | None, typer.Option(help="What the board says of it (\"\" clears it).")
                                         ] = None,
                  database: DatabaseOpt = None, as_user: AsOpt = None) -> None:
@@ -69,7 +73,7 @@ def mission_edit(mission_id: MissionArg,
 
     s = Session(database, as_user)
     m = missions.edit_mission(s.uow, s.caller, mission_id, missions.EditMission(
-        title=title, kind=kind, classification=classification, reward_ryo=reward, min_team_size=min_team,
+        title=title, kind=kind, classification=classification, reward_ryo=reward_ryo, min_team_size=min_team_size,
         description=description), s.now()).mission
     out.print(f"mission {m.id}: {m.title} ({m.rank.value}, {m.status.value}, {m.classification.value}, "
               f"{m.reward_ryo:,} ryo, team ≥ {m.min_team_size})")

@@ -156,7 +156,7 @@ class WelfareHoldRow(Base):
     since: Mapped[datetime]
     mission_id: Mapped[int | None] = mapped_column(ForeignKey("mission.id"))
     lifted_at: Mapped[datetime | None]
-    note: Mapped[str | None] = mapped_column(Text)
+    lift_note: Mapped[str | None] = mapped_column(Text)
     created_by: Mapped[str | None] = mapped_column(String(80))
     created_at: Mapped[datetime]
 

@@ -183,12 +183,14 @@ class RestrictionRead(BaseModel):
     ends_at: AwareDatetime | None
     lifted_at: AwareDatetime | None
     injury_id: int | None = None
+    note: str | None = None  # written on lifting, as a welfare hold's
 
     @classmethod
     def of(cls, r: Restriction) -> RestrictionRead:
         return cls(id=r.id, shinobi_id=r.shinobi_id, kind=r.kind,
                    status="lifted" if r.lifted_at is not None else r.status.value, reason=r.reason,
-                   starts_at=r.starts_at, ends_at=r.ends_at, lifted_at=r.lifted_at, injury_id=r.injury_id)
+                   starts_at=r.starts_at, ends_at=r.ends_at, lifted_at=r.lifted_at, injury_id=r.injury_id,
+                   note=r.lift_note)
 
 
 class LiftRequest(In):
@@ -218,7 +220,7 @@ class HoldRead(BaseModel):
     @classmethod
     def of(cls, h: WelfareHold) -> HoldRead:
         return cls(id=h.id, shinobi_id=h.shinobi_id, reason=h.reason, since=h.since, lifted_at=h.lifted_at,
-                   note=h.note, status="lifted" if h.lifted_at else "active")
+                   note=h.lift_note, status="lifted" if h.lifted_at else "active")
 
 
 # -- missions --------------------------------------------------------------------------------------

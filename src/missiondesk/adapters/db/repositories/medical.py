@@ -60,7 +60,7 @@ class MedicalRepository(_Repo):
 
     def lift_hold(self, hold_id: int, at: datetime, note: str) -> None:
         self.session.execute(update(WelfareHoldRow).where(WelfareHoldRow.id == hold_id)
-                             .values(lifted_at=at, note=note))
+                             .values(lifted_at=at, lift_note=note))
 
     def holds_for(self, ids: Iterable[int]) -> dict[int, list[WelfareHold]]:
         ids = list(ids)
@@ -148,9 +148,10 @@ def _restriction(row: RestrictionRow | Row[Any]) -> Restriction:
     """From an ORM row, or a row of its columns (roster.py reads those)."""
     return Restriction(id=row.id, shinobi_id=row.shinobi_id, kind=RestrictionKind(row.kind),
                        status=RestrictionStatus(row.status), reason=row.reason, starts_at=row.starts_at,
-                       ends_at=row.ends_at, lifted_at=row.lifted_at, injury_id=row.injury_id)
+                       ends_at=row.ends_at, lifted_at=row.lifted_at, injury_id=row.injury_id,
+                       lift_note=row.lift_note)
 
 
 def _hold(row: WelfareHoldRow | Row[Any]) -> WelfareHold:
     return WelfareHold(id=row.id, shinobi_id=row.shinobi_id, reason=row.reason, since=row.since,
-                       lifted_at=row.lifted_at, note=row.note)
+                       lifted_at=row.lifted_at, lift_note=row.lift_note)

@@ -69,7 +69,7 @@ def intake(request: Request, ctx: Posted, name: Annotated[str, Form()] = "", ori
     try:
         _too_long("the name", name, NAME_MAX)
         _too_long("the origin", origin, ORIGIN_MAX)
-        cmd = custody.Intake(name=name, at=_when(at, at_shown, ctx), escort_ids=tuple(escort_ids or ()),
+        cmd = custody.Intake(name=name, at=_when(at, at_shown, ctx), custodian_ids=tuple(escort_ids or ()),
                              origin=origin.strip() or None, in_village=bool(in_village))
         d = custody.take_into_custody(ctx.uow, ctx.caller, cmd, ctx.now)
     except DomainError as e:

@@ -14,7 +14,7 @@ router = APIRouter(tags=["custody"])
 
 @router.post("/custody", status_code=201, response_model=DetaineeRead)
 def intake(body: CustodyCreate, caller: CurrentCaller, c: Deps, now: Now) -> DetaineeRead:
-    cmd = custody.Intake(name=body.name, at=body.at, escort_ids=tuple(body.escort_ids), origin=body.origin,
+    cmd = custody.Intake(name=body.name, at=body.at, custodian_ids=tuple(body.escort_ids), origin=body.origin,
                          in_village=body.in_village)
     return DetaineeRead.of(custody.take_into_custody(c.uow, caller, cmd, now), now)
 
