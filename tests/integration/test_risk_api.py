@@ -75,3 +75,34 @@ def test_a_hopeless_mission_is_advised_against_and_left_out_of_the_plan(api: Api
     assert api.ok("hokage", "GET", f"/missions/{chore}/recommendation", params={"departs_at": T})["worth_sending"]
     plan = api.ok("hokage", "POST", "/plans", json={"departs_at": T, "time_limit_seconds": 1})
     assert strike in plan["left_empty"] and [t["mission_id"] for t in plan["teams"]] == [chore]
+
+
+def test_what_a_fit_learns_from_is_read_in_two_queries_as_typed_records(runtime, api: Api):
+    """The history was a dict per report and one query per report for its team (2,000 reports: 2,001 queries)."""
+    from sqlalchemy import event
+
+    from missiondesk.domain.ranks import ShinobiRank
+    from missiondesk.domain.risk import PastMission, Threat
+
+    file_reports(runtime, api, 7)
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, *args) -> None:
+        statements.append(statement)
+
+    event.listen(runtime.uow.engine, "before_cursor_execute", count)
+    try:
+        with runtime.uow.begin(write=False) as tx:
+            statements.clear()
+            history = tx.risk.history()
+            reads = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+            assert len(reads) == 2, statements
+    finally:
+        event.remove(runtime.uow.engine, "before_cursor_execute", count)
+    assert len(history) == 7 and all(isinstance(h, PastMission) for h in history)
+    assert [h.succeeded for h in history] == [i % 3 != 0 for i in range(7)]
+    assert [h.threat for h in history][:2] == [Threat("jonin"), Threat("bandits")]
+    assert not any(h.harmed for h in history)
+    teams = [tuple(m.id for m in h.members) for h in history]
+    assert all(len(t) == 2 and list(t) == sorted(t) for t in teams) and teams[0] != teams[1] and teams[0] == teams[2]
+    assert all(m.rank is ShinobiRank.JONIN and m.effectiveness is None for h in history for m in h.members)

@@ -120,6 +120,27 @@ class Casualty:
     injury: InjuryReport | None = None
 
 
+@dataclass(frozen=True)
+class ReportedCasualty:
+    shinobi_id: int
+    status: CasualtyStatus
+
+
+@dataclass(frozen=True)
+class Report:
+    """An after-action report as filed."""
+
+    id: int
+    mission_id: int
+    outcome: Outcome
+    at: datetime
+    summary: str | None
+    casualties: tuple[ReportedCasualty, ...]
+    specimens: tuple[str, ...]  # each a description
+    filed_by: str | None
+    filed_at: datetime
+
+
 def check_report(team: frozenset[int], departs_at: datetime, at: datetime,
                  casualties: tuple[Casualty, ...], outcome: Outcome = Outcome.SUCCESS) -> None:
     """A report speaks only of the team, once each; a success or failure not before the team left

@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
 
@@ -57,6 +58,20 @@ class RiskModel:
 
 
 PRIOR = RiskModel()
+
+
+@dataclass(frozen=True)
+class PastMission:
+    """A reported mission a fit learns from: its team as it left, what it faced and how it ended."""
+
+    mission_id: int
+    kind: str
+    threat: Threat
+    threat_count: int
+    departs_at: datetime
+    succeeded: bool
+    harmed: bool  # someone killed, missing or injured
+    members: tuple[Member, ...]  # by id; no effectiveness yet (the fit judges each at the departure)
 
 
 def sigmoid(z: float) -> float:

@@ -17,7 +17,7 @@ from ..domain import risk as model_
 from ..domain.access import Caller
 from ..domain.fitness import Code, FitnessPolicy, assess_roster, duty_badges, duty_masks
 from ..domain.gate import Direction
-from ..domain.missions import Mission
+from ..domain.missions import Mission, Report
 from ..domain.ranks import MissionStatus, ShinobiStatus
 from ..domain.roster import Assignment, Shinobi
 from . import authz
@@ -233,14 +233,13 @@ def _left_at(tx: Transaction, team: Assignment | None, now: datetime) -> dict[in
     return out
 
 
-def _report(raw: dict | None, names: dict[int, str]) -> ReportView | None:
-    if raw is None:
+def _report(filed: Report | None, names: dict[int, str]) -> ReportView | None:
+    if filed is None:
         return None
-    return ReportView(outcome=raw["outcome"], at=raw["at"], summary=raw["summary"],
-                      casualties=tuple(Casualty(c["shinobi_id"], names.get(c["shinobi_id"], f"#{c['shinobi_id']}"),
-                                                c["status"]) for c in raw["casualties"] or ()),
-                      specimens=tuple(s.get("description", "") for s in raw["specimens"] or ()),
-                      filed_by=raw["filed_by"], filed_at=raw["filed_at"])
+    return ReportView(outcome=filed.outcome.value, at=filed.at, summary=filed.summary,
+                      casualties=tuple(Casualty(c.shinobi_id, names.get(c.shinobi_id, f"#{c.shinobi_id}"),
+                                                c.status.value) for c in filed.casualties),
+                      specimens=filed.specimens, filed_by=filed.filed_by, filed_at=filed.filed_at)
 
 
 def _instant(value) -> datetime | None:

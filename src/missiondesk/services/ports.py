@@ -6,15 +6,13 @@ which satisfy them structurally (adapters/db/session.py has mypy check it); the 
 run on (tests/fake_uow.py) implements the methods its use cases call, with the same parameters. The types named
 here are the domain's, or small protocols of this module where a repository hands out a value of its own (a bearer
 token, a delivery): services import no adapters.
-
-A result marked `Results` is still a `dict[str, Any]`: those are to become dataclasses.
 """
 from __future__ import annotations
 
 import builtins
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
-from typing import Any, Protocol, TypeAlias, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import numpy as np
 
@@ -27,18 +25,13 @@ from ..domain.fatigue import SleepEpisode
 from ..domain.gate import Direction, GateEvent, GateLogEntry
 from ..domain.medical import Restriction, RestrictionKind, RestrictionStatus, WelfareHold
 from ..domain.medical_records import Dose, Injury, MedicalEntries, MedicalNote, Medication, Treatment
-from ..domain.missions import Mission, MissionLine
+from ..domain.missions import Mission, MissionLine, Report
 from ..domain.ranks import Classification, MissionRank, MissionStatus, Role, ShinobiRank, ShinobiStatus
-from ..domain.risk import RiskModel, Threat
+from ..domain.risk import PastMission, RiskModel, Threat
 from ..domain.roster import Account, Alert, Assignment, AssignmentStatus, Columns, MemorialEntry, RosterPeople, Shinobi
 from ..domain.throttle import Count, Key
 
 T = TypeVar("T")
-
-Results: TypeAlias = dict[str, Any]
-"""A record a repository still hands out as a dict (an injury entered and the medical record as the report and
-the shinobi page read them, the gate log, a mission's report, the risk model's history): the ones left to become
-dataclasses."""
 
 
 def existing(row: T | None) -> T:
@@ -189,7 +182,7 @@ class AssignmentRepo(Protocol):  # tx.assignments
     def add_report(self, *, mission_id: int, outcome: str, at: datetime, summary: str | None,
                    casualties: list[dict[str, Any]], specimens: list[dict[str, Any]], by: str | None,
                    now: datetime) -> int: ...
-    def report_for(self, mission_id: int) -> Results | None: ...
+    def report_for(self, mission_id: int) -> Report | None: ...
     def add_to_memorial(self, shinobi_id: int, rank: str, died_at: datetime, mission_id: int | None) -> None: ...
     def memorial_position(self, shinobi_id: int) -> tuple[datetime, int] | None: ...
     def memorial(self, *, after: tuple[datetime, int] | None = None,
@@ -306,7 +299,7 @@ class BriefRepo(Protocol):  # tx.briefs
 class RiskRepo(Protocol):  # tx.risk
     def latest(self) -> RiskModel | None: ...
     def add(self, model: RiskModel, now: datetime) -> None: ...
-    def history(self) -> list[Results]: ...
+    def history(self) -> list[PastMission]: ...
     def history_size(self) -> int: ...
 
 

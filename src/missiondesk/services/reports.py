@@ -3,14 +3,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 from ..domain import missions as rules
 from ..domain import timing
 from ..domain.access import Caller
 from ..domain.errors import Conflict, Invalid, NotFound
 from ..domain.medical_records import InjuryReport
-from ..domain.missions import Casualty, CasualtyStatus, Outcome
+from ..domain.missions import Casualty, CasualtyStatus, Outcome, Report, ReportedCasualty  # noqa: F401 - the API's
 from ..domain.ranks import MissionStatus, ShinobiStatus
 from ..domain.roster import MemorialEntry
 from . import alerts as alerting
@@ -32,40 +31,10 @@ class FileReport:
 
 
 @dataclass(frozen=True)
-class ReportedCasualty:
-    shinobi_id: int
-    status: CasualtyStatus
-
-
-@dataclass(frozen=True)
-class Report:
-    """An after-action report as filed."""
-
-    id: int
-    mission_id: int
-    outcome: Outcome
-    at: datetime
-    summary: str | None
-    casualties: tuple[ReportedCasualty, ...]
-    specimens: tuple[str, ...]  # each a description
-    filed_by: str | None
-    filed_at: datetime
-
-
-@dataclass(frozen=True)
 class ReportFiled:
     report: Report
     mission_status: MissionStatus  # what the report closed the mission as
     welfare_hold_ids: tuple[int, ...]  # the survivors' holds it placed
-
-
-def _report(row: dict[str, Any]) -> Report:
-    return Report(id=row["id"], mission_id=row["mission_id"], outcome=Outcome(row["outcome"]), at=row["at"],
-                  summary=row["summary"],
-                  casualties=tuple(ReportedCasualty(c["shinobi_id"], CasualtyStatus(c["status"]))
-                                   for c in row["casualties"]),
-                  specimens=tuple(x["description"] for x in row["specimens"]), filed_by=row["filed_by"],
-                  filed_at=row["filed_at"])
 
 
 @transactional(write=True)
@@ -116,7 +85,7 @@ def file_report(tx: Transaction, caller: Caller, mission_id: int, cmd: FileRepor
         reviews = alerting.schedule_reviews(tx, h.id, sid, cmd.at)  # the medics are told when each falls due
         record(tx, now, None, "welfare_hold.created", f"shinobi:{sid}", hold_id=h.id, since=cmd.at,
                mission_id=mission_id, review_ids=reviews)
-    result = ReportFiled(report=_report(existing(tx.assignments.report_for(mission_id))), mission_status=status,
+    result = ReportFiled(report=existing(tx.assignments.report_for(mission_id)), mission_status=status,
                          welfare_hold_ids=tuple(hold_ids))
     tx.commit()
     return result
@@ -125,10 +94,10 @@ def file_report(tx: Transaction, caller: Caller, mission_id: int, cmd: FileRepor
 @transactional(write=False)
 def get_report(tx: Transaction, caller: Caller, mission_id: int) -> Report:
     visible_mission(tx, caller, mission_id)
-    row = tx.assignments.report_for(mission_id)
-    if row is None:
+    report = tx.assignments.report_for(mission_id)
+    if report is None:
         raise NotFound("report", mission_id)
-    return _report(row)
+    return report
 
 
 MEMORIAL_PAGE = 50  # names on one page of the memorial

@@ -2,7 +2,7 @@
 best team for one mission (the plan for the whole board is `services/plans.py`)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -14,8 +14,8 @@ from ..domain.errors import Invalid
 from ..domain.fatigue import HISTORY_WINDOW, RosterFatigue, estimate_roster
 from ..domain.fitness import FitnessPolicy, RosterFacts, RosterVerdict, assess_roster
 from ..domain.missions import Mission
-from ..domain.ranks import Role, ShinobiRank, ShinobiStatus
-from ..domain.risk import Estimate, Member, RiskModel
+from ..domain.ranks import Role, ShinobiStatus
+from ..domain.risk import Estimate, Member, PastMission, RiskModel
 from ..domain.roster import RosterPeople, Shinobi
 from . import authz
 from .audit import record
@@ -60,21 +60,20 @@ def refit(tx: Transaction, caller: Caller, now: datetime, policy: FitnessPolicy)
     return fitted
 
 
-def _features(tx: Transaction, history: list[dict[str, Any]], policy: FitnessPolicy):
+def _features(tx: Transaction, history: list[PastMission], policy: FitnessPolicy):
     x_s, y_s, x_c, y_c = [], [], [], []
-    ids = sorted({m[0] for h in history for m in h["members"]})
-    earliest = min(h["departs_at"] for h in history)
+    ids = sorted({m.id for h in history for m in h.members})
+    earliest = min(h.departs_at for h in history)
     sleep = tx.shinobi.sleep_many(ids, ending_after=earliest - HISTORY_WINDOW)
     for h in history:
-        effs = estimate_roster([sleep[m[0]] for m in h["members"]], h["departs_at"], policy.tz)
-        team = [Member(id=m[0], rank=ShinobiRank(m[1]), specialties=m[2], effectiveness=f.effectiveness)
-                for m, f in zip(h["members"], effs, strict=True)]
-        s = sum(model_.strength(t, h["kind"]) for t in team)
-        x = model_.ratio(s, model_.opposition(model_.Threat(h["threat"]), h["threat_count"]))
+        effs = estimate_roster([sleep[m.id] for m in h.members], h.departs_at, policy.tz)
+        team = [replace(m, effectiveness=f.effectiveness) for m, f in zip(h.members, effs, strict=True)]
+        s = sum(model_.strength(t, h.kind) for t in team)
+        x = model_.ratio(s, model_.opposition(h.threat, h.threat_count))
         x_s.append([x, float(any(t.sensor for t in team))])
-        y_s.append(int(h["outcome"] == "success"))
+        y_s.append(int(h.succeeded))
         x_c.append([x, float(any(t.medic for t in team))])
-        y_c.append(int(any(c["status"] in ("kia", "mia", "injured") for c in h["casualties"])))
+        y_c.append(int(h.harmed))
     return x_s, y_s, x_c, y_c
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import or_, select, update
 
+from ....domain.missions import CasualtyStatus, Outcome, Report, ReportedCasualty
 from ....domain.roster import Assignment, AssignmentStatus, MemorialEntry
 from ..tables import AssignmentMemberRow, AssignmentRow, MemorialRow, ReportRow, ShinobiRow
 from .base import _Repo
@@ -162,13 +163,16 @@ class AssignmentRepository(_Repo):
         self.session.flush()
         return row.id
 
-    def report_for(self, mission_id: int) -> dict[str, Any] | None:
+    def report_for(self, mission_id: int) -> Report | None:
         row = self.session.scalar(select(ReportRow).where(ReportRow.mission_id == mission_id))
         if row is None:
             return None
-        return {"id": row.id, "mission_id": row.mission_id, "outcome": row.outcome, "at": row.at,
-                "summary": row.summary, "casualties": row.casualties, "specimens": row.specimens,
-                "filed_by": row.filed_by, "filed_at": row.filed_at}
+        return Report(id=row.id, mission_id=row.mission_id, outcome=Outcome(row.outcome), at=row.at,
+                      summary=row.summary,
+                      casualties=tuple(ReportedCasualty(c["shinobi_id"], CasualtyStatus(c["status"]))
+                                       for c in row.casualties or ()),
+                      specimens=tuple(x.get("description", "") for x in row.specimens or ()),
+                      filed_by=row.filed_by, filed_at=row.filed_at)
 
     def add_to_memorial(self, shinobi_id: int, rank: str, died_at: datetime, mission_id: int | None) -> None:
         self.session.add(MemorialRow(shinobi_id=shinobi_id, rank=rank, died_at=died_at, mission_id=mission_id))

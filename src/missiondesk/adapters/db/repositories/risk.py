@@ -1,14 +1,19 @@
 """The fitted risk models and what a fit learns from."""
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, func, select
 
-from ....domain.risk import RiskModel
+from ....domain.missions import Outcome
+from ....domain.ranks import ShinobiRank
+from ....domain.risk import Member, PastMission, RiskModel, Threat
 from ..tables import AssignmentMemberRow, AssignmentRow, MissionRow, ReportRow, RiskModelRow, ShinobiRow
 from .base import _Repo
+
+HARMED = ("kia", "mia", "injured")  # the casualties the casualty model counts
 
 
 class RiskRepository(_Repo):
@@ -32,20 +37,26 @@ class RiskRepository(_Repo):
                 .join(AssignmentRow, AssignmentRow.mission_id == ReportRow.mission_id)
                 .where(ReportRow.outcome != "aborted"))
 
-    def history(self) -> list[dict[str, Any]]:
-        """Past missions with their teams and outcomes: what a fit learns from."""
-        out = []
-        for rep, mission, assignment in self.session.execute(
-                self._learned_from(ReportRow, MissionRow, AssignmentRow).order_by(ReportRow.id)):
-            members = self.session.execute(
-                select(ShinobiRow.id, ShinobiRow.rank, ShinobiRow.specialties)
-                .join(AssignmentMemberRow, AssignmentMemberRow.shinobi_id == ShinobiRow.id)
-                .where(AssignmentMemberRow.assignment_id == assignment.id)).all()
-            out.append({"mission_id": mission.id, "kind": mission.kind, "threat": mission.threat,
-                        "threat_count": mission.threat_count, "departs_at": assignment.departs_at,
-                        "outcome": rep.outcome, "casualties": rep.casualties,
-                        "members": [(m.id, m.rank, tuple(m.specialties or ())) for m in members]})
-        return out
+    def history(self) -> list[PastMission]:
+        """Past missions with their teams and outcomes: what a fit learns from (two queries: the reports, then
+        every member of their teams at once)."""
+        reports = self.session.execute(
+            self._learned_from(ReportRow.outcome, ReportRow.casualties, MissionRow.id, MissionRow.kind,
+                               MissionRow.threat, MissionRow.threat_count, AssignmentRow.id,
+                               AssignmentRow.departs_at).order_by(ReportRow.id)).all()
+        teams: dict[int, list[Member]] = defaultdict(list)
+        members = (select(AssignmentMemberRow.assignment_id, ShinobiRow.id, ShinobiRow.rank, ShinobiRow.specialties)
+                   .join(ShinobiRow, ShinobiRow.id == AssignmentMemberRow.shinobi_id)
+                   .where(AssignmentMemberRow.assignment_id.in_(self._learned_from(AssignmentRow.id)))
+                   .order_by(AssignmentMemberRow.assignment_id, ShinobiRow.id))
+        for assignment_id, sid, rank, specialties in self.session.execute(members):
+            teams[assignment_id].append(Member(id=sid, rank=ShinobiRank(rank), specialties=tuple(specialties or ())))
+        return [PastMission(mission_id=mission_id, kind=kind, threat=Threat(threat), threat_count=threat_count,
+                            departs_at=departs_at, succeeded=outcome == Outcome.SUCCESS.value,
+                            harmed=any(c["status"] in HARMED for c in casualties or ()),
+                            members=tuple(teams[assignment_id]))
+                for outcome, casualties, mission_id, kind, threat, threat_count, assignment_id, departs_at
+                in reports]
 
     def history_size(self) -> int:
         """len(history()), in one query."""
