@@ -3,12 +3,15 @@ bounded in SQL by the time window the rules look at, and read without an object 
 10,000 has some 140,000 sleep episodes in its fortnight)."""
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import threading
+from collections.abc import Callable, Hashable, Iterable, Sequence
+from dataclasses import fields
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 from sqlalchemy import BigInteger, ColumnElement, String, cast, false, func, or_, select, type_coerce
+from sqlalchemy.orm import Session
 
 from ...domain.medical import Restriction, WelfareHold
 from ...domain.ranks import Classification, Role, ShinobiRank, ShinobiStatus
@@ -22,21 +25,82 @@ from .tables import (
     GateDigestRow,
     GateEventRow,
     RestrictionRow,
+    RosterVersionRow,
     ShinobiRow,
     SleepDigestRow,
     SleepEpisodeRow,
     WelfareHoldRow,
 )
 
+T = TypeVar("T")
+_MICROS: dict[tuple[Any, str], ColumnElement[Any]] = {}  # RosterRepository._micros's, by column and dialect
+
 _RANK_ORDER = {r.value: r.order for r in ShinobiRank}
 _CLEARANCE_ORDER = {c.value: c.order for c in Classification}
 _STATUS = {s.value: s for s in ShinobiStatus}
 
 
+class RosterCache:
+    """The roster's columns that change only with a write (the people, the two digests), kept in the process under
+    the roster's version they were read at (table roster_version, which triggers move on with every change to the
+    tables they come from: migration 0013), for read-only transactions only: a writing transaction sees its own
+    uncommitted changes, which a rollback would leave behind here under a version that a later commit reuses.
+    A value is used again only by a transaction that reads the same version, so never one older than the data
+    that transaction would read itself. Arrays kept here are read-only (numpy raises on a write into one)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._entries: dict[Hashable, tuple[int, Any]] = {}
+
+    def get(self, key: Hashable, version: int, compute: Callable[[], T]) -> T:
+        kept = self._entries.get(key)
+        if kept is not None and kept[0] == version:
+            return kept[1]
+        value = _frozen(compute())
+        with self._lock:  # a newer version is never replaced by an older one read by a slower transaction
+            current = self._entries.get(key)
+            if current is None or current[0] <= version:
+                self._entries[key] = (version, value)
+        return value
+
+
+def _frozen(value: T) -> T:
+    """Every numpy array in `value` (itself, a tuple's items, a dataclass's fields) made read-only."""
+    if isinstance(value, np.ndarray):
+        value.flags.writeable = False
+    elif isinstance(value, tuple):
+        for item in value:
+            _frozen(item)
+    elif hasattr(value, "__dataclass_fields__"):
+        for f in fields(value):  # type: ignore[arg-type]
+            _frozen(getattr(value, f.name))
+    return value
+
+
 class RosterRepository(_Repo):
+    def __init__(self, session: Session, cache: RosterCache | None = None):
+        super().__init__(session)
+        self._cache = cache  # None in a writing transaction
+        self._version: int | None = None
+
+    def _kept(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """`compute()`, or what it gave before at this transaction's roster version."""
+        if self._cache is None:
+            return compute()
+        if self._version is None:  # once per transaction, before any column it may stand for is read
+            version = self.session.scalar(select(RosterVersionRow.version).where(RosterVersionRow.id == 1))
+            if version is None:
+                self._cache = None
+                return compute()
+            self._version = version
+        return self._cache.get(key, self._version, compute)
+
     def people(self, *, statuses: frozenset[ShinobiStatus] | None = None,
                without_roles: frozenset[Role] = frozenset()) -> RosterPeople:
         """Every shinobi (of those statuses), but those whose account holds one of `without_roles`."""
+        return self._kept(("people", statuses, without_roles), lambda: self._people(statuses, without_roles))
+
+    def _people(self, statuses: frozenset[ShinobiStatus] | None, without_roles: frozenset[Role]) -> RosterPeople:
         q = select(ShinobiRow.id, ShinobiRow.rank, ShinobiRow.clearance, ShinobiRow.status,
                    cast(ShinobiRow.specialties, String), ShinobiRow.name).order_by(ShinobiRow.id)
         if statuses is not None:
@@ -172,16 +236,27 @@ class RosterRepository(_Repo):
 
     def _digests(self, row: Any, packed: Any, lo: int, width: int) -> tuple[np.ndarray, np.ndarray, list[int]]:
         """The digests complete from `lo` (µs) on, unpacked: the owner of each entry (`width` int64 values), the
-        entries (by shinobi, each one's as packed); and the shinobi whose digest starts too late. The database
-        picks the rows and measures each; the driver's tuples are unzipped and joined in C, no Python step per
-        shinobi."""
-        rows = self._rows(select(row.shinobi_id, func.length(packed), packed)
-                          .where(row.complete_after_us <= lo).order_by(row.shinobi_id))
-        ids, sizes, blobs = zip(*rows, strict=True) if rows else ((), (), ())
+        entries (by shinobi, each one's as packed); and the shinobi whose digest starts too late."""
+        ids, complete_after, counts, owner, entries = self._kept(("digests", row.__tablename__),
+                                                                 lambda: self._all_digests(row, packed, width))
+        complete = complete_after <= lo
+        if complete.all():
+            return owner, entries, []
+        keep = np.repeat(complete, counts)
+        return owner[keep], entries[keep], ids[~complete].tolist()
+
+    def _all_digests(self, row: Any, packed: Any, width: int) -> tuple[np.ndarray, ...]:
+        """Every digest, unpacked: (shinobi ids, each one's complete_after_us, its count of entries; the owner of
+        each entry, the entries). The database measures each; the driver's tuples are unzipped and joined in C,
+        no Python step per shinobi."""
+        rows = self._rows(select(row.shinobi_id, row.complete_after_us, func.length(packed), packed)
+                          .order_by(row.shinobi_id))
+        ids, complete_after, sizes, blobs = zip(*rows, strict=True) if rows else ((), (), (), ())
+        id_column = np.array(ids, dtype=np.int64)
+        counts = np.array(sizes, dtype=np.int64) // (8 * width)
         entries = np.frombuffer(b"".join(blobs), dtype="<i8").reshape(-1, width)
-        owner = np.repeat(np.array(ids, dtype=np.int64), np.array(sizes, dtype=np.int64) // (8 * width))
-        short = [r[0] for r in self._rows(select(row.shinobi_id).where(row.complete_after_us > lo))]
-        return owner, entries, short
+        return (id_column, np.array(complete_after, dtype=np.int64), counts, np.repeat(id_column, counts),
+                entries)
 
     # -- reading columns -----------------------------------------------------------------------------
     def _rows(self, q: Any) -> list[Any]:
@@ -205,7 +280,15 @@ class RosterRepository(_Repo):
 
     def _micros(self, column: Any) -> ColumnElement[Any]:
         """A time column as integer microseconds since the epoch, computed by the database (SQLite keeps naive
-        UTC text 'YYYY-MM-DD HH:MM:SS.ffffff')."""
+        UTC text 'YYYY-MM-DD HH:MM:SS.ffffff'). Built once per column and engine: SQLAlchemy's operators took
+        some 8 ms to build the SQLite one, at each roster read (an expression is immutable, and shared)."""
+        key = (column, self.session.get_bind().dialect.name)
+        built = _MICROS.get(key)
+        if built is None:
+            built = _MICROS[key] = self._build_micros(column)
+        return built
+
+    def _build_micros(self, column: Any) -> ColumnElement[Any]:
         if self.session.get_bind().dialect.name == "sqlite":
             raw = type_coerce(column, String)
             # the whole seconds of the text without its fraction: strftime keeps milliseconds, so .9995 and up

@@ -31,7 +31,7 @@ from .repositories import (
     RiskRepository,
     ShinobiRepository,
 )
-from .roster import RosterRepository
+from .roster import RosterCache, RosterRepository
 from .throttle import ThrottleRepository
 
 log = logging.getLogger(__name__)
@@ -77,7 +77,8 @@ class SqlTransaction:
     """The services' `Transaction` (services/unit_of_work.py) on one SQLAlchemy session: each repository is one
     of services/ports.py's protocols, which mypy holds it to (below the class)."""
 
-    def __init__(self, session: Session, clock: Clock, committed: Callable[[], None] | None = None):
+    def __init__(self, session: Session, clock: Clock, committed: Callable[[], None] | None = None,
+                 roster_cache: RosterCache | None = None):
         self.session = session
         self.clock = clock
         self._committed = committed  # told at each commit (the unit of work's turn for writers ends there)
@@ -98,7 +99,7 @@ class SqlTransaction:
         self.briefs = BriefRepository(session)
         self.risk = RiskRepository(session)
         self.throttle = ThrottleRepository(session)
-        self.roster = RosterRepository(session)
+        self.roster = RosterRepository(session, roster_cache)
         self._after_commit: list[Any] = []
 
     def commit(self) -> None:
@@ -169,6 +170,7 @@ class SqlUnitOfWork:
         # (with 4 writers, sending a team waited over a second at p99); other processes on the same file still
         # meet at the busy handler, as does a writer that waited here WRITER_WAIT in vain
         self._writers = threading.Lock() if sqlite else None
+        self.roster_cache = RosterCache()  # the roster's columns, for read-only transactions (adapters/db/roster.py)
         self.journal = SecurityJournal(self._append, is_transient=self.is_transient)
 
     def note_security(self, entries: list[dict[str, Any]]) -> None:
@@ -223,7 +225,7 @@ class SqlUnitOfWork:
             # requests both pass a check and both write).
             session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITE_LOCK})
         try:
-            yield SqlTransaction(session, self.clock, committed)
+            yield SqlTransaction(session, self.clock, committed, None if write else self.roster_cache)
         finally:
             session.rollback()
             session.close()

@@ -130,6 +130,15 @@ class GateDigestRow(Base):
     complete_after_us: Mapped[int] = mapped_column(BigInteger)
 
 
+class RosterVersionRow(Base):
+    """One row: moved on by triggers (migration 0013) with every change to shinobi, account, sleep_digest and
+    gate_digest, in the writing transaction; the roster's columns are kept in the process under it."""
+
+    __tablename__ = "roster_version"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger)
+
+
 class RestrictionRow(Base):
     __tablename__ = "restriction"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
