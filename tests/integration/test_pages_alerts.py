@@ -372,6 +372,35 @@ def test_the_event_stream_sends_the_counts_at_once_and_when_they_change(app, api
         assert new["unread"] == 1 and new["awaiting_ack"] == 1 and new["newest_id"] > mine["id"]
 
 
+def test_the_badge_s_summary_is_read_in_one_statement(runtime, api: Api):
+    """Three statements on PostgreSQL read three moments: the stream once sent the new alert's id with the unread
+    count from before it (the stream test above failed so under load)."""
+    from sqlalchemy import event
+
+    sakura, kakashi, mission = at_risk(api)
+
+    def summary() -> tuple[tuple[int, int, int], int]:
+        statements: list[str] = []
+
+        def note(conn, cursor, statement, *args) -> None:
+            statements.append(statement)
+
+        with runtime.uow.begin(write=False) as tx:
+            event.listen(runtime.uow.engine, "before_cursor_execute", note)
+            try:
+                got = tx.alerts.summary(kakashi)
+            finally:
+                event.remove(runtime.uow.engine, "before_cursor_execute", note)
+        return got, len([s for s in statements if s.lstrip().upper().startswith("SELECT")])
+
+    assert summary() == ((0, 0, 0), 1)
+    refuse(api, sakura, mission)
+    [mine] = duty_alerts(api, "kakashi")
+    assert summary() == ((1, 1, mine["id"]), 1)
+    api.ok("kakashi", "POST", f"/alerts/{mine['id']}/ack")
+    assert summary() == ((0, 0, mine["id"]), 1)
+
+
 def test_the_event_stream_is_refused_without_a_session(app, api: Api):
     anonymous = TestClient(app)
     r = anonymous.get("/events/alerts")
