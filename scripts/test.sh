@@ -22,11 +22,30 @@ bandit --quiet --recursive src --severity-level high   # no high-severity findin
 # VACUUM from removing the dead row, as CI saw once)
 SERIAL=(tests/unit/test_not_found_floor.py tests/e2e/test_escalation.py tests/e2e/test_live_shutdown.py
         tests/integration/test_erasure.py)
-pytest -q -n 2 --dist loadfile tests "${SERIAL[@]/#/--ignore=}"
-pytest -q -p no:cacheprovider "${SERIAL[@]}"
+# -m "": the slow tests too (pyproject's addopts leaves them out of a plain `pytest`), each exactly once; the files
+# in collection order, the longest first (tests/conftest.py, LONGEST_FIRST), not xdist's most-tests-first
+pytest -q -m "" -n 2 --dist loadfile --no-loadscope-reorder tests "${SERIAL[@]/#/--ignore=}"
+pytest -q -m "" -p no:cacheprovider "${SERIAL[@]}"
 shared=../shared/acceptance
-env -u MISSIONDESK_ACCEPTANCE_POSTGRES pytest -q -p no:cacheprovider "${ACCEPTANCE[@]/#/$shared/}"
-if [ -n "${MISSIONDESK_ACCEPTANCE_POSTGRES:-}" ]; then
-  echo "acceptance again on PostgreSQL ($MISSIONDESK_ACCEPTANCE_POSTGRES)"
+if [ -z "${MISSIONDESK_ACCEPTANCE_POSTGRES:-}" ]; then
   pytest -q -p no:cacheprovider "${ACCEPTANCE[@]/#/$shared/}"
+else
+  # the SQLite leg and the PostgreSQL leg at once, one on each core (each is a client waiting on its own server,
+  # a database of its own); the SQLite leg's report is printed after the PostgreSQL one's, and either failing fails
+  sqlite_log=$(mktemp)
+  env -u MISSIONDESK_ACCEPTANCE_POSTGRES pytest -q -p no:cacheprovider "${ACCEPTANCE[@]/#/$shared/}" \
+    >"$sqlite_log" 2>&1 &
+  sqlite_leg=$!
+  echo "acceptance on PostgreSQL ($MISSIONDESK_ACCEPTANCE_POSTGRES), and on SQLite beside it"
+  postgres_status=0
+  pytest -q -p no:cacheprovider "${ACCEPTANCE[@]/#/$shared/}" || postgres_status=$?
+  sqlite_status=0
+  wait "$sqlite_leg" || sqlite_status=$?
+  echo "acceptance on SQLite:"
+  cat "$sqlite_log"
+  rm -f "$sqlite_log"
+  if [ "$postgres_status" -ne 0 ] || [ "$sqlite_status" -ne 0 ]; then
+    echo "acceptance failed: PostgreSQL exit $postgres_status, SQLite exit $sqlite_status" >&2
+    exit 1
+  fi
 fi

@@ -56,27 +56,49 @@ class TestClock:
         self.offset += timedelta(**delta)
 
 
+# -- the order of the files on xdist's workers ---------------------------------------------------------------------
+# scripts/test.sh runs the suite on two workers a file at a time (--dist loadfile) in collection order
+# (--no-loadscope-reorder: xdist's own order puts the files with the most tests first, so these files of a few long
+# tests came last, one worker running the exhaustive policy test alone while the other had nothing left). The
+# longest files go first instead (the longest processing time first), each to the next free worker, and the many
+# short files after them even out the end. The list is by measured time (--durations, 2026-12-03), longest first;
+# a file missing from it only loses its place at the front.
+LONGEST_FIRST = [
+    "tests/e2e/test_every_page.py", "tests/e2e/test_holes.py", "tests/unit/test_policy.py",
+    "tests/integration/test_recommend_properties.py", "tests/e2e/test_readme_tour.py",
+    "tests/e2e/test_audit_checkpoints.py", "tests/e2e/test_races.py", "tests/e2e/test_browser_custody.py",
+    "tests/e2e/test_browser_record.py", "tests/e2e/test_browser_clerk.py", "tests/e2e/test_browser_office.py",
+    "tests/e2e/test_browser.py", "tests/e2e/test_browser_medic.py", "tests/e2e/test_browser_duty.py",
+    "tests/e2e/test_browser_alerts.py", "tests/e2e/test_browser_docs.py", "tests/e2e/test_backup.py",
+    "tests/integration/test_proposals.py", "tests/unit/test_roster_selection.py",
+]
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """On an xdist worker, the files of LONGEST_FIRST before the rest, each file's tests in their own order (every
+    worker sorts alike, so their collections agree); a run without workers keeps pytest's order."""
+    if not hasattr(config, "workerinput"):
+        return
+    rank = {path: i for i, path in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.nodeid.split("::", 1)[0], len(rank)))  # stable: the rest as collected
+
+
 # -- password hashing at argon2's least cost ---------------------------------------------------------------------
 # Every API test makes five accounts and signs four of them in: at OWASP's cost (passwords.py) that was most of
 # its set-up. The tests in this process hash at argon2's minimum instead (t = 1, m = 8 KiB, p = 1): the same
 # argon2id, the same code paths (hash, verify, the dummy for unknown names, rehash checks), a fraction of the
-# time. The end-to-end tests keep the production cost: their servers run in subprocesses, and the accounts they
-# seed here must be hashed as those servers hash them (or each sign-in there would rehash).
-E2E = Path(__file__).parent / "e2e"
-_cheap_hashes: bool | None = None
+# time. The end-to-end tests' servers hash at that cost too (tests/e2e/conftest.py, Server starts `serve` through
+# passwords.use_cost), so the accounts they seed here are hashed as those servers hash them (no sign-in there
+# rehashes). Production's cost is held by tests/unit/test_password_cost.py, and run end to end by the README tour
+# and test_cli.py's subprocesses (the installed `missiondesk`).
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item: pytest.Item) -> None:
-    """Before any fixture of the test is set up, whatever its scope (the e2e modules seed theirs per module)."""
-    global _cheap_hashes
-    cheap = E2E not in item.path.parents
-    if cheap != _cheap_hashes:
-        if cheap:
-            passwords.use_cost(time_cost=1, memory_cost=8, parallelism=1)
-        else:
-            passwords.use_production_cost()
-        _cheap_hashes = cheap
+    """Before any fixture of the test is set up, whatever its scope (the e2e modules seed theirs per module);
+    again at each test, in case one went back to production's cost and did not come back."""
+    if passwords._hasher.time_cost != 1 or passwords._hasher.memory_cost != 8:
+        passwords.use_cost(time_cost=1, memory_cost=8, parallelism=1)
 
 
 # -- databases ----------------------------------------------------------------------------------------------------

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -21,15 +20,29 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+# `missiondesk serve` as the console script runs it (the same main()), but hashing at argon2's least cost, as the
+# tests in this process do (tests/conftest.py): the accounts seeded here and those made over HTTP there are hashed
+# alike, and no sign-in spends 40 ms of a core on OWASP's cost. passwords.use_cost is reachable from no setting or
+# variable, so the test server is started through it. The README tour (test_readme_tour.py) and test_cli.py still
+# run the installed `missiondesk` itself, at production cost.
+SERVE_CHEAPLY = """import sys
+from missiondesk.services import passwords
+passwords.use_cost(time_cost=1, memory_cost=8, parallelism=1)
+from missiondesk.adapters.cli import main
+sys.argv[0] = "missiondesk"
+sys.exit(main())
+"""
+
+
 class Server:
     def __init__(self, url: str, workdir: Path, clock: str = DAWN, env: dict[str, str] | None = None):
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
-        exe = shutil.which("missiondesk") or str(Path(sys.executable).parent / "missiondesk")
         env = {**os.environ, "MISSIONDESK_DATABASE_URL": url, "MISSIONDESK_BOOTSTRAP_PASSWORD": BOOT_PASSWORD,
                "MISSIONDESK_BOOTSTRAP_USER": "hokage", "MISSIONDESK_CLOCK": clock, **(env or {})}
         self.log = open(workdir / "server.log", "w+")  # noqa: SIM115 - closed in stop()
-        self.proc = subprocess.Popen([exe, "serve", "--host", "127.0.0.1", "--port", str(self.port)],
+        self.proc = subprocess.Popen([sys.executable, "-c", SERVE_CHEAPLY,
+                                      "serve", "--host", "127.0.0.1", "--port", str(self.port)],
                                      cwd=workdir, env=env, stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 60
         while True:

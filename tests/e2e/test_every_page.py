@@ -49,11 +49,19 @@ def links(page, base: str) -> list[str]:
 
 
 def axe_violations(page) -> list[dict]:
-    page.evaluate(AXE)
+    if page.evaluate("typeof axe === 'undefined'"):  # not already there by preload_axe
+        page.evaluate(AXE)
     assert page.evaluate("typeof axe.run") == "function"
     return page.evaluate("""async () => (await axe.run(document, {resultTypes: ["violations"]})).violations
         .map(v => ({id: v.id, impact: v.impact, help: v.help,
                     nodes: v.nodes.slice(0, 5).map(n => n.target.join(" "))}))""")
+
+
+def preload_axe(page) -> None:
+    """axe-core in every page this tab opens from now on, before the page's own scripts (as an init script): sent
+    to the browser once, not 650 kB over the wire and evaluated anew at each of the crawl's pages (about 0.1 s a
+    page, 2 s a role)."""
+    page.context.add_init_script(AXE)
 
 
 def slug(path: str) -> str:
@@ -64,6 +72,7 @@ def slug(path: str) -> str:
 def test_every_page_a_role_can_reach(browser, village, role):
     server, _ = village
     page = sign_in(browser, village, ROLES[role])
+    preload_axe(page)
     seen: list[str] = []
     queue = ["/board", *links(page, server.base), "/account", "/roster?badge=resting"]  # and one's account
     per_kind: Counter[str] = Counter()

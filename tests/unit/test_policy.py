@@ -7,6 +7,7 @@ import itertools
 import re
 from importlib import resources
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -98,14 +99,15 @@ def test_deciding_alike_resources_once_gives_each_its_own_answer():
         assert batch == [authz.decide(who, action, t, {"in_team": False}) for t in targets], action
 
 
+@pytest.mark.slow  # about 44 s, nearly all of it in authz.decide_many and cedarpy: `pytest -m slow`; CI runs it
 def test_every_combination_agrees_with_the_intent():
     resources_ = [(lvl, d, o, c) for lvl in range(4) for d in (False, True) for o in (False, True)
                   for c in (False, True)]
+    targets = [resource(*r) for r in resources_]  # built once: decide_many only reads them
     checked, disagreements = 0, []
     for roles, clearance, anbu in itertools.product(ROLE_SETS, range(4), (False, True)):
         who = caller(roles, clearance, anbu)
         for action, in_team in itertools.product(ACTIONS, (False, True)):
-            targets = [resource(*r) for r in resources_]
             got = authz.decide_many(who, action, targets, {"in_team": in_team})
             for (lvl, d, o, c), decision in zip(resources_, got, strict=True):
                 want = intent(action, roles, clearance, anbu, level=lvl, destroyed=d, own=o, in_team=in_team,
